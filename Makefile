@@ -1,0 +1,49 @@
+# Disqua: `make run` serves the API locally, `make test` runs everything CI runs.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
+STAGE  ?= dev
+
+.PHONY: install run test unit lint format bench package cfn-lint openapi clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -r requirements-dev.txt
+	rm -f $(VENV)/.installed-* && touch $(STAMP)
+
+install: $(STAMP)
+
+run: install  ## serve the API on http://127.0.0.1:$${PORT:-8000} with an embedded AWS backend
+	$(BIN)/python -m devserver
+
+test: install lint  ## lint, unit + functional + e2e tests, package and cfn-lint the templates
+	$(BIN)/python -m pytest -n 2 -q
+	$(MAKE) --no-print-directory cfn-lint
+
+unit: install
+	$(BIN)/python -m pytest -q -m "not e2e"
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: install  ## DynamoDB calls and capacity per endpoint, cold start, package size
+	$(BIN)/python -m bench
+
+package: install  ## chalice package + infra/ merged into one CloudFormation template in out/
+	$(BIN)/python -m infra.package --stage $(STAGE) --out out/$(STAGE)
+
+cfn-lint: package
+	$(BIN)/cfn-lint out/$(STAGE)/sam.json infra/resources.yaml
+
+openapi: install  ## regenerate docs/openapi.json from the route declarations
+	$(BIN)/python -m devserver.openapi > docs/openapi.json
+
+clean:
+	rm -rf out var .pytest_cache .ruff_cache

@@ -1,0 +1,51 @@
+"""Disqua's Chalice application: wiring only (blueprints, middleware, event handlers).
+
+Rules live in chalicelib/services, HTTP in chalicelib/api, key formats in
+chalicelib/store. Heavy imports (boto3, Powertools utilities) happen on first use.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice import Chalice
+
+from chalicelib.api.fallback import register_method_not_allowed
+from chalicelib.api.v1 import auth, tokens, users, workspaces
+from chalicelib.observability import flush_metrics, quiet_libraries
+
+app = Chalice(app_name="disqua", configure_logs=False)
+app.api.binary_types = []  # JSON only; uploads go straight to S3
+quiet_libraries()
+
+for blueprint in (auth.bp, users.bp, workspaces.bp, tokens.bp):
+    app.register_blueprint(blueprint)
+register_method_not_allowed(app)
+
+
+@app.middleware("all")
+def publish_metrics(event: Any, get_response: Any) -> Any:
+    try:
+        return get_response(event)
+    finally:
+        flush_metrics()
+
+
+# The stream ARN is a placeholder: `make package` points the event source at the
+# table's stream (infra/merge.py); the local runtime pumps the stream itself.
+TABLE_STREAM_PLACEHOLDER = "arn:aws:dynamodb:us-east-1:000000000000:table/disqua/stream/placeholder"
+
+
+@app.on_dynamodb_record(stream_arn=TABLE_STREAM_PLACEHOLDER, batch_size=100, starting_position="TRIM_HORIZON")
+def route_events(event: Any) -> None:
+    from chalicelib.workers import router
+
+    router.route(event.to_dict()["Records"])
+
+
+@app.on_sqs_message(queue="email", batch_size=10)
+def send_emails(event: Any) -> dict[str, Any]:
+    from chalicelib.workers import email
+    from chalicelib.workers.consumer import process_sqs_batch
+
+    return process_sqs_batch(event.to_dict(), email.CONSUMER, email.handle)

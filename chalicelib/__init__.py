@@ -1,0 +1,1 @@
+"""Disqua: a serverless chat and discussion backend (packaged into the Lambda bundle)."""

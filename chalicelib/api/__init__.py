@@ -1,0 +1,1 @@
+"""HTTP facades. Only this package (and chalicelib/http) knows about HTTP."""

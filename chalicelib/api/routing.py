@@ -1,0 +1,253 @@
+"""Declaring routes once: parsing, authentication, validation, idempotency, envelope.
+
+Each surface (v1, Disqus 3.0, Admin v2) is a ``Surface`` that differs only in how it
+renders a result and an error. Every route is recorded in ``ROUTES`` with its scope
+and schemas: the OpenAPI document and docs/permissions.md are generated from it, and
+a test walks it to check that every route enforces what it declares.
+
+Authorization itself happens in the services (membership, role, scope, ownership);
+the declared ``scope`` here is the contract they are tested against.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from chalice import Blueprint, Response
+
+from chalicelib.auth.principal import Principal
+from chalicelib.config import get_settings
+from chalicelib.errors import DisquaError, InvalidToken, ValidationError
+from chalicelib.http import cursors
+from chalicelib.http.request import client_address, header, parse_json, query_params, raw_body
+from chalicelib.http.schema import Id, Obj, validate
+from chalicelib.ids import new_id
+from chalicelib.observability import logger
+
+IDEMPOTENCY_HEADER = "idempotency-key"
+REPLAY_HEADER = "Idempotent-Replayed"
+
+
+@dataclass(frozen=True)
+class RouteSpec:
+    surface: str
+    method: str
+    path: str
+    name: str
+    summary: str
+    scope: str | None
+    auth: bool
+    body: Obj | None
+    query: Obj | None
+    status: int
+    tag: str
+
+
+ROUTES: list[RouteSpec] = []
+
+
+@dataclass
+class Reply:
+    """What a handler returns when plain data (-> 200) is not enough."""
+
+    data: Any = None
+    status: int = 200
+    pagination: dict[str, Any] | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Call:
+    """Everything a handler may read about the request, already checked."""
+
+    request_id: str
+    route: RouteSpec
+    principal: Principal | None
+    params: dict[str, str]
+    body: dict[str, Any]
+    query: dict[str, Any]
+    client_ip: str
+    user_agent: str
+
+    @property
+    def user(self) -> Principal:
+        if self.principal is None:  # only on routes declared auth=False
+            raise InvalidToken()
+        return self.principal
+
+    def _list_scope(self) -> str:
+        owner = self.principal.subject if self.principal else "anonymous"
+        params = ",".join(f"{k}={v}" for k, v in sorted(self.params.items()))
+        return f"{self.route.name}|{params}|{owner}"
+
+    def position(self) -> dict[str, Any] | None:
+        """Where the requested page starts (from the ``cursor`` query parameter)."""
+        return cursors.decode(self.query.get("cursor"), self._list_scope())
+
+    def page(self, items: list[Any], position: dict[str, Any] | None) -> Reply:
+        cursor = cursors.encode(position, self._list_scope())
+        return Reply(items, pagination={"hasMore": cursor is not None, "nextCursor": cursor})
+
+
+def _json_response(body: Any, status: int, headers: dict[str, str]) -> Response:
+    return Response(
+        body=json.dumps(body, separators=(",", ":"), ensure_ascii=False), status_code=status, headers=headers
+    )
+
+
+class Surface:
+    """One API surface: how results and errors look on the wire."""
+
+    name = "v1"
+
+    def __init__(self, blueprint: Blueprint, tag: str):
+        self.blueprint = blueprint
+        self.tag = tag
+
+    # -- rendering (overridden per surface) ------------------------------------------
+    def render(self, reply: Reply, request_id: str) -> Response:
+        from chalicelib.http.envelope import ok
+
+        headers = {"Content-Type": "application/json", "X-Request-Id": request_id, **reply.headers}
+        if reply.status == 204:
+            return Response(body="", status_code=204, headers=headers)
+        return _json_response(ok(reply.data, reply.pagination), reply.status, headers)
+
+    def render_error(self, exc: DisquaError, request_id: str) -> Response:
+        from chalicelib.http.envelope import error
+
+        headers = {"Content-Type": "application/json", "X-Request-Id": request_id, **exc.headers}
+        return _json_response(error(exc, request_id), exc.status, headers)
+
+    # -- declaring ---------------------------------------------------------------------
+    def route(
+        self,
+        path: str,
+        method: str,
+        *,
+        summary: str,
+        scope: str | None = None,
+        auth: bool = True,
+        body: Obj | None = None,
+        query: Obj | None = None,
+        status: int = 200,
+    ) -> Callable[[Callable[[Call], Any]], Callable[..., Response]]:
+        def decorator(handler: Callable[[Call], Any]) -> Callable[..., Response]:
+            spec = RouteSpec(
+                self.name, method, path, handler.__name__, summary, scope, auth, body, query, status, self.tag
+            )
+            ROUTES.append(spec)
+
+            @functools.wraps(handler)
+            def view(**params: str) -> Response:
+                return self._dispatch(spec, handler, params)
+
+            content_types = ["application/json", "application/x-www-form-urlencoded", "text/plain"]
+            self.blueprint.route(path, methods=[method], content_types=content_types)(view)
+            return view
+
+        return decorator
+
+    # -- handling ----------------------------------------------------------------------
+    def _dispatch(self, spec: RouteSpec, handler: Callable[[Call], Any], params: dict[str, str]) -> Response:
+        from chalicelib.services import authn
+
+        request = self.blueprint.current_request
+        request_id = f"req_{new_id()}"
+        started = time.perf_counter()
+        status = 500
+        principal: Principal | None = None
+        try:
+            principal = authn.authenticate(header(request, "authorization")) if spec.auth else None
+            call = Call(
+                request_id=request_id,
+                route=spec,
+                principal=principal,
+                params=_path_params(params),
+                body=self._body(spec, request),
+                query=self._query(spec, request),
+                client_ip=client_address(request),
+                user_agent=(header(request, "user-agent") or "")[:256],
+            )
+            response = self._run_idempotently(spec, handler, call, request)
+        except DisquaError as exc:
+            response = self.render_error(exc, request_id)
+        except Exception:
+            logger().exception("unhandled error", extra={"requestId": request_id, "route": spec.path})
+            response = self.render_error(DisquaError(), request_id)
+        status = response.status_code
+        logger().info(
+            "request",
+            extra={
+                "requestId": request_id,
+                "method": spec.method,
+                "route": spec.path,
+                "status": status,
+                "latencyMs": round((time.perf_counter() - started) * 1000, 1),
+                "userId": principal.user_id if principal else None,
+            },
+        )
+        return response
+
+    def _body(self, spec: RouteSpec, request: Any) -> dict[str, Any]:
+        raw = raw_body(request)
+        if spec.body is None:
+            payload = parse_json(raw, get_settings().max_body_bytes)
+            if payload not in ({}, None):
+                raise ValidationError("This route takes no request body.", field="body")
+            return {}
+        return validate(spec.body, parse_json(raw, get_settings().max_body_bytes))
+
+    def _query(self, spec: RouteSpec, request: Any) -> dict[str, Any]:
+        params = query_params(request)
+        if spec.query is None:
+            if params:
+                name = sorted(params)[0]
+                raise ValidationError(f"Unknown query parameter: {name}.", field=name)
+            return {}
+        return validate(spec.query, params)
+
+    def _run_idempotently(self, spec: RouteSpec, handler: Callable[[Call], Any], call: Call, request: Any) -> Response:
+        key = header(request, IDEMPOTENCY_HEADER)
+        if spec.method != "POST" or key is None:
+            return self.render(_as_reply(handler(call), spec), call.request_id)
+
+        from chalicelib.services import idempotency
+
+        if not 1 <= len(key) <= 255 or not key.isprintable():
+            raise ValidationError("Idempotency-Key must be 1 to 255 printable characters.", field="Idempotency-Key")
+        scope = f"{call.principal.subject if call.principal else 'ip:' + call.client_ip}|{spec.method}|{request.path}"
+        request_hash = hashlib.sha256(raw_body(request)).hexdigest()
+        previous = idempotency.begin(scope, key, request_hash)
+        if previous is not None:
+            headers = {**previous["headers"], "X-Request-Id": call.request_id, REPLAY_HEADER: "true"}
+            return Response(body=previous["body"], status_code=previous["status"], headers=headers)
+        try:
+            response = self.render(_as_reply(handler(call), spec), call.request_id)
+        except BaseException:
+            idempotency.release(scope, key)  # nothing was done: the client may retry
+            raise
+        body = response.body if isinstance(response.body, str) else json.dumps(response.body)
+        headers = {k: v for k, v in response.headers.items() if k != "X-Request-Id"}
+        idempotency.finish(scope, key, request_hash, {"status": response.status_code, "body": body, "headers": headers})
+        return response
+
+
+_PATH_ID = Id()
+
+
+def _path_params(params: dict[str, str]) -> dict[str, str]:
+    """Path parameters are ids: a malformed one is a 400 naming it, before any read."""
+    return {name: _PATH_ID.clean(value, name) for name, value in params.items()}
+
+
+def _as_reply(result: Any, spec: RouteSpec) -> Reply:
+    if isinstance(result, Reply):
+        return result
+    return Reply(result, status=spec.status)

@@ -1,0 +1,1 @@
+"""Disqua API v1 (`/v1`, `/oauth`): one Blueprint per resource."""

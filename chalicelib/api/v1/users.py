@@ -1,0 +1,82 @@
+"""/v1/users: the caller's profile, status and preferences."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice import Blueprint
+
+from chalicelib.api.routing import Call, Surface
+from chalicelib.api.v1 import views
+from chalicelib.http.schema import Bool, Enum, Obj, Str, Url
+from chalicelib.services import users
+
+bp = Blueprint(__name__)
+v1 = Surface(bp, tag="Users")
+
+NOTIFY_LEVEL = Enum(("all", "mentions", "never"), required=False)
+
+
+@v1.route("/v1/users/me", "GET", summary="Get the current user's profile")
+def get_me(call: Call) -> Any:
+    return views.me(users.get_me(call.user))
+
+
+@v1.route(
+    "/v1/users/me",
+    "PATCH",
+    summary="Update display name, avatar, bio",
+    body=Obj(
+        {
+            "displayName": Str(required=False, min_len=1, max_len=80),
+            "avatarUrl": Url(required=False, nullable=True),
+            "bio": Str(required=False, nullable=True, max_len=500),
+        },
+        at_least_one=True,
+    ),
+)
+def update_me(call: Call) -> Any:
+    names = {"displayName": "display_name", "avatarUrl": "avatar_url", "bio": "bio"}
+    changes = {names[k]: (v or None) for k, v in call.body.items()}
+    return views.me(users.update_profile(call.user, changes))
+
+
+@v1.route(
+    "/v1/users/me/status",
+    "PATCH",
+    summary="Set presence status",
+    body=Obj({"status": Enum(("online", "away", "dnd", "invisible"))}),
+)
+def set_status(call: Call) -> Any:
+    return views.me(users.set_status(call.user, call.body["status"]))
+
+
+@v1.route(
+    "/v1/users/me/preferences",
+    "PATCH",
+    summary="Update notification, theme and language preferences",
+    body=Obj(
+        {
+            "notifications": Obj(
+                {
+                    "desktop": NOTIFY_LEVEL,
+                    "mobile": NOTIFY_LEVEL,
+                    "email": NOTIFY_LEVEL,
+                    "muteAll": Bool(required=False),
+                },
+                required=False,
+                at_least_one=True,
+            ),
+            "theme": Enum(("light", "dark", "system"), required=False),
+            "language": Str(
+                required=False,
+                max_len=12,
+                pattern=r"[a-z]{2,3}(-[A-Z]{2})?",
+                pattern_hint="must be a language tag like en or pt-BR",
+            ),
+        },
+        at_least_one=True,
+    ),
+)
+def update_preferences(call: Call) -> Any:
+    return users.update_preferences(call.user, call.body)

@@ -1,0 +1,49 @@
+"""/v1/workspaces: create, list mine, read one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice import Blueprint
+
+from chalicelib.api.routing import Call, Surface
+from chalicelib.api.v1 import views
+from chalicelib.api.v1.schemas import page_query
+from chalicelib.http.schema import Obj, Str
+from chalicelib.services import workspaces
+
+bp = Blueprint(__name__)
+v1 = Surface(bp, tag="Workspaces")
+
+
+def slug(*, required: bool = True) -> Str:
+    return Str(
+        required=required,
+        min_len=3,
+        max_len=40,
+        lower=True,
+        pattern=r"[a-z0-9]([a-z0-9-]*[a-z0-9])?",
+        pattern_hint="may contain lowercase letters, digits and inner hyphens",
+    )
+
+
+@v1.route(
+    "/v1/workspaces",
+    "POST",
+    summary="Create a workspace (the caller becomes its owner)",
+    status=201,
+    body=Obj({"name": Str(min_len=1, max_len=80), "slug": slug(required=False)}),
+)
+def create_workspace(call: Call) -> Any:
+    return views.workspace(workspaces.create(call.user, call.body["name"], call.body.get("slug")))
+
+
+@v1.route("/v1/workspaces", "GET", summary="List the workspaces the caller belongs to", query=page_query())
+def list_workspaces(call: Call) -> Any:
+    items, position = workspaces.list_mine(call.user, limit=call.query["limit"], position=call.position())
+    return call.page([views.workspace(v) for v in items], position)
+
+
+@v1.route("/v1/workspaces/{workspaceId}", "GET", summary="Get workspace details")
+def get_workspace(call: Call) -> Any:
+    return views.workspace(workspaces.get(call.user, call.params["workspaceId"]))

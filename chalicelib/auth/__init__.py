@@ -1,0 +1,1 @@
+"""Credentials and tokens: password hashing, access/refresh/API token formats, scopes."""

@@ -1,0 +1,104 @@
+"""Settings, read lazily from the environment on first use.
+
+Nothing here touches AWS at import time: the Lambda cold start pays only for what a
+request actually needs. Tests and the local runtime call ``reset()`` after changing
+the environment.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+# Logical names of the queues the event router fans out to. Each maps to an
+# environment variable ``<NAME>_QUEUE_URL`` and to a resource in infra/.
+QUEUE_NAMES = ("email",)
+
+
+@dataclass(frozen=True)
+class Settings:
+    stage: str
+    region: str
+    table_name: str
+    public_base_url: str
+    email_transport: str  # "ses" in AWS, "outbox" locally (writes .eml files)
+    email_sender: str
+    outbox_dir: str
+    queue_urls: dict[str, str] = field(default_factory=dict)
+    signing_keys_json: str = ""
+    signing_keys_secret: str = ""
+    max_body_bytes: int = 256 * 1024
+    api_token_cache_seconds: int = 30
+
+    def queue_url(self, name: str) -> str:
+        try:
+            return self.queue_urls[name]
+        except KeyError:
+            raise RuntimeError(f"queue {name!r} is not configured ({name.upper()}_QUEUE_URL)") from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    env = os.environ
+    stage = env.get("DISQUA_STAGE", "local")
+    return Settings(
+        stage=stage,
+        region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1",
+        table_name=env.get("TABLE_NAME", "disqua-local"),
+        public_base_url=env.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
+        email_transport=env.get("EMAIL_TRANSPORT", "ses" if stage not in ("local", "test") else "outbox"),
+        email_sender=env.get("EMAIL_SENDER", "Disqua <no-reply@disqua.local>"),
+        outbox_dir=env.get("OUTBOX_DIR", "var/outbox"),
+        queue_urls={n: env[f"{n.upper()}_QUEUE_URL"] for n in QUEUE_NAMES if env.get(f"{n.upper()}_QUEUE_URL")},
+        signing_keys_json=env.get("SIGNING_KEYS", ""),
+        signing_keys_secret=env.get("SIGNING_KEYS_SECRET_ARN", ""),
+        max_body_bytes=int(env.get("MAX_BODY_BYTES", 256 * 1024)),
+        api_token_cache_seconds=int(env.get("API_TOKEN_CACHE_SECONDS", 30)),
+    )
+
+
+@dataclass(frozen=True)
+class SigningKeys:
+    """HMAC keys by id; ``active`` signs, every key verifies (rotation window).
+
+    Stored as one flat JSON object, ``{"active": "k1", "k1": "<secret>", ...}``: the
+    shape Secrets Manager's GenerateSecretString produces (see infra/).
+    """
+
+    active: str
+    keys: dict[str, bytes]
+
+    @classmethod
+    def parse(cls, raw: str) -> SigningKeys:
+        doc = json.loads(raw)
+        keys = {kid: str(secret).encode() for kid, secret in doc.items() if kid != "active"}
+        if doc["active"] not in keys:
+            raise RuntimeError("signing keys: the active key id is not among the keys")
+        if any(len(k) < 32 for k in keys.values()):
+            raise RuntimeError("signing keys: every key needs at least 32 bytes")
+        return cls(active=doc["active"], keys=keys)
+
+
+@lru_cache(maxsize=1)
+def get_signing_keys() -> SigningKeys:
+    """From ``SIGNING_KEYS`` (JSON) or, in AWS, a Secrets Manager secret.
+
+    The local runtime generates its keys into var/ on first start (never committed).
+    """
+    settings = get_settings()
+    if settings.signing_keys_json:
+        return SigningKeys.parse(settings.signing_keys_json)
+    if settings.signing_keys_secret:
+        from chalicelib.aws import client
+
+        value = client("secretsmanager").get_secret_value(SecretId=settings.signing_keys_secret)
+        return SigningKeys.parse(value["SecretString"])
+    raise RuntimeError("no signing keys: set SIGNING_KEYS or SIGNING_KEYS_SECRET_ARN")
+
+
+def reset() -> None:
+    """Forget cached settings (tests and the local runtime change the environment)."""
+    get_settings.cache_clear()
+    get_signing_keys.cache_clear()

@@ -1,0 +1,1 @@
+"""HTTP plumbing shared by the three API surfaces: parsing, validation, cursors, envelopes."""

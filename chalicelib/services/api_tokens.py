@@ -1,0 +1,78 @@
+"""Workspace API tokens ("Settings -> Integrations").
+
+Any verified member may mint tokens for themselves in a workspace; a token acts as
+its creator, limited to its scopes and its workspace, and never more than the
+creator may do (membership and role are checked at use, so a member who leaves
+takes their tokens' powers with them). Members see and revoke their own tokens;
+admins and owners see and revoke all of the workspace's. The secret is shown once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from chalicelib.auth import tokens
+from chalicelib.auth.principal import Principal
+from chalicelib.errors import NotFound
+from chalicelib.ids import new_id, now_iso
+from chalicelib.services import authz
+from chalicelib.services.authn import forget_cached_tokens
+from chalicelib.store import api_tokens as token_store
+from chalicelib.store.models import ApiToken
+from chalicelib.store.outbox import new_event
+
+
+@dataclass(frozen=True)
+class CreatedToken:
+    record: ApiToken
+    secret: str
+
+
+def create(principal: Principal, workspace_id: str, name: str, scopes: list[str]) -> CreatedToken:
+    authz.require_session(principal)
+    authz.require_verified(principal)
+    authz.workspace_access(principal, workspace_id)
+    secret = tokens.new_api_token()
+    token_id = new_id()
+    record = token_store.new_token(
+        tokens.sha256_hex(secret),
+        token_id,
+        name=name,
+        workspace_id=workspace_id,
+        user_id=principal.user_id,
+        scopes=set(scopes),
+        hint=secret[-4:],
+        created_at=now_iso(),
+    )
+    event = new_event(
+        "token.created",
+        {"tokenId": token_id, "userId": principal.user_id, "scopes": sorted(scopes)},
+        workspace_id=workspace_id,
+    )
+    token_store.create(record, event)
+    return CreatedToken(record, secret)
+
+
+def list_tokens(
+    principal: Principal, workspace_id: str, *, limit: int, position: dict[str, Any] | None
+) -> tuple[list[ApiToken], dict[str, Any] | None]:
+    authz.require_session(principal)
+    _, membership = authz.workspace_access(principal, workspace_id)
+    everyone = authz.ROLE_RANK[membership.role] >= authz.ROLE_RANK["admin"]
+    page = token_store.list_for_workspace(
+        workspace_id, None if everyone else principal.user_id, limit=limit, position=position
+    )
+    return page.items, page.position
+
+
+def revoke(principal: Principal, workspace_id: str, token_id: str) -> None:
+    authz.require_session(principal)
+    _, membership = authz.workspace_access(principal, workspace_id)
+    record = token_store.find(workspace_id, principal.user_id, token_id)
+    if record is None and authz.ROLE_RANK[membership.role] >= authz.ROLE_RANK["admin"]:
+        record = token_store.find(workspace_id, None, token_id)
+    if record is None:
+        raise NotFound("Token not found.")
+    token_store.revoke(record, new_event("token.revoked", {"tokenId": token_id}, workspace_id=workspace_id))
+    forget_cached_tokens()

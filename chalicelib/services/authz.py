@@ -1,0 +1,54 @@
+"""Authorization checks shared by the services: scope, session-only, workspace access.
+
+A resource the caller may not see is E_NOT_FOUND. An API token used outside its own
+workspace is E_AUTHZ_NOT_MEMBER without any read (the answer is the same whether
+the workspace exists or not, so it reveals nothing). See docs/permissions.md.
+"""
+
+from __future__ import annotations
+
+from chalicelib.auth.principal import Principal
+from chalicelib.errors import EmailUnverified, Forbidden, InsufficientScope, NotFound, NotMember
+from chalicelib.store import workspaces as workspace_store
+from chalicelib.store.models import Membership, Workspace
+
+ROLE_RANK = {"member": 1, "admin": 2, "owner": 3}
+
+
+def require_scope(principal: Principal, scope: str | None) -> None:
+    if scope is not None and not principal.has_scope(scope):
+        raise InsufficientScope(f"The token lacks the {scope} scope.")
+
+
+def require_session(principal: Principal) -> None:
+    """Account-level actions (new workspaces, minting tokens) need a login session:
+    an API token must not mint tokens or reach beyond its workspace."""
+    if not principal.is_session:
+        raise InsufficientScope("This operation needs a user session, not an API token.")
+
+
+def require_verified(principal: Principal) -> None:
+    if not principal.email_verified:
+        raise EmailUnverified()
+
+
+def require_token_workspace(principal: Principal, workspace_id: str) -> None:
+    if principal.workspace_id is not None and principal.workspace_id != workspace_id:
+        raise NotMember("This token belongs to another workspace.")
+
+
+def workspace_access(
+    principal: Principal, workspace_id: str, *, scope: str | None = None, role: str = "member"
+) -> tuple[Workspace, Membership]:
+    """The workspace and the caller's membership, or the right error.
+
+    One BatchGetItem. Non-members get 404: they may not learn the workspace exists.
+    """
+    require_token_workspace(principal, workspace_id)
+    require_scope(principal, scope)
+    workspace, membership = workspace_store.get_with_membership(workspace_id, principal.user_id)
+    if workspace is None or membership is None:
+        raise NotFound("Workspace not found.")
+    if ROLE_RANK.get(membership.role, 0) < ROLE_RANK[role]:
+        raise Forbidden(f"This needs the {role} role.")
+    return workspace, membership

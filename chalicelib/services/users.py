@@ -1,0 +1,49 @@
+"""User profiles, presence status and preferences."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.auth.principal import Principal
+from chalicelib.errors import NotFound
+from chalicelib.store import users as user_store
+from chalicelib.store.models import User
+
+DEFAULT_PREFERENCES: dict[str, Any] = {
+    "notifications": {"desktop": "mentions", "mobile": "mentions", "email": "never", "muteAll": False},
+    "theme": "system",
+    "language": "en",
+}
+
+
+def get_me(principal: Principal) -> User:
+    user = user_store.get_user(principal.user_id)
+    if user is None:  # the account was deleted after the token was issued
+        raise NotFound("User not found.")
+    return user
+
+
+def update_profile(principal: Principal, changes: dict[str, Any]) -> User:
+    """``changes`` uses the store's attribute names; a None value clears the field."""
+    user_store.update_user(principal.user_id, changes)
+    return get_me(principal)
+
+
+def set_status(principal: Principal, status: str) -> User:
+    return update_profile(principal, {"status": status})
+
+
+def preferences_of(user: User) -> dict[str, Any]:
+    stored = user.preferences or {}
+    merged = {**DEFAULT_PREFERENCES, **stored}
+    merged["notifications"] = {**DEFAULT_PREFERENCES["notifications"], **stored.get("notifications", {})}
+    return merged
+
+
+def update_preferences(principal: Principal, changes: dict[str, Any]) -> dict[str, Any]:
+    """A partial update: nested ``notifications`` keys merge into the stored ones."""
+    current = preferences_of(get_me(principal))
+    updated = {**current, **{k: v for k, v in changes.items() if k != "notifications"}}
+    updated["notifications"] = {**current["notifications"], **changes.get("notifications", {})}
+    user_store.update_user(principal.user_id, {"preferences": updated})
+    return updated

@@ -1,0 +1,106 @@
+"""Key formats of the single table. Nothing outside chalicelib/store builds a key.
+
+Typed prefixes (``USER#<id>``) keep entity types apart within a partition and let a
+Query select one type with ``begins_with``. Lookup values that come from users
+(email, username, slug) are normalized before they become keys.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+
+def user(user_id: str) -> str:
+    return f"USER#{user_id}"
+
+
+PROFILE = "PROFILE"
+
+
+def login(email: str) -> str:
+    return f"LOGIN#{email.lower()}"
+
+
+LOGIN = "LOGIN"
+
+
+def username(name: str) -> str:
+    return f"USERNAME#{name.lower()}"
+
+
+GUARD = "GUARD"
+
+
+def session(session_id: str) -> str:
+    return f"SESSION#{session_id}"
+
+
+SESSION_PREFIX = "SESSION#"
+
+
+def verification(token_hash: str) -> str:
+    return f"VERIFY#{token_hash}"
+
+
+def workspace(workspace_id: str) -> str:
+    return f"WS#{workspace_id}"
+
+
+WORKSPACE_PREFIX = "WS#"
+META = "META"
+
+
+def workspace_slug(slug: str) -> str:
+    return f"WSSLUG#{slug.lower()}"
+
+
+def member(user_id: str) -> str:
+    return f"MEMBER#{user_id}"
+
+
+MEMBER_PREFIX = "MEMBER#"
+
+
+def api_token(token_hash: str) -> str:
+    return f"APITOKEN#{token_hash}"
+
+
+def api_token_ref(user_id: str | None, token_id: str = "") -> str:
+    """GSI1 sort key of a token under its workspace: by owner, then id.
+
+    ``api_token_ref(user)`` is the prefix of one user's tokens, ``api_token_ref(None)``
+    the prefix of all of them."""
+    if user_id is None:
+        return API_TOKEN_PREFIX
+    return f"{API_TOKEN_PREFIX}{user_id}#{token_id}"
+
+
+API_TOKEN_PREFIX = "APITOKEN#"
+
+
+def event(event_id: str) -> str:
+    return f"EVT#{event_id}"
+
+
+EVENT = "EVENT"
+
+
+def throttle(bucket: str, subject: str) -> str:
+    # Subjects (emails, addresses) are hashed: counters must not hold personal data.
+    return f"THROTTLE#{bucket}#{hashlib.sha256(subject.lower().encode()).hexdigest()[:32]}"
+
+
+def window(index: int) -> str:
+    return f"W#{index}"
+
+
+def idempotency(scope: str, key: str) -> str:
+    digest = hashlib.sha256(scope.encode() + b"\x00" + key.encode()).hexdigest()
+    return f"IDEMP#{digest}"
+
+
+IDEMPOTENCY = "IDEMP"
+
+
+def processed(consumer: str, event_id: str) -> str:
+    return f"DONE#{consumer}#{event_id}"

@@ -1,0 +1,151 @@
+"""PynamoDB models of the single table (polymorphic on the ``type`` discriminator).
+
+Every entity shares ``PK``/``SK`` and the overloaded ``GSI1PK``/``GSI1SK`` index;
+the discriminator is an ordinary attribute, never part of a key. Key values are
+built only by ``chalicelib.store.keys``. See docs/access-patterns.md.
+"""
+
+from __future__ import annotations
+
+import os
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    DiscriminatorAttribute,
+    JSONAttribute,
+    ListAttribute,
+    NumberAttribute,
+    TTLAttribute,
+    UnicodeAttribute,
+    UnicodeSetAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+
+class Gsi1(GlobalSecondaryIndex["Entity"]):
+    class Meta:
+        index_name = "GSI1"
+        projection = AllProjection()
+
+    GSI1PK = UnicodeAttribute(hash_key=True)
+    GSI1SK = UnicodeAttribute(range_key=True)
+
+
+class Entity(Model):
+    class Meta:
+        # Rebound by chalicelib.store.db.bind() from the settings on first use.
+        table_name = os.environ.get("TABLE_NAME", "disqua-local")
+        region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+
+    PK = UnicodeAttribute(hash_key=True)
+    SK = UnicodeAttribute(range_key=True)
+    GSI1PK = UnicodeAttribute(null=True)
+    GSI1SK = UnicodeAttribute(null=True)
+    type = DiscriminatorAttribute()
+    ttl = TTLAttribute(null=True)
+
+    gsi1 = Gsi1()
+
+
+class User(Entity, discriminator="User"):
+    id = UnicodeAttribute()
+    email = UnicodeAttribute()
+    username = UnicodeAttribute()
+    display_name = UnicodeAttribute()
+    avatar_url = UnicodeAttribute(null=True)
+    bio = UnicodeAttribute(null=True)
+    status = UnicodeAttribute(default="online")
+    preferences = JSONAttribute(null=True)
+    email_verified = BooleanAttribute(default=False)
+    created_at = UnicodeAttribute()
+
+
+class Login(Entity, discriminator="Login"):
+    """The email -> credentials record; its key also guards email uniqueness."""
+
+    user_id = UnicodeAttribute()
+    password_hash = UnicodeAttribute()
+    email_verified = BooleanAttribute(default=False)
+
+
+class UsernameClaim(Entity, discriminator="UsernameClaim"):
+    user_id = UnicodeAttribute()
+
+
+class Session(Entity, discriminator="Session"):
+    """A refresh-token family: one login, rotated on every refresh (RFC 9700)."""
+
+    id = UnicodeAttribute()
+    user_id = UnicodeAttribute()
+    token_hash = UnicodeAttribute()
+    previous_hashes = ListAttribute(of=UnicodeAttribute, default=list)
+    generation = NumberAttribute(default=0)
+    revoked = BooleanAttribute(default=False)
+    revoked_reason = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+    expires_at = NumberAttribute()
+
+
+class EmailVerification(Entity, discriminator="EmailVerification"):
+    user_id = UnicodeAttribute()
+    email = UnicodeAttribute()
+
+
+class Workspace(Entity, discriminator="Workspace"):
+    id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    slug = UnicodeAttribute()
+    icon_url = UnicodeAttribute(null=True)
+    plan = UnicodeAttribute(default="free")
+    owner_id = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+
+
+class SlugClaim(Entity, discriminator="SlugClaim"):
+    workspace_id = UnicodeAttribute()
+
+
+class Membership(Entity, discriminator="Membership"):
+    workspace_id = UnicodeAttribute()
+    user_id = UnicodeAttribute()
+    role = UnicodeAttribute()
+    joined_at = UnicodeAttribute()
+
+
+class ApiToken(Entity, discriminator="ApiToken"):
+    id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    workspace_id = UnicodeAttribute()
+    user_id = UnicodeAttribute()
+    scopes = UnicodeSetAttribute()
+    hint = UnicodeAttribute()  # the last characters, so a user can tell tokens apart
+    created_at = UnicodeAttribute()
+
+
+class Event(Entity, discriminator="Event"):
+    """Outbox item: written in the same transaction as the change it describes."""
+
+    id = UnicodeAttribute()
+    event_type = UnicodeAttribute()
+    workspace_id = UnicodeAttribute(null=True)
+    occurred_at = UnicodeAttribute()
+    data = JSONAttribute()
+
+
+class Throttle(Entity, discriminator="Throttle"):
+    count = NumberAttribute(default=0)
+
+
+class IdempotencyRecord(Entity, discriminator="IdempotencyRecord"):
+    status = UnicodeAttribute()  # in_progress | done
+    request_hash = UnicodeAttribute()
+    response = JSONAttribute(null=True)
+    lease_until = NumberAttribute()
+
+
+class Processed(Entity, discriminator="Processed"):
+    """A worker's claim on an event: makes at-least-once delivery effectively once."""
+
+    status = UnicodeAttribute()  # in_progress | done
+    lease_until = NumberAttribute()

@@ -1,0 +1,120 @@
+"""Users, their login credentials, username claims and email verifications."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
+
+from chalicelib.store import keys
+from chalicelib.store.db import failed_conditions, is_expired, transaction
+from chalicelib.store.errors import AlreadyExists, ConditionFailed
+from chalicelib.store.models import EmailVerification, Event, Login, User, UsernameClaim
+from chalicelib.store.outbox import new_event
+
+VERIFICATION_TTL = timedelta(hours=24)
+
+
+def new_user(user_id: str, email: str, username: str, display_name: str, created_at: str) -> User:
+    return User(
+        keys.user(user_id),
+        keys.PROFILE,
+        id=user_id,
+        email=email,
+        username=username,
+        display_name=display_name,
+        created_at=created_at,
+        email_verified=False,
+        status="online",
+    )
+
+
+def create_account(user: User, password_hash: str, event: Event) -> None:
+    """User, login (email guard), username claim and event in one transaction.
+
+    Raises AlreadyExists("email" | "username").
+    """
+    login = Login(
+        keys.login(user.email), keys.LOGIN, user_id=user.id, password_hash=password_hash, email_verified=False
+    )
+    claim = UsernameClaim(keys.username(user.username), keys.GUARD, user_id=user.id)
+    try:
+        with transaction() as tx:
+            tx.save(login, condition=Login.PK.does_not_exist())
+            tx.save(claim, condition=UsernameClaim.PK.does_not_exist())
+            tx.save(user, condition=User.PK.does_not_exist())
+            tx.save(event)
+    except TransactWriteError as error:
+        failed = failed_conditions(error)
+        # Username first: it is public, the email's existence is not (no enumeration).
+        if failed[1:2] == [True]:
+            raise AlreadyExists("username") from None
+        if failed[:1] == [True]:
+            raise AlreadyExists("email") from None
+        raise
+
+
+def username_taken(username: str) -> bool:
+    return UsernameClaim.count(keys.username(username), UsernameClaim.SK == keys.GUARD, limit=1) > 0
+
+
+def get_user(user_id: str) -> User | None:
+    try:
+        return User.get(keys.user(user_id), keys.PROFILE)
+    except DoesNotExist:
+        return None
+
+
+def get_login(email: str) -> Login | None:
+    try:
+        return Login.get(keys.login(email), keys.LOGIN)
+    except DoesNotExist:
+        return None
+
+
+def login_key(email: str) -> tuple[str, str]:
+    return keys.login(email), keys.LOGIN
+
+
+def update_user(user_id: str, changes: dict[str, Any]) -> User:
+    """Set or remove (value None) profile attributes; the user must exist."""
+    actions = []
+    for name, value in changes.items():
+        attribute = getattr(User, name)
+        actions.append(attribute.remove() if value is None else attribute.set(value))
+    user = User(keys.user(user_id), keys.PROFILE)
+    user.update(actions=actions, condition=User.PK.exists())
+    return user
+
+
+def save_verification(token_hash: str, user_id: str, email: str) -> None:
+    EmailVerification(
+        keys.verification(token_hash), keys.GUARD, user_id=user_id, email=email, ttl=VERIFICATION_TTL
+    ).save()
+
+
+def get_verification(token_hash: str) -> EmailVerification | None:
+    try:
+        record = EmailVerification.get(keys.verification(token_hash), keys.GUARD)
+    except DoesNotExist:
+        return None
+    # TTL deletion lags by up to two days: an expired record is treated as gone.
+    return None if is_expired(record) else record
+
+
+def mark_verified(verification: EmailVerification) -> None:
+    """Verify the user's email, consume the token and emit user.verified, together.
+
+    The login record carries the flag too, so login needs no read of the profile.
+    """
+    user = User(keys.user(verification.user_id), keys.PROFILE)
+    login = Login(keys.login(verification.email), keys.LOGIN)
+    try:
+        with transaction() as tx:
+            tx.update(user, actions=[User.email_verified.set(True)], condition=User.email == verification.email)
+            tx.update(login, actions=[Login.email_verified.set(True)], condition=Login.user_id == verification.user_id)
+            tx.delete(verification, condition=EmailVerification.PK.exists())
+            tx.save(new_event("user.verified", {"userId": verification.user_id}))
+    except TransactWriteError:
+        raise ConditionFailed() from None

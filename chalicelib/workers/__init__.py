@@ -1,0 +1,1 @@
+"""Event handlers: the stream router and the SQS consumers. They call services."""

@@ -1,0 +1,1 @@
+"""The local runtime (`make run`): never packaged into the Lambda bundle."""

@@ -1,0 +1,1 @@
+"""Deployment definitions (never packaged into the Lambda bundle)."""
