@@ -26,14 +26,16 @@ os.environ.update(
 os.environ.pop("AWS_ENDPOINT_URL", None)
 os.environ.pop("AWS_PROFILE", None)
 
-import boto3  # noqa: E402
-import pytest  # noqa: E402
-from moto import mock_aws  # noqa: E402
+import boto3
+import pytest
+from moto import mock_aws
 
-from chalicelib import aws, config  # noqa: E402
-from chalicelib.services import authn  # noqa: E402
-from chalicelib.store import db  # noqa: E402
-from devserver import resources  # noqa: E402
+from chalicelib import aws, config
+from chalicelib.services import authn
+from chalicelib.store import db
+from devserver import moto_fixes, resources
+
+moto_fixes.apply()  # DynamoDB's atomicity and stream semantics (see the module)
 
 
 @pytest.fixture
@@ -53,3 +55,20 @@ def aws_backend(tmp_path, monkeypatch):
         config.reset()
         aws.reset()
         db.reset()
+
+
+@pytest.fixture
+def client(aws_backend):
+    from chalice.test import Client
+
+    from app import app
+
+    with Client(app) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def api(client):
+    from tests.helpers import Api
+
+    return Api(client)

@@ -17,8 +17,6 @@ from pynamodb.transactions import TransactWrite
 from chalicelib.config import get_settings
 from chalicelib.store.models import Entity
 
-_connection: Connection | None = None
-
 
 def _all_models() -> list[type[Entity]]:
     found, todo = [], [Entity]
@@ -40,18 +38,14 @@ def bind() -> None:
 
 def reset() -> None:
     """Drop cached connections (after the settings or the AWS backend changed)."""
-    global _connection
-    _connection = None
     for cls in _all_models():
         cls._connection = None
 
 
 def connection() -> Connection:
-    global _connection
+    """The models' own connection, so transactions reuse their botocore client."""
     bind()
-    if _connection is None:
-        _connection = Connection(region=get_settings().region)
-    return _connection
+    return Entity._get_connection().connection
 
 
 @contextmanager
