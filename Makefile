@@ -43,7 +43,7 @@ cfn-lint: package
 	$(BIN)/cfn-lint out/$(STAGE)/sam.json infra/resources.yaml
 
 openapi: install  ## regenerate docs/openapi.json from the route declarations
-	$(BIN)/python -m devserver.openapi > docs/openapi.json
+	$(BIN)/python -m tools.openapi > docs/openapi.json
 
 clean:
 	rm -rf out var .pytest_cache .ruff_cache

@@ -23,7 +23,7 @@ from chalicelib.config import get_settings
 from chalicelib.errors import Conflict, InvalidCredentials, InvalidToken, NotFound, RateLimited, ValidationError
 from chalicelib.ids import new_id, now_iso
 from chalicelib.observability import count
-from chalicelib.services import email
+from chalicelib.services import authz, email
 from chalicelib.store import outbox, throttle
 from chalicelib.store import sessions as session_store
 from chalicelib.store import users as user_store
@@ -111,6 +111,7 @@ def verify_email(token: str) -> None:
 
 
 def request_verification(principal: Principal) -> None:
+    authz.require_session(principal)
     if principal.email_verified:
         raise Conflict("The email address is already verified.")
     counter = throttle.Counter("verify-resend", principal.user_id, RESEND_WINDOW_SECONDS)

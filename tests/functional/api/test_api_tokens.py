@@ -111,3 +111,50 @@ def test_foreign_token_id_is_not_found(api):
     answer = api.delete(f"/v1/workspaces/{ws_jane['id']}/tokens/{bobs['id']}", token=jane.access_token)
     assert answer.status == 404
     assert api.get("/v1/users/me", token=bobs["token"]).status == 200
+
+
+def _join(workspace_id, account, role):
+    """Membership straight through the store: invites arrive with the members work."""
+    from chalicelib.ids import now_iso
+    from chalicelib.store import workspaces as workspace_store
+
+    workspace_store.new_membership(workspace_id, account.user_id, role, now_iso()).save()
+
+
+def test_members_see_and_revoke_only_their_own_tokens_admins_all(api):
+    owner, admin, member = register(api, "jane"), register(api, "adam"), register(api, "mia")
+    ws = create_workspace(api, owner)
+    _join(ws["id"], admin, "admin")
+    _join(ws["id"], member, "member")
+    owners = _mint(api, owner, ws["id"], name="owner-bot")
+    members = _mint(api, member, ws["id"], name="member-bot")
+    listed_by_member = api.get(f"/v1/workspaces/{ws['id']}/tokens", token=member.access_token).data
+    assert [t["id"] for t in listed_by_member] == [members["id"]]
+    listed_by_admin = api.get(f"/v1/workspaces/{ws['id']}/tokens", token=admin.access_token).data
+    assert {t["id"] for t in listed_by_admin} == {owners["id"], members["id"]}
+    denied = api.delete(f"/v1/workspaces/{ws['id']}/tokens/{owners['id']}", token=member.access_token)
+    assert denied.status == 404
+    assert api.get("/v1/users/me", token=owners["token"]).status == 200
+    assert api.delete(f"/v1/workspaces/{ws['id']}/tokens/{members['id']}", token=admin.access_token).status == 204
+    assert api.get("/v1/users/me", token=members["token"]).status == 401
+
+
+def test_token_listing_is_paginated(api):
+    owner = register(api, "jane")
+    ws = create_workspace(api, owner)
+    minted = [_mint(api, owner, ws["id"], name=f"bot{i}")["id"] for i in range(3)]
+    first = api.get(f"/v1/workspaces/{ws['id']}/tokens?limit=2", token=owner.access_token)
+    second = api.get(
+        f"/v1/workspaces/{ws['id']}/tokens?limit=2&cursor={first.body['pagination']['nextCursor']}",
+        token=owner.access_token,
+    )
+    assert [t["id"] for t in first.data + second.data] == minted
+    assert second.body["pagination"] == {"hasMore": False, "nextCursor": None}
+
+
+def test_api_token_cannot_ask_for_verification_mail(api):
+    owner = register(api, "jane")
+    ws = create_workspace(api, owner)
+    secret = _mint(api, owner, ws["id"])["token"]
+    answer = api.post("/v1/auth/verify/resend", token=secret)
+    assert (answer.status, answer.error["code"]) == (403, "E_AUTHZ_INSUFFICIENT_SCOPE")

@@ -1,0 +1,153 @@
+"""Generate the OpenAPI 3.1 document from the route declarations (chalicelib/api).
+
+`make openapi` writes docs/openapi.json; a test fails when it is out of date, so the
+document always matches the routes.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from typing import Any
+
+ERROR_CODES = {
+    400: "E_VALIDATION",
+    401: "E_AUTHN_INVALID_TOKEN / E_AUTHN_TOKEN_EXPIRED",
+    403: "E_AUTHZ_NOT_MEMBER / E_AUTHZ_INSUFFICIENT_SCOPE / E_AUTHZ_FORBIDDEN / E_AUTHZ_EMAIL_UNVERIFIED",
+    404: "E_NOT_FOUND",
+    409: "E_CONFLICT / E_IDEMPOTENCY_IN_PROGRESS",
+    413: "E_VALIDATION (body too large)",
+    422: "E_IDEMPOTENCY_MISMATCH",
+    429: "E_RATE_LIMIT",
+}
+
+
+def _error_response(status: int) -> dict[str, Any]:
+    return {
+        "description": ERROR_CODES[status],
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
+
+
+def build() -> dict[str, Any]:
+    import app  # noqa: F401 - registers every route
+    from chalicelib.api.routing import ROUTES
+
+    paths: dict[str, Any] = {}
+    for route in ROUTES:
+        operation: dict[str, Any] = {
+            "operationId": f"{route.surface}_{route.name}",
+            "summary": route.summary,
+            "tags": [route.tag],
+            "responses": {
+                str(route.status): (
+                    {"description": "No content"}
+                    if route.status == 204
+                    else {
+                        "description": "Success",
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Envelope"}}},
+                    }
+                ),
+                **{str(code): _error_response(code) for code in (400, 413) if route.body or route.query or code == 400},
+            },
+        }
+        parameters = [
+            {"name": name, "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"}}
+            for name in re.findall(r"{(\w+)}", route.path)
+        ]
+        if route.query:
+            schema = route.query.json_schema()
+            for name, prop in schema["properties"].items():
+                parameters.append(
+                    {"name": name, "in": "query", "required": name in schema.get("required", []), "schema": prop}
+                )
+        if route.method == "POST":
+            parameters.append(
+                {
+                    "name": "Idempotency-Key",
+                    "in": "header",
+                    "required": False,
+                    "schema": {"type": "string", "maxLength": 255},
+                    "description": "Replays the first successful response for 24 h (Idempotent-Replayed: true).",
+                }
+            )
+            operation["responses"]["409"] = _error_response(409)
+            operation["responses"]["422"] = _error_response(422)
+        if parameters:
+            operation["parameters"] = parameters
+        if route.body:
+            operation["requestBody"] = {
+                "required": True,
+                "content": {"application/json": {"schema": route.body.json_schema()}},
+            }
+        if route.auth:
+            operation["security"] = [{"bearer": []}]
+            operation["responses"]["401"] = _error_response(401)
+            operation["responses"]["403"] = _error_response(403)
+            operation["x-disqua-scope"] = route.scope or "none (any authenticated caller)"
+        else:
+            operation["security"] = []
+        if "{" in route.path:
+            operation["responses"]["404"] = _error_response(404)
+        if route.path.startswith("/v1/auth/") and route.method == "POST":
+            operation["responses"]["429"] = _error_response(429)
+        paths.setdefault(route.path, {})[route.method.lower()] = operation
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Disqua API",
+            "version": "1.0.0",
+            "description": "Disqua API v1. Generated from the route declarations by tools/openapi.py.",
+        },
+        "servers": [{"url": "https://api.disqua.com"}, {"url": "http://127.0.0.1:8000", "description": "make run"}],
+        "components": {
+            "securitySchemes": {
+                "bearer": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "An access token (dqt_..., 15 min) or a workspace API token (dqa_...).",
+                }
+            },
+            "schemas": {
+                "Envelope": {
+                    "type": "object",
+                    "required": ["ok", "data"],
+                    "properties": {
+                        "ok": {"const": True},
+                        "data": {},
+                        "pagination": {
+                            "type": "object",
+                            "properties": {"hasMore": {"type": "boolean"}, "nextCursor": {"type": ["string", "null"]}},
+                        },
+                    },
+                },
+                "Error": {
+                    "type": "object",
+                    "required": ["ok", "error"],
+                    "properties": {
+                        "ok": {"const": False},
+                        "error": {
+                            "type": "object",
+                            "required": ["code", "message", "requestId"],
+                            "properties": {
+                                "code": {"type": "string"},
+                                "message": {"type": "string"},
+                                "requestId": {"type": "string"},
+                                "field": {"type": "string"},
+                            },
+                        },
+                    },
+                },
+            },
+        },
+        "paths": dict(sorted(paths.items())),
+    }
+
+
+def render() -> str:
+    return json.dumps(build(), indent=2, ensure_ascii=False) + "\n"
+
+
+if __name__ == "__main__":
+    sys.stdout.write(render())
