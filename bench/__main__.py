@@ -1,0 +1,149 @@
+"""``python -m bench [--quick]``: print the performance report.
+
+Always exits 0: a budget that fails prints FAIL, and the lead decides what to do.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+# Neither imports the app nor boto3: safe before env.apply().
+from bench import coldstart, env, package_size
+from bench.table import FAIL, INFO, PASS, heading, render, verdict
+
+COLD_START_RUNS = 7
+QUICK_COLD_START_RUNS = 3
+
+# (what was checked, PASS / FAIL / "-")
+Check = tuple[str, str]
+
+
+def _units(value: float, exact: bool = True) -> str:
+    text = f"{value:.2f}".rstrip("0").rstrip(".")
+    return text if exact else f">={text}"
+
+
+def dynamodb_section() -> list[Check]:
+    from bench import endpoints  # imports the app: only after env.apply()
+
+    report = endpoints.run()
+    print(heading("1. DynamoDB calls and capacity of one request"))
+    rows = [
+        [
+            m.endpoint,
+            m.case,
+            m.status,
+            m.total_calls,
+            m.auth_calls,
+            m.operations,
+            _units(m.capacity.read, m.capacity.exact),
+            _units(m.capacity.write, m.capacity.exact),
+            _units(m.reported),
+            m.budget.text if m.budget else INFO,
+            m.result,
+        ]
+        for m in report.measurements
+    ]
+    headers = ["Endpoint", "Case", "HTTP", "Calls", "Auth", "Operations", "RCU", "WCU", "moto CU", "Budget", "Result"]
+    print(render(headers, rows, right=(2, 3, 4, 6, 7, 8)))
+    print(
+        "Calls: DynamoDB API calls of the request; Auth: those made while authenticating.\n"
+        "RCU/WCU: computed from the items' sizes (bench/capacity.py; on-demand read/write request units alike).\n"
+        "moto CU: what moto reports (fixed per item, nothing for transactions), for comparison only."
+    )
+
+    print("\nListing cost vs number of memberships (the cost must depend on the page, not on the count)")
+    rows = [
+        [
+            c.label,
+            f"{c.small.total_calls} / {_units(c.small.capacity.read, c.small.capacity.exact)}",
+            f"{c.large.total_calls} / {_units(c.large.capacity.read, c.large.capacity.exact)}",
+            f"x{c.call_ratio:.2f} / x{c.read_ratio:.2f}",
+            "same calls, RCU x<=1.1" if c.judged else INFO,
+            c.result,
+        ]
+        for c in report.comparisons
+    ]
+    print(render(["Request", "10 memberships: calls / RCU", "200 memberships", "Ratio", "Budget", "Result"], rows))
+    return [(f"{m.endpoint} ({m.case})", m.result) for m in report.measurements] + [
+        (c.label, c.result) for c in report.comparisons
+    ]
+
+
+def cold_start_section(runs: int) -> tuple[list[Check], coldstart.ColdStart]:
+    print(heading(f"2. Cold start: `import app` in a fresh process (n={runs} each)"))
+    result = coldstart.measure(runs)
+    series = [
+        ("import app (warm .pyc)", result.app),
+        ("baseline: chalice + boto3 + DynamoDB client (warm .pyc)", result.baseline),
+        ("import app (no .pyc for app and deps, as from the zip)", result.app_no_pyc),
+        ("baseline (no .pyc for deps)", result.baseline_no_pyc),
+    ]
+    rows = [[name, f"{s.median_ms:.0f}", f"{s.min_ms:.0f}", f"{s.max_ms:.0f}"] for name, s in series]
+    print(render(["Import", "median ms", "min", "max"], rows, right=(1, 2, 3)))
+    status = verdict(result.within_budget)
+    print(f"\napp / baseline (warm .pyc): x{result.ratio:.2f}   budget <= x{coldstart.BUDGET_RATIO}   {status}")
+    cold_ratio = result.app_no_pyc.median_ms / result.baseline_no_pyc.median_ms
+    print(f"app / baseline (no .pyc):   x{cold_ratio:.2f}   (informational)")
+    saved = result.app_no_pyc.median_ms - result.app.median_ms
+    share = saved / result.app_no_pyc.median_ms * 100
+    print(f"Shipping compiled bytecode would save ~{saved:.0f} ms ({share:.0f}%) of `import app` on a cold start.")
+
+    print("\nSlowest imports of `import app` (one run of python -X importtime, warm .pyc)")
+    rows = [
+        [i.name, i.parent, f"{i.cumulative_ms:.1f}", f"{i.self_ms:.1f}"] for i in coldstart.slowest(result.imports, 10)
+    ]
+    print(render(["Module", "imported by", "cumulative ms", "self ms"], rows, right=(2, 3)))
+    print("\nSelf time per top-level package")
+    rows = [[name, f"{ms:.1f}"] for name, ms in coldstart.by_package(result.imports, 8)]
+    print(render(["Package", "self ms"], rows, right=(1,)))
+    return [("cold start: app / baseline", status)], result
+
+
+def package_section(allow_build: bool, cold: coldstart.ColdStart) -> list[Check]:
+    print(heading("3. Deployment package size"))
+    package = package_size.measure(allow_build=allow_build)
+    if isinstance(package, str):
+        print(package)
+        return []
+    status = verdict(package.within_budget)
+    mb = package_size.MB
+    print(f"Source:        {package.source}")
+    print(f"Zip size:      {package.size_mb:.1f} MB   budget <= {package_size.BUDGET_MB:.0f} MB   {status}")
+    print(f"Uncompressed:  {package.uncompressed / mb:.1f} MB in {package.files} files")
+    rows = [[e.name, f"{e.uncompressed / mb:.1f}", f"{e.compressed / mb:.1f}"] for e in package.largest]
+    print("\nLargest top-level entries")
+    print(render(["Entry", "uncompressed MB", "compressed MB"], rows, right=(1, 2)))
+    missing = coldstart.not_shipped(cold.imports, package.top_level)
+    if missing:
+        names = ", ".join(f"{name} ({ms:.0f} ms)" for name, ms in missing)
+        print(f"\nImported by `import app` here but absent from the zip (section 2 counts them, Lambda won't): {names}")
+    return [("package size", status)]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help=f"{QUICK_COLD_START_RUNS} cold-start runs instead of {COLD_START_RUNS}, and no package build",
+    )
+    args = parser.parse_args()
+    env.apply()
+    started = time.perf_counter()
+    checks = dynamodb_section()
+    more, cold = cold_start_section(QUICK_COLD_START_RUNS if args.quick else COLD_START_RUNS)
+    checks += more
+    checks += package_section(not args.quick, cold)
+
+    print(heading("Summary"))
+    failed = [label for label, result in checks if result.startswith(FAIL)]
+    passed = sum(1 for _, result in checks if result == PASS)
+    print(f"{passed} budgets PASS, {len(failed)} FAIL ({time.perf_counter() - started:.0f} s)")
+    for label in failed:
+        print(f"FAIL: {label}")
+
+
+if __name__ == "__main__":
+    main()
