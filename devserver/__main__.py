@@ -1,0 +1,7 @@
+"""`python -m devserver`: see devserver/runtime.py."""
+
+import sys
+
+from devserver.runtime import main
+
+sys.exit(main())
