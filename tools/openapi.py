@@ -7,7 +7,6 @@ document always matches the routes.
 from __future__ import annotations
 
 import json
-import re
 import sys
 from typing import Any
 
@@ -53,8 +52,8 @@ def build() -> dict[str, Any]:
             },
         }
         parameters = [
-            {"name": name, "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"}}
-            for name in re.findall(r"{(\w+)}", route.path)
+            {"name": name, "in": "path", "required": True, "schema": field.json_schema()}
+            for name, field in route.params.items()
         ]
         if route.query:
             schema = route.query.json_schema()

@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -26,11 +27,13 @@ from chalicelib.config import get_settings
 from chalicelib.errors import DisquaError, InvalidToken, ValidationError
 from chalicelib.http import cursors
 from chalicelib.http.request import client_address, header, parse_json, query_params, raw_body
-from chalicelib.http.schema import Id, Obj, validate
+from chalicelib.http.schema import Field, Id, Obj, validate
 from chalicelib.ids import new_id
 from chalicelib.observability import logger
 
 IDEMPOTENCY_HEADER = "idempotency-key"
+# A malformed path id is a 400 naming the parameter, before any read.
+_PATH_ID = Id()
 REPLAY_HEADER = "Idempotent-Replayed"
 
 
@@ -47,6 +50,7 @@ class RouteSpec:
     query: Obj | None
     status: int
     tag: str
+    params: dict[str, Field]
 
 
 ROUTES: list[RouteSpec] = []
@@ -137,10 +141,15 @@ class Surface:
         body: Obj | None = None,
         query: Obj | None = None,
         status: int = 200,
+        params: dict[str, Field] | None = None,
     ) -> Callable[[Callable[[Call], Any]], Callable[..., Response]]:
+        """Declare a route. Path parameters are ids unless ``params`` says otherwise."""
+
         def decorator(handler: Callable[[Call], Any]) -> Callable[..., Response]:
+            names = re.findall(r"{(\w+)}", path)
+            declared = {name: (params or {}).get(name, _PATH_ID) for name in names}
             spec = RouteSpec(
-                self.name, method, path, handler.__name__, summary, scope, auth, body, query, status, self.tag
+                self.name, method, path, handler.__name__, summary, scope, auth, body, query, status, self.tag, declared
             )
             ROUTES.append(spec)
 
@@ -169,7 +178,7 @@ class Surface:
                 request_id=request_id,
                 route=spec,
                 principal=principal,
-                params=_path_params(params),
+                params={name: spec.params[name].clean(value, name) for name, value in params.items()},
                 body=self._body(spec, request),
                 query=self._query(spec, request),
                 client_ip=client_address(request),
@@ -237,14 +246,6 @@ class Surface:
         headers = {k: v for k, v in response.headers.items() if k != "X-Request-Id"}
         idempotency.finish(scope, key, request_hash, {"status": response.status_code, "body": body, "headers": headers})
         return response
-
-
-_PATH_ID = Id()
-
-
-def _path_params(params: dict[str, str]) -> dict[str, str]:
-    """Path parameters are ids: a malformed one is a 400 naming it, before any read."""
-    return {name: _PATH_ID.clean(value, name) for name, value in params.items()}
 
 
 def _as_reply(result: Any, spec: RouteSpec) -> Reply:

@@ -12,6 +12,7 @@ from chalicelib.errors import Conflict
 from chalicelib.ids import new_id, now_iso
 from chalicelib.observability import count
 from chalicelib.services import authz
+from chalicelib.store import channels as channel_store
 from chalicelib.store import workspaces as workspace_store
 from chalicelib.store.errors import AlreadyExists
 from chalicelib.store.models import Membership, Workspace
@@ -40,22 +41,47 @@ def create(principal: Principal, name: str, slug: str | None) -> WorkspaceView:
     slug = slug or slug_from_name(name)
     workspace = workspace_store.new_workspace(workspace_id, name, slug, principal.user_id, created_at)
     owner = workspace_store.new_membership(workspace_id, principal.user_id, "owner", created_at)
+    # Every workspace is born with #general, which every member joins.
+    general = channel_store.new_channel(
+        new_id(),
+        workspace_id,
+        "general",
+        "public",
+        principal.user_id,
+        created_at,
+        is_default=True,
+        topic="Company-wide announcements and work-based matters",
+    )
+    workspace.general_channel_id = general.id
+    extra = channel_store.birth_items(
+        general, channel_store.new_member(general, principal.user_id, "manager", created_at)
+    )
+    data = {"workspaceId": workspace_id, "name": name, "slug": slug, "ownerId": principal.user_id}
     events = [
+        new_event("workspace.created", data, workspace_id=workspace_id),
         new_event(
-            "workspace.created",
-            {"workspaceId": workspace_id, "name": name, "slug": slug, "ownerId": principal.user_id},
+            "channel.created",
+            {
+                "workspaceId": workspace_id,
+                "channelId": general.id,
+                "createdBy": principal.user_id,
+                "name": "general",
+                "type": "public",
+                "topic": general.topic,
+                "archived": False,
+            },
             workspace_id=workspace_id,
-        )
+        ),
     ]
     try:
-        workspace_store.create(workspace, owner, events)
+        workspace_store.create(workspace, owner, events, extra)
     except AlreadyExists:
         if explicit:
             raise Conflict("This workspace slug is taken.", field="slug") from None
         # A derived slug collided: add a short random suffix once.
         workspace.slug = f"{slug[:33]}-{secrets.token_hex(3)}"
         try:
-            workspace_store.create(workspace, owner, events)
+            workspace_store.create(workspace, owner, events, extra)
         except AlreadyExists:
             raise Conflict("This workspace slug is taken.", field="slug") from None
     count("WorkspaceCreated")
@@ -86,3 +112,24 @@ def get(principal: Principal, workspace_id: str) -> WorkspaceView:
 
 def membership_of(principal: Principal, workspace_id: str) -> Membership:
     return authz.workspace_access(principal, workspace_id)[1]
+
+
+def update(principal: Principal, workspace_id: str, changes: dict[str, Any]) -> WorkspaceView:
+    """Name, slug and icon; admins and owners. A taken slug is E_CONFLICT."""
+    workspace, membership = authz.workspace_access(principal, workspace_id, role="admin")
+    old_slug = workspace.slug if changes.get("slug") not in (None, workspace.slug) else None
+    if old_slug is None:
+        changes.pop("slug", None)
+    if changes:
+        event = new_event(
+            "workspace.updated",
+            {"workspaceId": workspace_id, "changes": sorted(changes), "updatedBy": principal.user_id},
+            workspace_id=workspace_id,
+        )
+        try:
+            workspace_store.update(workspace, changes, event, old_slug=old_slug)
+        except AlreadyExists:
+            raise Conflict("This workspace slug is taken.", field="slug") from None
+        for name, value in changes.items():
+            setattr(workspace, name, value)
+    return WorkspaceView(workspace, membership.role)

@@ -104,3 +104,29 @@ IDEMPOTENCY = "IDEMP"
 
 def processed(consumer: str, event_id: str) -> str:
     return f"DONE#{consumer}#{event_id}"
+
+
+def channel(channel_id: str) -> str:
+    return f"CH#{channel_id}"
+
+
+def channel_name(workspace_id: str, name: str) -> str:
+    return f"CHNAME#{workspace_id}#{name.lower()}"
+
+
+def channel_listing(workspace_id: str, channel_type: str, archived: bool) -> str:
+    """GSI1 partition of a workspace's channels of one type and state (sorted by name)."""
+    return f"WS#{workspace_id}#CH#{channel_type}{'#archived' if archived else ''}"
+
+
+def channel_membership_ref(workspace_id: str, channel_type: str, channel_id: str = "") -> str:
+    """GSI1 sort key of a user's channel membership (under ``USER#id``): by workspace,
+    type, then channel id; a prefix of it selects one workspace's (private) channels."""
+    return f"WSCH#{workspace_id}#{channel_type}#{channel_id}" if channel_type else f"WSCH#{workspace_id}#"
+
+
+def invite(invite_id: str) -> str:
+    return f"INVITE#{invite_id}"
+
+
+INVITE_PREFIX = "INVITE#"

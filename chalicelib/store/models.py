@@ -108,6 +108,9 @@ class Workspace(Entity, discriminator="Workspace"):
     plan = UnicodeAttribute(default="free")
     owner_id = UnicodeAttribute()
     created_at = UnicodeAttribute()
+    # Kept in the same transactions as role changes: there is always one owner.
+    owner_count = NumberAttribute(default=1)
+    general_channel_id = UnicodeAttribute(null=True)
 
 
 class SlugClaim(Entity, discriminator="SlugClaim"):
@@ -119,6 +122,50 @@ class Membership(Entity, discriminator="Membership"):
     user_id = UnicodeAttribute()
     role = UnicodeAttribute()
     joined_at = UnicodeAttribute()
+
+
+class Channel(Entity, discriminator="Channel"):
+    id = UnicodeAttribute()
+    workspace_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    channel_type = UnicodeAttribute()  # public | private
+    topic = UnicodeAttribute(null=True)
+    description = UnicodeAttribute(null=True)
+    archived = BooleanAttribute(default=False)
+    is_default = BooleanAttribute(default=False)  # #general: everyone is in it
+    member_count = NumberAttribute(default=0)
+    last_message_at = UnicodeAttribute(null=True)
+    created_by = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+
+
+class ChannelNameClaim(Entity, discriminator="ChannelNameClaim"):
+    channel_id = UnicodeAttribute()
+
+
+class ChannelMember(Entity, discriminator="ChannelMember"):
+    channel_id = UnicodeAttribute()
+    workspace_id = UnicodeAttribute()
+    user_id = UnicodeAttribute()
+    role = UnicodeAttribute(default="member")  # manager | member
+    joined_at = UnicodeAttribute()
+
+
+class Invite(Entity, discriminator="Invite"):
+    """An invite link or email invite. The code is ``<id>.<secret>``: the id finds
+    the item, the secret is stored only as a hash (set when the code is minted)."""
+
+    id = UnicodeAttribute()
+    secret_hash = UnicodeAttribute(null=True)
+    workspace_id = UnicodeAttribute()
+    created_by = UnicodeAttribute()
+    role = UnicodeAttribute(default="member")
+    email = UnicodeAttribute(null=True)
+    expires_at = NumberAttribute()
+    max_uses = NumberAttribute(null=True)
+    uses = NumberAttribute(default=0)
+    revoked = BooleanAttribute(default=False)
+    created_at = UnicodeAttribute()
 
 
 class ApiToken(Entity, discriminator="ApiToken"):

@@ -118,3 +118,9 @@ def mark_verified(verification: EmailVerification) -> None:
             tx.save(new_event("user.verified", {"userId": verification.user_id}))
     except TransactWriteError:
         raise ConditionFailed() from None
+
+
+def get_many(user_ids: list[str]) -> dict[str, User]:
+    if not user_ids:
+        return {}
+    return {u.id: u for u in User.batch_get([(keys.user(uid), keys.PROFILE) for uid in user_ids])}

@@ -12,7 +12,7 @@ from pynamodb.exceptions import DoesNotExist, TransactWriteError
 
 from chalicelib.store import keys
 from chalicelib.store.db import failed_conditions, transaction
-from chalicelib.store.errors import AlreadyExists
+from chalicelib.store.errors import AlreadyExists, ConditionFailed
 from chalicelib.store.models import Entity, Event, Membership, SlugClaim, Workspace
 from chalicelib.store.pages import Page, query_page
 
@@ -108,3 +108,104 @@ def get_many(workspace_ids: list[str]) -> dict[str, Workspace]:
         return {}
     items = Workspace.batch_get([(keys.workspace(w), keys.META) for w in workspace_ids])
     return {item.id: item for item in items}
+
+
+def update(workspace: Workspace, changes: dict[str, Any], event: Event, *, old_slug: str | None = None) -> None:
+    """Set (None: remove) attributes; a slug change swaps the claims atomically
+    (AlreadyExists("slug"))."""
+    actions = [
+        getattr(Workspace, n).remove() if v is None else getattr(Workspace, n).set(v) for n, v in changes.items()
+    ]
+    try:
+        with transaction() as tx:
+            if old_slug is not None:
+                claim = SlugClaim(keys.workspace_slug(changes["slug"]), keys.GUARD, workspace_id=workspace.id)
+                tx.save(claim, condition=SlugClaim.PK.does_not_exist())
+                tx.delete(SlugClaim(keys.workspace_slug(old_slug), keys.GUARD))
+            tx.update(workspace, actions=actions, condition=Workspace.PK.exists())
+            tx.save(event)
+    except TransactWriteError as error:
+        if old_slug is not None and failed_conditions(error)[:1] == [True]:
+            raise AlreadyExists("slug") from None
+        raise
+
+
+def set_plan(workspace_id: str, plan: str) -> None:
+    Workspace(keys.workspace(workspace_id), keys.META).update(
+        actions=[Workspace.plan.set(plan)], condition=Workspace.PK.exists()
+    )
+
+
+def list_members(workspace_id: str, *, limit: int, position: dict[str, Any] | None) -> Page[Membership]:
+    return query_page(
+        Membership,
+        keys.workspace(workspace_id),
+        Membership.SK.startswith(keys.MEMBER_PREFIX),
+        limit=limit,
+        position=position,
+    )
+
+
+def _owner_delta(old_role: str | None, new_role: str | None) -> int:
+    return (new_role == "owner") - (old_role == "owner")
+
+
+def change_role(workspace: Workspace, membership: Membership, role: str, event: Event) -> None:
+    """The role and the owner count move together; ConditionFailed if this would
+    leave the workspace without an owner (or the member is gone)."""
+    delta = _owner_delta(membership.role, role)
+    try:
+        with transaction() as tx:
+            tx.update(
+                membership,
+                actions=[Membership.role.set(role)],
+                condition=Membership.PK.exists() & (Membership.role == membership.role),
+            )
+            if delta:
+                condition = Workspace.owner_count > 1 if delta < 0 else Workspace.PK.exists()
+                tx.update(workspace, actions=[Workspace.owner_count.add(delta)], condition=condition)
+            tx.save(event)
+    except TransactWriteError:
+        raise ConditionFailed() from None
+
+
+def remove_member(workspace: Workspace, membership: Membership, event: Event) -> None:
+    """ConditionFailed if the member is gone or is the last owner."""
+    delta = _owner_delta(membership.role, None)
+    try:
+        with transaction() as tx:
+            tx.delete(membership, condition=Membership.PK.exists() & (Membership.role == membership.role))
+            if delta:
+                tx.update(workspace, actions=[Workspace.owner_count.add(delta)], condition=Workspace.owner_count > 1)
+            tx.save(event)
+    except TransactWriteError:
+        raise ConditionFailed() from None
+
+
+def join(
+    membership: Membership, extra_updates: list[tuple[Any, list[Any], Any]], extra_items: list[Any], event: Event
+) -> None:
+    """A new membership plus what comes with it (an invite's use, the #general
+    membership and its count) in one transaction. Conditions of ``extra_updates``
+    are (item, actions, condition) triples. AlreadyExists("member") if already in;
+    ConditionFailed if another condition failed."""
+    try:
+        with transaction() as tx:
+            tx.save(membership, condition=Membership.PK.does_not_exist())
+            for item, actions, condition in extra_updates:
+                tx.update(item, actions=actions, condition=condition)
+            for item in extra_items:
+                tx.save(item)
+            tx.save(event)
+    except TransactWriteError as error:
+        if failed_conditions(error)[:1] == [True]:
+            raise AlreadyExists("member") from None
+        raise ConditionFailed() from None
+
+
+def memberships_of(workspace_id: str, user_ids: list[str]) -> dict[str, Membership]:
+    """The memberships of these users in the workspace (absent ones are missing)."""
+    if not user_ids:
+        return {}
+    found = Membership.batch_get([(keys.workspace(workspace_id), keys.member(uid)) for uid in set(user_ids)])
+    return {m.user_id: m for m in found if isinstance(m, Membership)}

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.services import accounts
+from chalicelib.services import accounts, invites
 
 CONSUMER = "email"
 
 
 def handle(event: dict[str, Any]) -> None:
-    user_id = event["data"]["userId"]
+    data = event["data"]
     if event["type"] in ("user.registered", "user.verification_requested"):
-        accounts.send_verification(user_id)
+        accounts.send_verification(data["userId"])
     elif event["type"] == "user.registration_attempted":
-        accounts.send_registration_notice(user_id)
+        accounts.send_registration_notice(data["userId"])
+    elif event["type"] == "invite.created" and data.get("email"):
+        invites.send_email_invite(data["inviteId"])

@@ -17,6 +17,7 @@ ROUTES: dict[str, tuple[str, ...]] = {
     "user.registered": ("email",),
     "user.verification_requested": ("email",),
     "user.registration_attempted": ("email",),
+    "invite.created": ("email",),
 }
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
+from chalicelib.ids import iso
 from chalicelib.services.users import preferences_of
 from chalicelib.services.workspaces import WorkspaceView
-from chalicelib.store.models import ApiToken, User
+from chalicelib.store.models import ApiToken, Channel, ChannelMember, Invite, Membership, User
 
 
 def user_profile(user: User) -> dict[str, Any]:
@@ -42,6 +44,7 @@ def workspace(view: WorkspaceView) -> dict[str, Any]:
         "iconUrl": ws.icon_url,
         "plan": ws.plan,
         "ownerId": ws.owner_id,
+        "generalChannelId": ws.general_channel_id,
         "role": view.role,
         "createdAt": ws.created_at,
     }
@@ -57,3 +60,53 @@ def api_token(token: ApiToken) -> dict[str, Any]:
         "hint": f"dqa_…{token.hint}",
         "createdAt": token.created_at,
     }
+
+
+def channel(item: Channel) -> dict[str, Any]:
+    return {
+        "id": item.id,
+        "workspaceId": item.workspace_id,
+        "name": item.name,
+        "slug": item.name,
+        "type": item.channel_type,
+        "topic": item.topic,
+        "description": item.description,
+        "memberCount": int(item.member_count),
+        "lastMessageAt": item.last_message_at,
+        "archived": bool(item.archived),
+        "isGeneral": bool(item.is_default),
+        "createdBy": item.created_by,
+        "createdAt": item.created_at,
+    }
+
+
+def channel_member(member: ChannelMember, user: User | None) -> dict[str, Any]:
+    return {
+        "userId": member.user_id,
+        "role": member.role,
+        "joinedAt": member.joined_at,
+        **({"user": user_profile(user)} if user else {}),
+    }
+
+
+def workspace_member(membership: Membership, user: User) -> dict[str, Any]:
+    return {**user_profile(user), "role": membership.role, "joinedAt": membership.joined_at}
+
+
+def invite(item: Invite, code: str | None = None, url: str | None = None) -> dict[str, Any]:
+    shown: dict[str, Any] = {
+        "id": item.id,
+        "workspaceId": item.workspace_id,
+        "role": item.role,
+        "email": item.email,
+        "expiresAt": iso(datetime.fromtimestamp(item.expires_at, UTC)),
+        "maxUses": None if item.max_uses is None else int(item.max_uses),
+        "uses": int(item.uses),
+        "revoked": bool(item.revoked),
+        "createdBy": item.created_by,
+        "createdAt": item.created_at,
+    }
+    if code is not None:
+        shown["code"] = code
+        shown["url"] = url
+    return shown

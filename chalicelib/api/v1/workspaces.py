@@ -9,7 +9,7 @@ from chalice import Blueprint
 from chalicelib.api.routing import Call, Surface
 from chalicelib.api.v1 import views
 from chalicelib.api.v1.schemas import page_query
-from chalicelib.http.schema import Obj, Str
+from chalicelib.http.schema import Obj, Str, Url
 from chalicelib.services import workspaces
 
 bp = Blueprint(__name__)
@@ -47,3 +47,22 @@ def list_workspaces(call: Call) -> Any:
 @v1.route("/v1/workspaces/{workspaceId}", "GET", summary="Get workspace details")
 def get_workspace(call: Call) -> Any:
     return views.workspace(workspaces.get(call.user, call.params["workspaceId"]))
+
+
+@v1.route(
+    "/v1/workspaces/{workspaceId}",
+    "PATCH",
+    summary="Update workspace name, slug or icon (admins)",
+    body=Obj(
+        {
+            "name": Str(required=False, min_len=1, max_len=80),
+            "slug": slug(required=False),
+            "iconUrl": Url(required=False, nullable=True),
+        },
+        at_least_one=True,
+    ),
+)
+def update_workspace(call: Call) -> Any:
+    names = {"name": "name", "slug": "slug", "iconUrl": "icon_url"}
+    changes = {names[k]: v for k, v in call.body.items()}
+    return views.workspace(workspaces.update(call.user, call.params["workspaceId"], changes))

@@ -1,0 +1,255 @@
+"""Channels: create, list, read, update, archive, members, join and leave.
+
+Visibility: a public channel is visible to every member of its workspace; a private
+channel only to its own members. Anything else is E_NOT_FOUND. Channel managers
+(the creator, and whoever a manager promotes) and workspace admins may edit and
+archive a channel. See docs/permissions.md.
+
+Names follow Slack's rules: lowercase letters, digits, ``-`` and ``_``, starting with
+a letter or digit, at most 80 characters, unique per workspace (archived channels
+keep their name).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from chalicelib.auth import scopes
+from chalicelib.auth.principal import Principal
+from chalicelib.errors import ChannelArchived, Conflict, Forbidden, NotFound, NotMember, ValidationError
+from chalicelib.ids import new_id, now_iso
+from chalicelib.services import authz
+from chalicelib.store import channels as channel_store
+from chalicelib.store import users as user_store
+from chalicelib.store import workspaces as workspace_store
+from chalicelib.store.errors import AlreadyExists, ConditionFailed
+from chalicelib.store.models import Channel, ChannelMember, Membership, User
+from chalicelib.store.outbox import new_event
+
+NAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]{0,79}")
+GENERAL = "general"
+MAX_USERS_PER_ADD = 100
+
+
+@dataclass(frozen=True)
+class ChannelAccess:
+    channel: Channel
+    membership: Membership  # the caller's workspace membership
+    member: ChannelMember | None  # the caller's channel membership, if any
+
+    @property
+    def can_manage(self) -> bool:
+        is_admin = authz.ROLE_RANK[self.membership.role] >= authz.ROLE_RANK["admin"]
+        return is_admin or (self.member is not None and self.member.role == "manager")
+
+
+def normalize_name(name: str) -> str:
+    name = name.strip().lower()
+    if not NAME_PATTERN.fullmatch(name):
+        raise ValidationError(
+            "name must be 1-80 lowercase letters, digits, '-' or '_', starting with a letter or digit.", field="name"
+        )
+    return name
+
+
+def _event(event_type: str, channel: Channel, **data: Any) -> Any:
+    return new_event(
+        event_type,
+        {"workspaceId": channel.workspace_id, "channelId": channel.id, **data},
+        workspace_id=channel.workspace_id,
+    )
+
+
+def channel_summary(channel: Channel) -> dict[str, Any]:
+    """What events carry about a channel (webhooks and search read it)."""
+    return {"name": channel.name, "type": channel.channel_type, "topic": channel.topic, "archived": channel.archived}
+
+
+# --- reading -------------------------------------------------------------------------
+
+
+def access(principal: Principal, channel_id: str, scope: str) -> ChannelAccess:
+    """The channel if the caller may see it: two calls (the channel, then both
+    memberships in one batch)."""
+    authz.require_scope(principal, scope)
+    channel = channel_store.get(channel_id)
+    if channel is None:
+        raise NotFound("Channel not found.")
+    authz.require_token_workspace(principal, channel.workspace_id)
+    membership, member = channel_store.access(channel, principal.user_id)
+    if membership is None or (channel.channel_type == "private" and member is None):
+        raise NotFound("Channel not found.")
+    return ChannelAccess(channel, membership, member)
+
+
+def get(principal: Principal, channel_id: str) -> ChannelAccess:
+    return access(principal, channel_id, scopes.CHANNELS_READ)
+
+
+def list_channels(
+    principal: Principal,
+    workspace_id: str,
+    *,
+    channel_type: str | None,
+    archived: bool,
+    limit: int,
+    position: dict[str, Any] | None,
+) -> tuple[list[Channel], dict[str, Any] | None]:
+    """Public channels (sorted by name), then the caller's private ones.
+
+    At most two calls per page whatever the number of channels: a page never spans
+    both kinds, so it may hold fewer than ``limit`` items where public ones end.
+    """
+    authz.workspace_access(principal, workspace_id, scope=scopes.CHANNELS_READ)
+    phases = ["public", "private"] if channel_type is None else [channel_type]
+    phase = (position or {}).get("phase", phases[0])
+    if phase not in phases:
+        raise ValidationError("cursor is invalid or belongs to another list.", field="cursor")
+    at = (position or {}).get("at")
+    if phase == "public":
+        page = channel_store.list_by_type(workspace_id, "public", archived, limit=limit, position=at)
+        items = page.items
+    else:
+        memberships = channel_store.private_memberships(principal.user_id, workspace_id, limit=limit, position=at)
+        found = channel_store.get_many([m.channel_id for m in memberships.items])
+        items = [found[m.channel_id] for m in memberships.items if m.channel_id in found]
+        items = [c for c in items if bool(c.archived) == archived]
+        page = memberships
+    if page.position is not None:
+        return items, {"phase": phase, "at": page.position}
+    following = phases.index(phase) + 1
+    return items, ({"phase": phases[following]} if following < len(phases) else None)
+
+
+def list_members(
+    principal: Principal, channel_id: str, *, limit: int, position: dict[str, Any] | None
+) -> tuple[list[tuple[ChannelMember, User | None]], dict[str, Any] | None]:
+    access(principal, channel_id, scopes.CHANNELS_READ)
+    page = channel_store.list_members(channel_id, limit=limit, position=position)
+    users = user_store.get_many([m.user_id for m in page.items])
+    return [(m, users.get(m.user_id)) for m in page.items], page.position
+
+
+# --- writing -------------------------------------------------------------------------
+
+
+def create(
+    principal: Principal, workspace_id: str, name: str, channel_type: str, topic: str | None, description: str | None
+) -> Channel:
+    authz.workspace_access(principal, workspace_id, scope=scopes.CHANNELS_WRITE)
+    name = normalize_name(name)
+    created_at = now_iso()
+    channel = channel_store.new_channel(
+        new_id(), workspace_id, name, channel_type, principal.user_id, created_at, topic=topic, description=description
+    )
+    creator = channel_store.new_member(channel, principal.user_id, "manager", created_at)
+    event = _event("channel.created", channel, createdBy=principal.user_id, **channel_summary(channel))
+    try:
+        channel_store.create(channel, creator, event)
+    except AlreadyExists:
+        raise Conflict("A channel with this name exists in the workspace.", field="name") from None
+    return channel
+
+
+def _require_manager(found: ChannelAccess) -> None:
+    if not found.can_manage:
+        raise Forbidden("Only the channel's managers and workspace admins may do this.")
+
+
+def update(principal: Principal, channel_id: str, changes: dict[str, Any]) -> Channel:
+    found = access(principal, channel_id, scopes.CHANNELS_WRITE)
+    _require_manager(found)
+    channel = found.channel
+    if channel.archived:
+        raise ChannelArchived("The channel is archived: unarchive it first.")
+    old_name = None
+    if "name" in changes:
+        changes["name"] = normalize_name(changes["name"])
+        if changes["name"] == channel.name:
+            del changes["name"]
+        elif channel.is_default:
+            raise Forbidden("#general cannot be renamed.")
+        else:
+            old_name = channel.name
+    if not changes:
+        return channel
+    event = _event("channel.updated", channel, changes=sorted(changes), updatedBy=principal.user_id)
+    try:
+        channel_store.update(channel, changes, event, old_name=old_name)
+    except AlreadyExists:
+        raise Conflict("A channel with this name exists in the workspace.", field="name") from None
+    for name, value in changes.items():
+        setattr(channel, name, value)
+    return channel
+
+
+def set_archived(principal: Principal, channel_id: str, archived: bool) -> Channel:
+    found = access(principal, channel_id, scopes.CHANNELS_WRITE)
+    channel = found.channel
+    if archived:
+        _require_manager(found)
+        if channel.is_default:
+            raise Forbidden("#general cannot be archived.")
+    elif authz.ROLE_RANK[found.membership.role] < authz.ROLE_RANK["admin"]:
+        raise Forbidden("Only workspace admins may unarchive a channel.")
+    if bool(channel.archived) == archived:
+        return channel
+    event = _event("channel.archived" if archived else "channel.unarchived", channel, by=principal.user_id)
+    channel_store.update(channel, {"archived": archived}, event)
+    channel.archived = archived
+    return channel
+
+
+def add_members(principal: Principal, channel_id: str, user_ids: list[str]) -> list[str]:
+    """Add workspace members to a channel; returns the ids actually added.
+
+    Adding yourself to a public channel is joining it. Adding others needs channel
+    membership (private channels: only members can see them anyway)."""
+    found = access(principal, channel_id, scopes.CHANNELS_WRITE)
+    channel = found.channel
+    if channel.archived:
+        raise ChannelArchived()
+    adding_others = any(uid != principal.user_id for uid in user_ids)
+    if found.member is None and (adding_others or channel.channel_type == "private"):
+        raise NotMember("Join the channel before adding others to it.")
+    memberships = workspace_store.memberships_of(channel.workspace_id, user_ids)
+    for index, user_id in enumerate(user_ids):
+        if user_id not in memberships:
+            raise ValidationError(f"userIds[{index}] is not a member of this workspace.", field=f"userIds[{index}]")
+    added = []
+    for user_id in user_ids:
+        member = channel_store.new_member(channel, user_id, "member", now_iso())
+        event = _event("member.joined", channel, userId=user_id, addedBy=principal.user_id)
+        try:
+            channel_store.add_member(channel, member, event)
+            added.append(user_id)
+        except AlreadyExists:
+            continue
+        except ConditionFailed:
+            raise ChannelArchived() from None
+    return added
+
+
+def join(principal: Principal, channel_id: str) -> bool:
+    return bool(add_members(principal, channel_id, [principal.user_id]))
+
+
+def remove_member(principal: Principal, channel_id: str, user_id: str) -> None:
+    """Leave (yourself) or remove someone (channel managers, workspace admins)."""
+    found = access(principal, channel_id, scopes.CHANNELS_WRITE)
+    channel = found.channel
+    if user_id != principal.user_id:
+        _require_manager(found)
+    if channel.is_default:
+        raise Forbidden("Everyone stays in #general while in the workspace.")
+    event = _event("member.left", channel, userId=user_id, removedBy=principal.user_id)
+    try:
+        channel_store.remove_member(channel, user_id, event)
+    except ConditionFailed:
+        raise NotFound("That user is not a member of this channel.") from None
+
+
+def leave(principal: Principal, channel_id: str) -> None:
+    remove_member(principal, channel_id, principal.user_id)

@@ -1,0 +1,213 @@
+"""Channels, channel-name claims and channel memberships.
+
+- A channel is ``CH#id`` / ``META``; GSI1 lists a workspace's channels of one type
+  and state sorted by name (``WS#wid#CH#public`` / name).
+- A membership is ``CH#id`` / ``MEMBER#uid`` (members of a channel) and is indexed
+  under the user (GSI1 ``USER#uid`` / ``WSCH#wid#type#cid``: a user's channels).
+- ``member_count`` changes in the same transaction as the membership, so it stays
+  exact under concurrent joins and leaves.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
+
+from chalicelib.store import keys
+from chalicelib.store.db import failed_conditions, transaction
+from chalicelib.store.errors import AlreadyExists, ConditionFailed
+from chalicelib.store.models import Channel, ChannelMember, ChannelNameClaim, Entity, Event, Membership
+from chalicelib.store.pages import Page, query_page
+
+
+def new_channel(
+    channel_id: str, workspace_id: str, name: str, channel_type: str, created_by: str, created_at: str, **extra: Any
+) -> Channel:
+    return Channel(
+        keys.channel(channel_id),
+        keys.META,
+        GSI1PK=keys.channel_listing(workspace_id, channel_type, False),
+        GSI1SK=name,
+        id=channel_id,
+        workspace_id=workspace_id,
+        name=name,
+        channel_type=channel_type,
+        created_by=created_by,
+        created_at=created_at,
+        member_count=1,
+        archived=False,
+        **extra,
+    )
+
+
+def new_member(channel: Channel, user_id: str, role: str, joined_at: str) -> ChannelMember:
+    return ChannelMember(
+        keys.channel(channel.id),
+        keys.member(user_id),
+        GSI1PK=keys.user(user_id),
+        GSI1SK=keys.channel_membership_ref(channel.workspace_id, channel.channel_type, channel.id),
+        channel_id=channel.id,
+        workspace_id=channel.workspace_id,
+        user_id=user_id,
+        role=role,
+        joined_at=joined_at,
+    )
+
+
+def name_claim(channel: Channel) -> ChannelNameClaim:
+    return ChannelNameClaim(keys.channel_name(channel.workspace_id, channel.name), keys.GUARD, channel_id=channel.id)
+
+
+def birth_items(channel: Channel, creator: ChannelMember) -> list[Entity]:
+    """What a new channel writes (for a transaction the caller composes)."""
+    return [name_claim(channel), channel, creator]
+
+
+def create(channel: Channel, creator: ChannelMember, event: Event) -> None:
+    """AlreadyExists("name") when the workspace has a channel of that name."""
+    try:
+        with transaction() as tx:
+            tx.save(name_claim(channel), condition=ChannelNameClaim.PK.does_not_exist())
+            tx.save(channel, condition=Channel.PK.does_not_exist())
+            tx.save(creator)
+            tx.save(event)
+    except TransactWriteError as error:
+        if failed_conditions(error)[:1] == [True]:
+            raise AlreadyExists("name") from None
+        raise
+
+
+def get(channel_id: str) -> Channel | None:
+    try:
+        return Channel.get(keys.channel(channel_id), keys.META)
+    except DoesNotExist:
+        return None
+
+
+def access(channel: Channel, user_id: str) -> tuple[Membership | None, ChannelMember | None]:
+    """The caller's workspace and channel memberships, in one BatchGetItem."""
+    workspace_key = (keys.workspace(channel.workspace_id), keys.member(user_id))
+    channel_key = (keys.channel(channel.id), keys.member(user_id))
+    found = {(i.PK, i.SK): i for i in Entity.batch_get([workspace_key, channel_key])}
+    membership, member = found.get(workspace_key), found.get(channel_key)
+    return (
+        membership if isinstance(membership, Membership) else None,
+        member if isinstance(member, ChannelMember) else None,
+    )
+
+
+def get_member(channel_id: str, user_id: str) -> ChannelMember | None:
+    try:
+        return ChannelMember.get(keys.channel(channel_id), keys.member(user_id))
+    except DoesNotExist:
+        return None
+
+
+def list_by_type(
+    workspace_id: str, channel_type: str, archived: bool, *, limit: int, position: dict[str, Any] | None
+) -> Page[Channel]:
+    return query_page(
+        Channel,
+        keys.channel_listing(workspace_id, channel_type, archived),
+        index="GSI1",
+        limit=limit,
+        position=position,
+    )
+
+
+def private_memberships(
+    user_id: str, workspace_id: str, *, limit: int, position: dict[str, Any] | None
+) -> Page[ChannelMember]:
+    return query_page(
+        ChannelMember,
+        keys.user(user_id),
+        ChannelMember.GSI1SK.startswith(keys.channel_membership_ref(workspace_id, "private")),
+        index="GSI1",
+        limit=limit,
+        position=position,
+    )
+
+
+def memberships_in_workspace(user_id: str, workspace_id: str) -> list[ChannelMember]:
+    """Every channel membership of a user in one workspace (for removing the user)."""
+    condition = ChannelMember.GSI1SK.startswith(keys.channel_membership_ref(workspace_id, ""))
+    return [m for m in ChannelMember.gsi1.query(keys.user(user_id), condition) if isinstance(m, ChannelMember)]
+
+
+def get_many(channel_ids: list[str]) -> dict[str, Channel]:
+    if not channel_ids:
+        return {}
+    return {c.id: c for c in Channel.batch_get([(keys.channel(cid), keys.META) for cid in channel_ids])}
+
+
+def list_members(channel_id: str, *, limit: int, position: dict[str, Any] | None) -> Page[ChannelMember]:
+    return query_page(
+        ChannelMember,
+        keys.channel(channel_id),
+        ChannelMember.SK.startswith(keys.MEMBER_PREFIX),
+        limit=limit,
+        position=position,
+    )
+
+
+def add_member(channel: Channel, member: ChannelMember, event: Event) -> None:
+    """AlreadyExists("member") if already in; ConditionFailed if the channel is
+    archived or gone."""
+    try:
+        with transaction() as tx:
+            tx.save(member, condition=ChannelMember.PK.does_not_exist())
+            tx.update(
+                channel,
+                actions=[Channel.member_count.add(1)],
+                condition=Channel.PK.exists() & (Channel.archived == False),  # noqa: E712
+            )
+            tx.save(event)
+    except TransactWriteError as error:
+        failed = failed_conditions(error)
+        if failed[:1] == [True]:
+            raise AlreadyExists("member") from None
+        if failed[1:2] == [True]:
+            raise ConditionFailed() from None
+        raise
+
+
+def remove_member(channel: Channel, user_id: str, event: Event | None) -> None:
+    """ConditionFailed if the user is not a member."""
+    member = ChannelMember(keys.channel(channel.id), keys.member(user_id))
+    try:
+        with transaction() as tx:
+            tx.delete(member, condition=ChannelMember.PK.exists())
+            tx.update(channel, actions=[Channel.member_count.add(-1)], condition=Channel.PK.exists())
+            if event is not None:
+                tx.save(event)
+    except TransactWriteError as error:
+        if failed_conditions(error)[:1] == [True]:
+            raise ConditionFailed() from None
+        raise
+
+
+def update(channel: Channel, changes: dict[str, Any], event: Event, *, old_name: str | None = None) -> None:
+    """Set (None: remove) attributes. A rename swaps the name claims in the same
+    transaction (AlreadyExists("name") if taken)."""
+    actions = []
+    for name, value in changes.items():
+        attribute = getattr(Channel, name)
+        actions.append(attribute.remove() if value is None else attribute.set(value))
+    if "name" in changes:
+        actions.append(Channel.GSI1SK.set(changes["name"]))
+    if "archived" in changes:
+        listing = keys.channel_listing(channel.workspace_id, channel.channel_type, bool(changes["archived"]))
+        actions.append(Channel.GSI1PK.set(listing))
+    try:
+        with transaction() as tx:
+            if old_name is not None:
+                renamed = Channel(workspace_id=channel.workspace_id, name=changes["name"], id=channel.id)
+                tx.save(name_claim(renamed), condition=ChannelNameClaim.PK.does_not_exist())
+                tx.delete(ChannelNameClaim(keys.channel_name(channel.workspace_id, old_name), keys.GUARD))
+            tx.update(channel, actions=actions, condition=Channel.PK.exists())
+            tx.save(event)
+    except TransactWriteError as error:
+        if old_name is not None and failed_conditions(error)[:1] == [True]:
+            raise AlreadyExists("name") from None
+        raise
