@@ -1,7 +1,7 @@
 """Workspace members: list, profiles, roles, removal.
 
-Roles: owner > admin > member. Admins manage members; only owners grant or take
-the owner and admin roles, and remove admins or owners. There is always at least one
+Roles: owner > admin > member. Admins remove members; only owners change roles and
+remove admins or owners. There is always at least one
 owner: the owner count changes in the same transaction as the role, under a
 condition. Removing a member also removes their channel memberships and revokes
 their API tokens in that workspace.
@@ -53,19 +53,16 @@ def _target(workspace_id: str, user_id: str) -> Membership:
     return membership
 
 
-def _may_manage(actor: Membership, target_role: str, new_role: str | None = None) -> None:
-    """Admins manage members; owners manage everyone."""
-    rank = authz.ROLE_RANK
-    if actor.role == "owner":
-        return
-    if rank[target_role] >= rank["admin"] or (new_role is not None and rank[new_role] >= rank["admin"]):
-        raise Forbidden("Only owners may grant, take or remove the admin and owner roles.")
+def _may_remove(actor: Membership, target_role: str) -> None:
+    """Admins remove members; owners remove anyone."""
+    if actor.role != "owner" and authz.ROLE_RANK[target_role] >= authz.ROLE_RANK["admin"]:
+        raise Forbidden("Only owners may remove admins and owners.")
 
 
 def change_role(principal: Principal, workspace_id: str, user_id: str, role: str) -> Membership:
-    workspace, actor = authz.workspace_access(principal, workspace_id, role="admin")
+    authz.require_session(principal)
+    workspace, _ = authz.workspace_access(principal, workspace_id, role="owner")
     target = _target(workspace_id, user_id)
-    _may_manage(actor, target.role, role)
     if target.role == role:
         return target
     event = new_event(
@@ -87,7 +84,7 @@ def remove(principal: Principal, workspace_id: str, user_id: str) -> None:
     workspace, actor = authz.workspace_access(principal, workspace_id, role="member" if leaving else "admin")
     target = actor if leaving else _target(workspace_id, user_id)
     if not leaving:
-        _may_manage(actor, target.role)
+        _may_remove(actor, target.role)
     event = new_event(
         "member.left",
         {"workspaceId": workspace_id, "userId": user_id, "removedBy": principal.user_id},

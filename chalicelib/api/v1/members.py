@@ -34,7 +34,7 @@ def list_members(call: Call) -> Any:
 @v1.route(
     "/v1/workspaces/{workspaceId}/members/{userId}",
     "PATCH",
-    summary="Change a member's role (admins; owner and admin roles: owners)",
+    summary="Change a member's role (owners)",
     body=Obj({"role": Enum(members.ROLES)}),
 )
 def change_role(call: Call) -> Any:
