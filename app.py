@@ -12,7 +12,7 @@ from chalice import Chalice
 
 from chalicelib.api.fallback import register_method_not_allowed
 from chalicelib.api.v1 import auth, channels, invites, members, tokens, users, workspaces
-from chalicelib.observability import flush_metrics, quiet_libraries
+from chalicelib.observability import flush_metrics, quiet_libraries, tracer
 
 app = Chalice(app_name="disqua", configure_logs=False)
 app.api.binary_types = []  # JSON only; uploads go straight to S3
@@ -24,7 +24,10 @@ register_method_not_allowed(app)
 
 
 @app.middleware("all")
-def publish_metrics(event: Any, get_response: Any) -> Any:
+def observe(event: Any, get_response: Any) -> Any:
+    # The Tracer (prod only) patches botocore on first use: DynamoDB, SQS and SES
+    # calls become X-Ray subsegments. Metrics are published once per invocation.
+    tracer()
     try:
         return get_response(event)
     finally:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -81,24 +82,37 @@ class SigningKeys:
         return cls(active=doc["active"], keys=keys)
 
 
-@lru_cache(maxsize=1)
+# A rotated secret reaches every warm container within this time, no redeploy needed.
+SIGNING_KEYS_TTL_SECONDS = 300
+_signing_keys: tuple[float, SigningKeys] | None = None
+
+
 def get_signing_keys() -> SigningKeys:
-    """From ``SIGNING_KEYS`` (JSON) or, in AWS, a Secrets Manager secret.
+    """From ``SIGNING_KEYS`` (JSON) or, in AWS, a Secrets Manager secret (re-read
+    every few minutes so a rotation spreads by itself).
 
     The local runtime generates its keys into var/ on first start (never committed).
     """
+    global _signing_keys
+    now = time.monotonic()
+    if _signing_keys is not None and _signing_keys[0] > now:
+        return _signing_keys[1]
     settings = get_settings()
     if settings.signing_keys_json:
-        return SigningKeys.parse(settings.signing_keys_json)
-    if settings.signing_keys_secret:
+        keys = SigningKeys.parse(settings.signing_keys_json)
+    elif settings.signing_keys_secret:
         from chalicelib.aws import client
 
         value = client("secretsmanager").get_secret_value(SecretId=settings.signing_keys_secret)
-        return SigningKeys.parse(value["SecretString"])
-    raise RuntimeError("no signing keys: set SIGNING_KEYS or SIGNING_KEYS_SECRET_ARN")
+        keys = SigningKeys.parse(value["SecretString"])
+    else:
+        raise RuntimeError("no signing keys: set SIGNING_KEYS or SIGNING_KEYS_SECRET_ARN")
+    _signing_keys = (now + SIGNING_KEYS_TTL_SECONDS, keys)
+    return keys
 
 
 def reset() -> None:
     """Forget cached settings (tests and the local runtime change the environment)."""
+    global _signing_keys
     get_settings.cache_clear()
-    get_signing_keys.cache_clear()
+    _signing_keys = None

@@ -268,7 +268,8 @@ def gateway_responses() -> dict[str, Any]:
     for response_type, (status, code, message) in GATEWAY_RESPONSES.items():
         quoted = json.dumps(message) if message is not None else "$context.error.messageString"
         body = f'{{"ok": false, "error": {{"code": "{code}", "message": {quoted}, "requestId": "$context.requestId"}}}}'
-        headers = {"Content-Type": "'application/json'"}
+        # The same requestId in the header as in the body, as the app's own answers do.
+        headers = {"Content-Type": "'application/json'", "X-Request-Id": "context.requestId"}
         if code == "E_RATE_LIMIT":
             headers["Retry-After"] = "'1'"
         response: dict[str, Any] = {

@@ -40,7 +40,9 @@ def send(message: EmailMessage) -> None:
 def _write_to_outbox(message: EmailMessage, folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{new_id()}.eml"
-    path.write_bytes(message.as_bytes())
+    partial = path.with_suffix(".part")
+    partial.write_bytes(message.as_bytes())
+    partial.replace(path)  # atomic: a reader never sees half a message
     # Local stage only: the link is the point of the outbox, so it is logged.
     links = re.findall(r"https?://\S+", message.get_content())
     logger().info("email written to outbox", extra={"path": str(path), "subject": message["Subject"], "links": links})

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 
 from chalicelib.store import keys
 from chalicelib.store.db import failed_conditions, transaction
@@ -131,9 +131,15 @@ def update(workspace: Workspace, changes: dict[str, Any], event: Event, *, old_s
 
 
 def set_plan(workspace_id: str, plan: str) -> None:
-    Workspace(keys.workspace(workspace_id), keys.META).update(
-        actions=[Workspace.plan.set(plan)], condition=Workspace.PK.exists()
-    )
+    """ConditionFailed if there is no such workspace."""
+    try:
+        Workspace(keys.workspace(workspace_id), keys.META).update(
+            actions=[Workspace.plan.set(plan)], condition=Workspace.PK.exists()
+        )
+    except UpdateError as error:
+        if getattr(error, "cause_response_code", None) == "ConditionalCheckFailedException":
+            raise ConditionFailed() from None
+        raise
 
 
 def list_members(workspace_id: str, *, limit: int, position: dict[str, Any] | None) -> Page[Membership]:
