@@ -3,28 +3,10 @@ resources of infra/resources.yaml, and the app bound to it."""
 
 from __future__ import annotations
 
-import json
-import os
-
 # Before anything imports boto3/pynamodb: region, fake credentials, test settings.
-os.environ.update(
-    {
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_REGION": "us-east-1",
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SECURITY_TOKEN": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
-        "DISQUA_STAGE": "test",
-        "TABLE_NAME": "disqua-test-table",
-        "SIGNING_KEYS": json.dumps({"active": "t1", "t1": "t" * 48, "t0": "o" * 48}),
-        "EMAIL_TRANSPORT": "outbox",
-        "POWERTOOLS_METRICS_NAMESPACE": "DisquaTest",
-    }
-)
-os.environ.pop("AWS_ENDPOINT_URL", None)
-os.environ.pop("AWS_PROFILE", None)
+from devserver import offline
+
+offline.apply()
 
 import boto3
 import pytest

@@ -15,7 +15,7 @@ from typing import Any
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 
 from chalicelib.store import keys
-from chalicelib.store.db import failed_conditions, transaction
+from chalicelib.store.db import failed_conditions, set_or_remove, transaction
 from chalicelib.store.errors import AlreadyExists, ConditionFailed
 from chalicelib.store.models import Channel, ChannelMember, ChannelNameClaim, Entity, Event, Membership
 from chalicelib.store.pages import Page, query_page
@@ -190,10 +190,7 @@ def remove_member(channel: Channel, user_id: str, event: Event | None) -> None:
 def update(channel: Channel, changes: dict[str, Any], event: Event, *, old_name: str | None = None) -> None:
     """Set (None: remove) attributes. A rename swaps the name claims in the same
     transaction (AlreadyExists("name") if taken)."""
-    actions = []
-    for name, value in changes.items():
-        attribute = getattr(Channel, name)
-        actions.append(attribute.remove() if value is None else attribute.set(value))
+    actions = set_or_remove(Channel, changes)
     if "name" in changes:
         actions.append(Channel.GSI1SK.set(changes["name"]))
     if "archived" in changes:

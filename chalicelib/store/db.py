@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from typing import Any
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError
@@ -65,3 +66,8 @@ def failed_conditions(error: TransactWriteError) -> list[bool]:
     """Which items of a cancelled transaction failed their condition, in order."""
     reasons = error.cancellation_reasons or []
     return [bool(r and r.code == "ConditionalCheckFailed") for r in reasons]
+
+
+def set_or_remove(model: type[Entity], changes: dict[str, Any]) -> list[Any]:
+    """Update actions from attribute values: SET each, or REMOVE where the value is None."""
+    return [getattr(model, n).remove() if v is None else getattr(model, n).set(v) for n, v in changes.items()]

@@ -8,7 +8,7 @@ from typing import Any
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 
 from chalicelib.store import keys
-from chalicelib.store.db import failed_conditions, is_expired, transaction
+from chalicelib.store.db import failed_conditions, is_expired, set_or_remove, transaction
 from chalicelib.store.errors import AlreadyExists, ConditionFailed
 from chalicelib.store.models import EmailVerification, Event, Login, User, UsernameClaim
 from chalicelib.store.outbox import new_event
@@ -79,10 +79,7 @@ def login_key(email: str) -> tuple[str, str]:
 
 def update_user(user_id: str, changes: dict[str, Any]) -> User:
     """Set or remove (value None) profile attributes; the user must exist."""
-    actions = []
-    for name, value in changes.items():
-        attribute = getattr(User, name)
-        actions.append(attribute.remove() if value is None else attribute.set(value))
+    actions = set_or_remove(User, changes)
     user = User(keys.user(user_id), keys.PROFILE)
     user.update(actions=actions, condition=User.PK.exists())
     return user

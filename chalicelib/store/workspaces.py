@@ -11,7 +11,7 @@ from typing import Any
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 
 from chalicelib.store import keys
-from chalicelib.store.db import failed_conditions, transaction
+from chalicelib.store.db import failed_conditions, set_or_remove, transaction
 from chalicelib.store.errors import AlreadyExists, ConditionFailed
 from chalicelib.store.models import Entity, Event, Membership, SlugClaim, Workspace
 from chalicelib.store.pages import Page, query_page
@@ -113,9 +113,7 @@ def get_many(workspace_ids: list[str]) -> dict[str, Workspace]:
 def update(workspace: Workspace, changes: dict[str, Any], event: Event, *, old_slug: str | None = None) -> None:
     """Set (None: remove) attributes; a slug change swaps the claims atomically
     (AlreadyExists("slug"))."""
-    actions = [
-        getattr(Workspace, n).remove() if v is None else getattr(Workspace, n).set(v) for n, v in changes.items()
-    ]
+    actions = set_or_remove(Workspace, changes)
     try:
         with transaction() as tx:
             if old_slug is not None:
