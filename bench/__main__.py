@@ -6,7 +6,9 @@ Always exits 0: a budget that fails prints FAIL, and the lead decides what to do
 from __future__ import annotations
 
 import argparse
+import tempfile
 import time
+from pathlib import Path
 
 # Neither imports the app nor boto3: safe before env.apply().
 from bench import coldstart, env, package_size
@@ -53,31 +55,35 @@ def dynamodb_section() -> list[Check]:
         "moto CU: what moto reports (fixed per item, nothing for transactions), for comparison only."
     )
 
-    print("\nListing cost vs number of memberships (the cost must depend on the page, not on the count)")
-    rows = [
-        [
-            c.label,
-            f"{c.small.total_calls} / {_units(c.small.capacity.read, c.small.capacity.exact)}",
-            f"{c.large.total_calls} / {_units(c.large.capacity.read, c.large.capacity.exact)}",
-            f"x{c.call_ratio:.2f} / x{c.read_ratio:.2f}",
-            "same calls, RCU x<=1.1" if c.judged else INFO,
-            c.result,
+    for group in report.comparisons:
+        print(f"\n{group.title}")
+        rows = [
+            [
+                c.label,
+                f"{c.small.total_calls} / {_units(c.small.capacity.read, c.small.capacity.exact)}",
+                f"{c.large.total_calls} / {_units(c.large.capacity.read, c.large.capacity.exact)}",
+                f"x{c.call_ratio:.2f} / x{c.read_ratio:.2f}",
+                c.budget,
+                c.result,
+            ]
+            for c in group.rows
         ]
-        for c in report.comparisons
-    ]
-    print(render(["Request", "10 memberships: calls / RCU", "200 memberships", "Ratio", "Budget", "Result"], rows))
+        headers = ["Request", f"{group.small}: calls / RCU", group.large, "Ratio", "Budget", "Result"]
+        print(render(headers, rows))
+        if group.note:
+            print(group.note)
     return [(f"{m.endpoint} ({m.case})", m.result) for m in report.measurements] + [
-        (c.label, c.result) for c in report.comparisons
+        (f"{group.title.split(' vs ')[0]}: {c.label}", c.result) for group in report.comparisons for c in group.rows
     ]
 
 
-def cold_start_section(runs: int) -> tuple[list[Check], coldstart.ColdStart]:
+def cold_start_section(runs: int, bundle: package_size.Bundle | str) -> tuple[list[Check], coldstart.ColdStart]:
     print(heading(f"2. Cold start: `import app` in a fresh process (n={runs} each)"))
     result = coldstart.measure(runs)
     series = [
         ("import app (warm .pyc)", result.app),
         ("baseline: chalice + boto3 + DynamoDB client (warm .pyc)", result.baseline),
-        ("import app (no .pyc for app and deps, as from the zip)", result.app_no_pyc),
+        ("import app (no .pyc for app and deps, as a zip of sources)", result.app_no_pyc),
         ("baseline (no .pyc for deps)", result.baseline_no_pyc),
     ]
     rows = [[name, f"{s.median_ms:.0f}", f"{s.min_ms:.0f}", f"{s.max_ms:.0f}"] for name, s in series]
@@ -88,7 +94,7 @@ def cold_start_section(runs: int) -> tuple[list[Check], coldstart.ColdStart]:
     print(f"app / baseline (no .pyc):   x{cold_ratio:.2f}   (informational)")
     saved = result.app_no_pyc.median_ms - result.app.median_ms
     share = saved / result.app_no_pyc.median_ms * 100
-    print(f"Shipping compiled bytecode would save ~{saved:.0f} ms ({share:.0f}%) of `import app` on a cold start.")
+    print(f"Compiled bytecode saves ~{saved:.0f} ms ({share:.0f}%) of `import app` (from the zip itself: below).")
 
     print("\nSlowest imports of `import app` (one run of python -X importtime, warm .pyc)")
     rows = [
@@ -98,12 +104,48 @@ def cold_start_section(runs: int) -> tuple[list[Check], coldstart.ColdStart]:
     print("\nSelf time per top-level package")
     rows = [[name, f"{ms:.1f}"] for name, ms in coldstart.by_package(result.imports, 8)]
     print(render(["Package", "self ms"], rows, right=(1,)))
-    return [("cold start: app / baseline", status)], result
+    checks = [("cold start: app / baseline", status)]
+    checks += _packaged_cold_start(runs, bundle)
+    return checks, result
 
 
-def package_section(allow_build: bool, cold: coldstart.ColdStart) -> list[Check]:
+def _packaged_cold_start(runs: int, bundle: package_size.Bundle | str) -> list[Check]:
+    print(
+        f"\nCold start from the packaged zip: `import app` with python -S, PYTHONPATH=the extracted zip (n={runs} each)"
+    )
+    if isinstance(bundle, str):
+        print(bundle)
+        return []
+    print(f"Zip: {bundle.source}")
+    packaged = coldstart.measure_packaged(bundle.path, runs)
+    rows = [
+        [name, f"{s.median_ms:.0f}", f"{s.min_ms:.0f}", f"{s.max_ms:.0f}"]
+        for name, s in (
+            (
+                "import app, zip with .pyc" + ("" if packaged.shipped_pyc else " (compiled by the bench)"),
+                packaged.with_pyc,
+            ),
+            ("import app, zip without .pyc (sources only)", packaged.without_pyc),
+        )
+    ]
+    print(render(["Import", "median ms", "min", "max"], rows, right=(1, 2, 3)))
+    with_ms, without_ms = packaged.with_pyc.median_ms, packaged.without_pyc.median_ms
+    print(
+        f"cold start from the packaged zip: with .pyc {with_ms:.0f} ms, without {without_ms:.0f} ms "
+        f"(saves {packaged.saved_ms:.0f} ms, {packaged.saved_ms / without_ms * 100:.0f}%)"
+    )
+    used = verdict(packaged.all_from_pyc)
+    loaded = f"{packaged.from_pyc} from .pyc, {packaged.from_source} compiled from source"
+    print(f"modules of the zip that `import app` loads (python -v): {loaded}   {used}")
+    if not packaged.shipped_pyc:
+        print("The zip ships no .pyc (packaged with --no-bytecode?): `make package` adds them.")
+        return [("packaged zip ships .pyc", FAIL)]
+    return [("packaged zip: `import app` uses the shipped .pyc", used)]
+
+
+def package_section(bundle: package_size.Bundle | str, cold: coldstart.ColdStart) -> list[Check]:
     print(heading("3. Deployment package size"))
-    package = package_size.measure(allow_build=allow_build)
+    package = package_size.measure(bundle)
     if isinstance(package, str):
         print(package)
         return []
@@ -112,6 +154,8 @@ def package_section(allow_build: bool, cold: coldstart.ColdStart) -> list[Check]
     print(f"Source:        {package.source}")
     print(f"Zip size:      {package.size_mb:.1f} MB   budget <= {package_size.BUDGET_MB:.0f} MB   {status}")
     print(f"Uncompressed:  {package.uncompressed / mb:.1f} MB in {package.files} files")
+    share = package.pyc_compressed / package.size * 100
+    print(f"Bytecode:      {package.pyc_files} .pyc, {package.pyc_compressed / mb:.1f} MB of the zip ({share:.0f}%)")
     rows = [[e.name, f"{e.uncompressed / mb:.1f}", f"{e.compressed / mb:.1f}"] for e in package.largest]
     print("\nLargest top-level entries")
     print(render(["Entry", "uncompressed MB", "compressed MB"], rows, right=(1, 2)))
@@ -133,9 +177,11 @@ def main() -> None:
     env.apply()
     started = time.perf_counter()
     checks = dynamodb_section()
-    more, cold = cold_start_section(QUICK_COLD_START_RUNS if args.quick else COLD_START_RUNS)
-    checks += more
-    checks += package_section(not args.quick, cold)
+    with tempfile.TemporaryDirectory(prefix="disqua-bench-package-") as scratch:
+        bundle = package_size.locate(allow_build=not args.quick, scratch=Path(scratch))
+        more, cold = cold_start_section(QUICK_COLD_START_RUNS if args.quick else COLD_START_RUNS, bundle)
+        checks += more
+        checks += package_section(bundle, cold)
 
     print(heading("Summary"))
     failed = [label for label, result in checks if result.startswith(FAIL)]

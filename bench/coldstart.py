@@ -10,6 +10,11 @@ standard library has its .pyc. Both cases use their own PYTHONPYCACHEPREFIX (the
 repository's __pycache__ folders play no part): "warm" is a prefix filled by one
 unmeasured import; "no .pyc" is a prefix holding only the standard library's
 .pyc, with PYTHONDONTWRITEBYTECODE=1 so every run compiles the rest again.
+
+``measure_packaged`` times the same ``import app`` from the deployment zip itself,
+extracted twice: as shipped (with the .pyc ``make package`` adds) and without any
+``__pycache__`` entry. Those runs use ``python -S``: nothing but the standard library
+and the zip's contents, as on Lambda (a dependency missing from the zip fails).
 """
 
 from __future__ import annotations
@@ -21,8 +26,9 @@ import subprocess
 import sys
 import sysconfig
 import tempfile
+import zipfile
 from dataclasses import dataclass, replace
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from bench import ROOT
 from bench.env import child_environment
@@ -187,3 +193,86 @@ def not_shipped(imports: list[Import], shipped: frozenset[str], at_least_ms: flo
         for name, ms in by_package(imports)
         if ms >= at_least_ms and name not in shipped and name not in sys.stdlib_module_names
     ]
+
+
+# --- from the deployment zip ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PackagedColdStart:
+    runs: int
+    with_pyc: Samples
+    without_pyc: Samples
+    from_pyc: int  # modules of the zip that `import app` loaded from their .pyc...
+    from_source: int  # ...and those it compiled (should be none with the .pyc)
+    shipped_pyc: bool  # False: the zip had none (--no-bytecode), the bench compiled them
+
+    @property
+    def saved_ms(self) -> float:
+        return self.without_pyc.median_ms - self.with_pyc.median_ms
+
+    @property
+    def all_from_pyc(self) -> bool:
+        return self.from_pyc > 0 and self.from_source == 0
+
+
+def _in_zip_python(code: str, folder: Path, *flags: str) -> subprocess.CompletedProcess[str]:
+    # PYTHONPYCACHEPREFIX would send CPython to another folder than __pycache__.
+    env = child_environment(PYTHONDONTWRITEBYTECODE="1", PYTHONPATH=str(folder))
+    env.pop("PYTHONPYCACHEPREFIX", None)
+    return subprocess.run(
+        [sys.executable, "-S", *flags, "-c", code], cwd=folder, env=env, capture_output=True, text=True, check=True
+    )
+
+
+def _has_bytecode(names: list[str]) -> bool:
+    from infra.package import pyc_name
+
+    shipped = set(names)
+    sources = [n for n in names if n.endswith(".py")]
+    return bool(sources) and all(pyc_name(n) in shipped for n in sources)
+
+
+def loaded_from(verbose: str, folder: Path) -> tuple[int, int]:
+    """(from .pyc, compiled from source) among the modules under ``folder``, from
+    ``python -v``'s "code object from" lines (a .pyc path is quoted, a source not)."""
+    prefix = str(folder)
+    from_pyc = from_source = 0
+    for line in verbose.splitlines():
+        if not line.startswith("# code object from "):
+            continue
+        path = line.removeprefix("# code object from ").strip("'\"")
+        if path.startswith(prefix):
+            if path.endswith(".pyc"):
+                from_pyc += 1
+            else:
+                from_source += 1
+    return from_pyc, from_source
+
+
+def measure_packaged(bundle: Path, runs: int) -> PackagedColdStart:
+    """Median ``import app`` from the zip extracted with and without its .pyc."""
+    from infra.package import add_bytecode
+
+    with tempfile.TemporaryDirectory(prefix="disqua-zip-") as tmp:
+        with_pyc, without_pyc = Path(tmp, "with-pyc"), Path(tmp, "without-pyc")
+        with zipfile.ZipFile(bundle) as archive:
+            shipped = _has_bytecode(archive.namelist())
+        if not shipped:  # packaged with --no-bytecode: compile a copy as `make package` would
+            copy = Path(tmp, "deployment.zip")
+            shutil.copyfile(bundle, copy)
+            add_bytecode(copy)
+            bundle = copy
+        with zipfile.ZipFile(bundle) as archive:
+            archive.extractall(with_pyc)
+            sources = [n for n in archive.namelist() if "__pycache__" not in PurePosixPath(n).parts]
+            archive.extractall(without_pyc, members=sources)
+        verbose = _in_zip_python("import app", with_pyc.resolve(), "-v").stderr
+        from_pyc, from_source = loaded_from(verbose, with_pyc.resolve())
+        series: dict[Path, list[float]] = {with_pyc: [], without_pyc: []}
+        for _ in range(runs):  # interleaved, as in measure()
+            for folder, seconds in series.items():
+                seconds.append(float(_in_zip_python(APP, folder).stdout.strip().splitlines()[-1]))
+    return PackagedColdStart(
+        runs, Samples(series[with_pyc]), Samples(series[without_pyc]), from_pyc, from_source, shipped
+    )

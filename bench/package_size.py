@@ -1,17 +1,16 @@
 """Size of the Lambda deployment package.
 
 Uses out/dev/deployment.zip when ``make package`` has produced a readable one;
-otherwise runs ``chalice package --stage dev`` into a temporary folder (chalice
-caches the vendored wheels under .chalice/deployments, so a rebuild is quick).
+otherwise runs ``python -m infra.package --stage dev`` (what ``make package`` runs,
+bytecode included) into a temporary folder (chalice caches the vendored wheels
+under .chalice/deployments, so a rebuild is quick).
 """
 
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 import zipfile
 from collections import defaultdict
 from dataclasses import dataclass
@@ -40,6 +39,8 @@ class Package:
     files: int
     largest: list[Entry]
     top_level: frozenset[str]  # importable names at the zip's root (``app``, ``botocore``, ...)
+    pyc_files: int = 0
+    pyc_compressed: int = 0  # bytes the .pyc add to the zip
 
     @property
     def size_mb(self) -> float:
@@ -67,35 +68,47 @@ def inspect(path: Path, source: str, top: int = 5) -> Package:
         files=len(infos),
         largest=largest[:top],
         top_level=frozenset(name.split(".", 1)[0] for name in totals),
+        pyc_files=sum(1 for i in infos if i.filename.endswith(".pyc")),
+        pyc_compressed=sum(i.compress_size for i in infos if i.filename.endswith(".pyc")),
     )
 
 
-def _chalice() -> str:
-    beside = Path(sys.executable).with_name("chalice")
-    return str(beside) if beside.exists() else shutil.which("chalice") or "chalice"
+@dataclass(frozen=True)
+class Bundle:
+    path: Path
+    source: str  # where it comes from, for the report
 
 
-def build_and_inspect() -> Package:
-    with tempfile.TemporaryDirectory(prefix="disqua-package-") as out:
-        env = {**os.environ, "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", "us-east-1")}
-        subprocess.run(
-            [_chalice(), "package", "--stage", "dev", out], cwd=ROOT, env=env, check=True, capture_output=True
-        )
-        return inspect(Path(out, "deployment.zip"), "chalice package --stage dev (temporary build)")
+def _build(folder: Path) -> Bundle:
+    env = {**os.environ, "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", "us-east-1")}
+    command = [sys.executable, "-m", "infra.package", "--stage", "dev", "--out", str(folder)]
+    subprocess.run(command, cwd=ROOT, env=env, check=True, capture_output=True)
+    return Bundle(folder / "deployment.zip", "python -m infra.package --stage dev (temporary build)")
 
 
-def measure(*, allow_build: bool) -> Package | str:
-    """The package's figures, or why there are none."""
+def locate(*, allow_build: bool, scratch: Path) -> Bundle | str:
+    """The deployment zip to measure, or why there is none. A temporary build goes
+    into ``scratch`` (the caller removes it)."""
     if PACKAGED.exists():
         try:
+            with zipfile.ZipFile(PACKAGED):
+                pass
             built = datetime.fromtimestamp(PACKAGED.stat().st_mtime).strftime("%Y-%m-%d %H:%M")
-            return inspect(PACKAGED, f"{PACKAGED.relative_to(ROOT)} (make package, built {built})")
+            return Bundle(PACKAGED, f"{PACKAGED.relative_to(ROOT)} (make package, built {built})")
         except zipfile.BadZipFile:
             pass  # `make package` is writing it right now: build our own
     if not allow_build:
         return f"skipped (--quick, and no readable {PACKAGED.relative_to(ROOT)})"
     try:
-        return build_and_inspect()
+        return _build(scratch / "package")
     except subprocess.CalledProcessError as error:
-        detail = (error.stderr or b"").decode(errors="replace").strip().splitlines()[-1:] or ["?"]
-        return f"chalice package failed: {detail[0]}"
+        output = (error.stderr or b"").decode(errors="replace") + (error.stdout or b"").decode(errors="replace")
+        detail = output.strip().splitlines()[-1:] or ["?"]
+        return f"packaging failed: {detail[0]}"
+
+
+def measure(bundle: Bundle | str) -> Package | str:
+    """The package's figures, or why there are none."""
+    if isinstance(bundle, str):
+        return bundle
+    return inspect(bundle.path, bundle.source)

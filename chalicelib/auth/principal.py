@@ -17,6 +17,8 @@ class Principal:
     workspace_id: str | None = None
     session_id: str | None = None
     token_id: str | None = None
+    # An API token minted as a bot integration: its messages have type "bot".
+    is_bot: bool = False
 
     @property
     def is_session(self) -> bool:

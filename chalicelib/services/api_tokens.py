@@ -19,6 +19,7 @@ from chalicelib.ids import new_id, now_iso
 from chalicelib.services import authz
 from chalicelib.services.authn import forget_cached_tokens
 from chalicelib.store import api_tokens as token_store
+from chalicelib.store.errors import ConditionFailed
 from chalicelib.store.models import ApiToken
 from chalicelib.store.outbox import new_event
 
@@ -29,7 +30,7 @@ class CreatedToken:
     secret: str
 
 
-def create(principal: Principal, workspace_id: str, name: str, scopes: list[str]) -> CreatedToken:
+def create(principal: Principal, workspace_id: str, name: str, scopes: list[str], *, bot: bool = False) -> CreatedToken:
     authz.require_session(principal)
     authz.require_verified(principal)
     authz.workspace_access(principal, workspace_id)
@@ -43,11 +44,12 @@ def create(principal: Principal, workspace_id: str, name: str, scopes: list[str]
         user_id=principal.user_id,
         scopes=set(scopes),
         hint=secret[-4:],
+        bot=bot,
         created_at=now_iso(),
     )
     event = new_event(
         "token.created",
-        {"tokenId": token_id, "userId": principal.user_id, "scopes": sorted(scopes)},
+        {"tokenId": token_id, "userId": principal.user_id, "scopes": sorted(scopes), "bot": bot},
         workspace_id=workspace_id,
     )
     token_store.create(record, event)
@@ -74,5 +76,8 @@ def revoke(principal: Principal, workspace_id: str, token_id: str) -> None:
         record = token_store.find(workspace_id, None, token_id)
     if record is None:
         raise NotFound("Token not found.")
-    token_store.revoke(record, new_event("token.revoked", {"tokenId": token_id}, workspace_id=workspace_id))
+    try:
+        token_store.revoke(record, new_event("token.revoked", {"tokenId": token_id}, workspace_id=workspace_id))
+    except ConditionFailed:
+        raise NotFound("Token not found.") from None
     forget_cached_tokens()

@@ -59,6 +59,7 @@ def _api_token_principal(credential: str) -> Principal:
                 scopes=frozenset(record.scopes),
                 workspace_id=record.workspace_id,
                 token_id=record.id,
+                is_bot=bool(record.bot),
             )
             if record is not None
             else None

@@ -47,6 +47,14 @@ def workspace_access(
     require_token_workspace(principal, workspace_id)
     require_scope(principal, scope)
     workspace, membership = workspace_store.get_with_membership(workspace_id, principal.user_id)
+    return check_access(workspace, membership, role=role)
+
+
+def check_access(
+    workspace: Workspace | None, membership: Membership | None, *, role: str = "member"
+) -> tuple[Workspace, Membership]:
+    """The verdict on a workspace and the caller's membership, however they were read
+    (a list may fetch them in the same batch as its page, to save a call)."""
     if workspace is None or membership is None:
         raise NotFound("Workspace not found.")
     if ROLE_RANK.get(membership.role, 0) < ROLE_RANK[role]:

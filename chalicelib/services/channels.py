@@ -99,24 +99,29 @@ def list_channels(
 ) -> tuple[list[Channel], dict[str, Any] | None]:
     """Public channels (sorted by name), then the caller's private ones.
 
-    At most two calls per page whatever the number of channels: a page never spans
-    both kinds, so it may hold fewer than ``limit`` items where public ones end.
+    Two calls per page whatever the number of channels: public, the access check and
+    the Query; private, the Query of the caller's memberships, then the channels and
+    the access check in one batch. A page never spans both kinds, so it may hold fewer
+    than ``limit`` items where the public ones end.
     """
-    authz.workspace_access(principal, workspace_id, scope=scopes.CHANNELS_READ)
+    authz.require_token_workspace(principal, workspace_id)
+    authz.require_scope(principal, scopes.CHANNELS_READ)
     phases = ["public", "private"] if channel_type is None else [channel_type]
     phase = (position or {}).get("phase", phases[0])
     if phase not in phases:
         raise ValidationError("cursor is invalid or belongs to another list.", field="cursor")
     at = (position or {}).get("at")
     if phase == "public":
+        authz.workspace_access(principal, workspace_id)
         page = channel_store.list_by_type(workspace_id, "public", archived, limit=limit, position=at)
         items = page.items
     else:
-        memberships = channel_store.private_memberships(principal.user_id, workspace_id, limit=limit, position=at)
-        found = channel_store.get_many([m.channel_id for m in memberships.items])
-        items = [found[m.channel_id] for m in memberships.items if m.channel_id in found]
-        items = [c for c in items if bool(c.archived) == archived]
-        page = memberships
+        page = channel_store.private_memberships(principal.user_id, workspace_id, limit=limit, position=at)
+        wanted = [channel_store.key_of(m.channel_id) for m in page.items]
+        workspace, membership, found = workspace_store.get_with_membership_and(workspace_id, principal.user_id, wanted)
+        authz.check_access(workspace, membership)
+        channels = [found.get(k) for k in wanted]
+        items = [c for c in channels if isinstance(c, Channel) and bool(c.archived) == archived]
     if page.position is not None:
         return items, {"phase": phase, "at": page.position}
     following = phases.index(phase) + 1
@@ -214,7 +219,9 @@ def add_members(principal: Principal, channel_id: str, user_ids: list[str]) -> l
     adding_others = any(uid != principal.user_id for uid in user_ids)
     if found.member is None and (adding_others or channel.channel_type == "private"):
         raise NotMember("Join the channel before adding others to it.")
-    memberships = workspace_store.memberships_of(channel.workspace_id, user_ids)
+    others = [uid for uid in user_ids if uid != principal.user_id]
+    memberships = workspace_store.memberships_of(channel.workspace_id, others) if others else {}
+    memberships[principal.user_id] = found.membership  # read by access() already
     for index, user_id in enumerate(user_ids):
         if user_id not in memberships:
             raise ValidationError(f"userIds[{index}] is not a member of this workspace.", field=f"userIds[{index}]")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import secrets
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from chalicelib.auth import tokens
@@ -94,6 +95,7 @@ def send_email_invite(invite_id: str) -> None:
     secret = secrets.token_urlsafe(24)
     invite_store.set_secret(invite, tokens.sha256_hex(secret))
     who = inviter.display_name if inviter else "Someone"
+    expires = datetime.fromtimestamp(invite.expires_at, UTC).strftime("%Y-%m-%d %H:%M UTC")
     email.send(
         email.compose(
             invite.email,
@@ -101,7 +103,7 @@ def send_email_invite(invite_id: str) -> None:
             f"{who} invited you to join the {workspace.name} workspace on Disqua.\n\n"
             f"Accept the invite (log in or sign up with this email address first):\n\n"
             f"POST {invite_url(_code(invite.id, secret))}/accept\n\n"
-            "The invite expires in a week.\n",
+            f"The invite expires on {expires}.\n",
         )
     )
 

@@ -30,11 +30,18 @@ ROLES = ("member", "admin", "owner")
 def list_members(
     principal: Principal, workspace_id: str, *, limit: int, position: dict[str, Any] | None
 ) -> tuple[list[tuple[Membership, User]], dict[str, Any] | None]:
-    """Two calls per page: the memberships (Query) and their profiles (batch)."""
-    authz.workspace_access(principal, workspace_id, scope=scopes.USERS_READ)
+    """Two calls per page: the memberships (Query), then their profiles and the access
+    check in one batch (nothing is returned unless the caller is a member)."""
+    authz.require_token_workspace(principal, workspace_id)
+    authz.require_scope(principal, scopes.USERS_READ)
     page = workspace_store.list_members(workspace_id, limit=limit, position=position)
-    users = user_store.get_many([m.user_id for m in page.items])
-    return [(m, users[m.user_id]) for m in page.items if m.user_id in users], page.position
+    wanted = [user_store.key_of(m.user_id) for m in page.items]
+    workspace, membership, found = workspace_store.get_with_membership_and(workspace_id, principal.user_id, wanted)
+    authz.check_access(workspace, membership)
+    users = {k: found[k] for k in wanted if isinstance(found.get(k), User)}
+    return [
+        (m, users[user_store.key_of(m.user_id)]) for m in page.items if user_store.key_of(m.user_id) in users
+    ], page.position
 
 
 def profile(principal: Principal, workspace_id: str, user_id: str) -> tuple[Membership, User]:
@@ -113,10 +120,13 @@ def _clean_up_after(workspace_id: str, user_id: str) -> None:
     while True:
         page = token_store.list_for_workspace(workspace_id, user_id, limit=100, position=position)
         for token in page.items:
-            token_store.revoke(
-                token,
-                new_event("token.revoked", {"tokenId": token.id, "reason": "member.left"}, workspace_id=workspace_id),
+            event = new_event(
+                "token.revoked", {"tokenId": token.id, "reason": "member.left"}, workspace_id=workspace_id
             )
+            try:
+                token_store.revoke(token, event)
+            except ConditionFailed:
+                continue  # revoked meanwhile
         if page.position is None:
             break
         position = page.position

@@ -9,6 +9,7 @@ from pynamodb.exceptions import DoesNotExist
 
 from chalicelib.store import keys
 from chalicelib.store.db import transaction
+from chalicelib.store.errors import ConditionFailed, TransactionCancelled
 from chalicelib.store.models import ApiToken, Event
 from chalicelib.store.pages import Page, query_page
 
@@ -67,7 +68,11 @@ def find(workspace_id: str, user_id: str | None, token_id: str) -> ApiToken | No
 
 
 def revoke(token: ApiToken, event: Event) -> None:
-    """Revoking deletes: a revoked token is indistinguishable from a forged one."""
-    with transaction() as tx:
-        tx.delete(token, condition=ApiToken.PK.exists())
-        tx.save(event)
+    """Revoking deletes: a revoked token is indistinguishable from a forged one.
+    ConditionFailed if it is already gone."""
+    try:
+        with transaction() as tx:
+            tx.delete(token, condition=ApiToken.PK.exists())
+            tx.save(event)
+    except TransactionCancelled:
+        raise ConditionFailed() from None

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.exceptions import DoesNotExist
 
 from chalicelib.store import keys
-from chalicelib.store.db import failed_conditions, set_or_remove, transaction
-from chalicelib.store.errors import AlreadyExists, ConditionFailed
+from chalicelib.store.db import set_or_remove, transaction
+from chalicelib.store.errors import AlreadyExists, ConditionFailed, TransactionCancelled
 from chalicelib.store.models import Channel, ChannelMember, ChannelNameClaim, Entity, Event, Membership
 from chalicelib.store.pages import Page, query_page
 
@@ -68,14 +68,18 @@ def create(channel: Channel, creator: ChannelMember, event: Event) -> None:
     """AlreadyExists("name") when the workspace has a channel of that name."""
     try:
         with transaction() as tx:
-            tx.save(name_claim(channel), condition=ChannelNameClaim.PK.does_not_exist())
-            tx.save(channel, condition=Channel.PK.does_not_exist())
+            tx.save(name_claim(channel), condition=ChannelNameClaim.PK.does_not_exist(), label="name")
+            tx.save(channel, condition=Channel.PK.does_not_exist(), label="channel")
             tx.save(creator)
             tx.save(event)
-    except TransactWriteError as error:
-        if failed_conditions(error)[:1] == [True]:
+    except TransactionCancelled as cancelled:
+        if "name" in cancelled.failed:
             raise AlreadyExists("name") from None
         raise
+
+
+def key_of(channel_id: str) -> tuple[str, str]:
+    return keys.channel(channel_id), keys.META
 
 
 def get(channel_id: str) -> Channel | None:
@@ -156,20 +160,18 @@ def add_member(channel: Channel, member: ChannelMember, event: Event) -> None:
     archived or gone."""
     try:
         with transaction() as tx:
-            tx.save(member, condition=ChannelMember.PK.does_not_exist())
+            tx.save(member, condition=ChannelMember.PK.does_not_exist(), label="member")
             tx.update(
                 channel,
                 actions=[Channel.member_count.add(1)],
                 condition=Channel.PK.exists() & (Channel.archived == False),  # noqa: E712
+                label="channel",
             )
             tx.save(event)
-    except TransactWriteError as error:
-        failed = failed_conditions(error)
-        if failed[:1] == [True]:
+    except TransactionCancelled as cancelled:
+        if "member" in cancelled.failed:
             raise AlreadyExists("member") from None
-        if failed[1:2] == [True]:
-            raise ConditionFailed() from None
-        raise
+        raise ConditionFailed() from None
 
 
 def remove_member(channel: Channel, user_id: str, event: Event | None) -> None:
@@ -177,14 +179,12 @@ def remove_member(channel: Channel, user_id: str, event: Event | None) -> None:
     member = ChannelMember(keys.channel(channel.id), keys.member(user_id))
     try:
         with transaction() as tx:
-            tx.delete(member, condition=ChannelMember.PK.exists())
-            tx.update(channel, actions=[Channel.member_count.add(-1)], condition=Channel.PK.exists())
+            tx.delete(member, condition=ChannelMember.PK.exists(), label="member")
+            tx.update(channel, actions=[Channel.member_count.add(-1)], condition=Channel.PK.exists(), label="channel")
             if event is not None:
                 tx.save(event)
-    except TransactWriteError as error:
-        if failed_conditions(error)[:1] == [True]:
-            raise ConditionFailed() from None
-        raise
+    except TransactionCancelled:
+        raise ConditionFailed() from None
 
 
 def update(channel: Channel, changes: dict[str, Any], event: Event, *, old_name: str | None = None) -> None:
@@ -200,11 +200,11 @@ def update(channel: Channel, changes: dict[str, Any], event: Event, *, old_name:
         with transaction() as tx:
             if old_name is not None:
                 renamed = Channel(workspace_id=channel.workspace_id, name=changes["name"], id=channel.id)
-                tx.save(name_claim(renamed), condition=ChannelNameClaim.PK.does_not_exist())
+                tx.save(name_claim(renamed), condition=ChannelNameClaim.PK.does_not_exist(), label="name")
                 tx.delete(ChannelNameClaim(keys.channel_name(channel.workspace_id, old_name), keys.GUARD))
-            tx.update(channel, actions=actions, condition=Channel.PK.exists())
+            tx.update(channel, actions=actions, condition=Channel.PK.exists(), label="channel")
             tx.save(event)
-    except TransactWriteError as error:
-        if old_name is not None and failed_conditions(error)[:1] == [True]:
+    except TransactionCancelled as cancelled:
+        if "name" in cancelled.failed:
             raise AlreadyExists("name") from None
         raise

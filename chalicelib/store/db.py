@@ -16,6 +16,7 @@ from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.config import get_settings
+from chalicelib.store.errors import TransactionCancelled
 from chalicelib.store.models import Entity
 
 
@@ -49,23 +50,64 @@ def connection() -> Connection:
     return Entity._get_connection().connection
 
 
+class Transaction:
+    """Collects a TransactWriteItems call. Each operation may carry a ``label`` so a
+    cancelled transaction reports which conditions failed by name: pynamodb sends
+    operations grouped by kind (condition checks, deletes, puts, updates), not in the
+    order they were added, so positions in DynamoDB's cancellation reasons are
+    meaningless to the caller."""
+
+    _ORDER = ("check", "delete", "put", "update")
+
+    def __init__(self, write: TransactWrite):
+        self._write = write
+        self._labels: dict[str, list[str | None]] = {kind: [] for kind in self._ORDER}
+
+    def save(self, item: Entity, condition: Any = None, *, label: str | None = None) -> None:
+        self._write.save(item, condition=condition)
+        self._labels["put"].append(label)
+
+    def update(self, item: Entity, actions: list[Any], condition: Any = None, *, label: str | None = None) -> None:
+        self._write.update(item, actions=actions, condition=condition)
+        self._labels["update"].append(label)
+
+    def delete(self, item: Entity, condition: Any = None, *, label: str | None = None) -> None:
+        self._write.delete(item, condition=condition)
+        self._labels["delete"].append(label)
+
+    def sent_order(self) -> list[str | None]:
+        return [label for kind in self._ORDER for label in self._labels[kind]]
+
+
 @contextmanager
-def transaction() -> Iterator[TransactWrite]:
-    """A TransactWriteItems call: all the writes, guards and events commit together."""
+def transaction() -> Iterator[Transaction]:
+    """A TransactWriteItems call: all the writes, guards and events commit together.
+
+    Raises TransactionCancelled naming the labels whose conditions failed, and
+    E_CONFLICT when DynamoDB cancelled it for a concurrent transaction on the same
+    items (the client may retry)."""
     bind()
-    with TransactWrite(connection=connection()) as tx:
-        yield tx
+    collected: Transaction | None = None
+    try:
+        with TransactWrite(connection=connection()) as write:
+            collected = Transaction(write)
+            yield collected
+    except TransactWriteError as error:
+        reasons = [getattr(r, "code", None) for r in (error.cancellation_reasons or [])]
+        if "TransactionConflict" in reasons:
+            from chalicelib.errors import Conflict
+
+            raise Conflict("Someone changed this at the same moment: retry.") from error
+        if collected is None or "ConditionalCheckFailed" not in reasons:
+            raise
+        labels = collected.sent_order()
+        failed = {labels[i] or f"#{i}" for i, code in enumerate(reasons) if code == "ConditionalCheckFailed"}
+        raise TransactionCancelled(failed) from error
 
 
 def is_expired(item: Entity) -> bool:
     """DynamoDB deletes expired items lazily (up to 48 h late): check ``ttl`` ourselves."""
     return item.ttl is not None and item.ttl <= datetime.now(UTC)
-
-
-def failed_conditions(error: TransactWriteError) -> list[bool]:
-    """Which items of a cancelled transaction failed their condition, in order."""
-    reasons = error.cancellation_reasons or []
-    return [bool(r and r.code == "ConditionalCheckFailed") for r in reasons]
 
 
 def set_or_remove(model: type[Entity], changes: dict[str, Any]) -> list[Any]:

@@ -17,3 +17,11 @@ class AlreadyExists(StoreError):
 
 class ConditionFailed(StoreError):
     """The item changed (or vanished) since it was read: a lost race."""
+
+
+class TransactionCancelled(StoreError):
+    """A transaction's conditions failed; ``failed`` names the labelled operations."""
+
+    def __init__(self, failed: set[str]):
+        super().__init__(", ".join(sorted(failed)))
+        self.failed = failed

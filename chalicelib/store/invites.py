@@ -8,11 +8,11 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.exceptions import DoesNotExist
 
 from chalicelib.store import keys
 from chalicelib.store.db import transaction
-from chalicelib.store.errors import ConditionFailed
+from chalicelib.store.errors import ConditionFailed, TransactionCancelled
 from chalicelib.store.models import Event, Invite
 from chalicelib.store.pages import Page, query_page
 
@@ -74,5 +74,5 @@ def revoke(invite: Invite, event: Event) -> None:
         with transaction() as tx:
             tx.update(invite, actions=[Invite.revoked.set(True)], condition=Invite.PK.exists())
             tx.save(event)
-    except UpdateError:
+    except TransactionCancelled:
         raise ConditionFailed() from None

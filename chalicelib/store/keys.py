@@ -130,3 +130,52 @@ def invite(invite_id: str) -> str:
 
 
 INVITE_PREFIX = "INVITE#"
+
+
+def message(message_id: str) -> str:
+    return f"MSG#{message_id}"
+
+
+MESSAGE_PREFIX = "MSG#"
+
+
+def reply(parent_id: str, message_id: str = "") -> str:
+    """A thread reply's sort key (``reply(parent)`` is the prefix of a thread)."""
+    return f"RPL#{parent_id}#{message_id}"
+
+
+def reaction(emoji: str, user_id: str) -> str:
+    return f"REACT#{emoji}#{user_id}"
+
+
+def pin(message_id: str = "") -> str:
+    return f"PIN#{message_id}"
+
+
+def _uuid7_prefix(epoch_ms: int) -> str:
+    """The leading characters of every UUIDv7 minted in that millisecond."""
+    digits = f"{epoch_ms:012x}"
+    return f"{digits[:8]}-{digits[8:]}"
+
+
+def message_range(
+    *,
+    before_id: str | None = None,
+    after_id: str | None = None,
+    before_ms: int | None = None,
+    after_ms: int | None = None,
+) -> tuple[str, str]:
+    """Inclusive BETWEEN bounds selecting top-level messages strictly inside the
+    given bounds. Message sort keys all have the same length, which makes exclusive
+    bounds exact: past ``MSG#<id>`` is ``MSG#<id>!``, and just before it is the id with
+    its last character decremented followed by ``~``."""
+    lower, upper = MESSAGE_PREFIX, MESSAGE_PREFIX[:-1] + "$"  # "$" sorts right after "#"
+    if after_id is not None:
+        lower = max(lower, f"{MESSAGE_PREFIX}{after_id}!")
+    if after_ms is not None:
+        lower = max(lower, MESSAGE_PREFIX + _uuid7_prefix(after_ms + 1))
+    if before_id is not None:
+        upper = min(upper, f"{MESSAGE_PREFIX}{before_id[:-1]}{chr(ord(before_id[-1]) - 1)}~")
+    if before_ms is not None:
+        upper = min(upper, MESSAGE_PREFIX + _uuid7_prefix(before_ms))
+    return lower, upper

@@ -15,12 +15,13 @@ from pynamodb.attributes import (
     DiscriminatorAttribute,
     JSONAttribute,
     ListAttribute,
+    MapAttribute,
     NumberAttribute,
     TTLAttribute,
     UnicodeAttribute,
     UnicodeSetAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
 
@@ -33,6 +34,17 @@ class Gsi1(GlobalSecondaryIndex["Entity"]):
     GSI1SK = UnicodeAttribute(range_key=True)
 
 
+class Gsi2(GlobalSecondaryIndex["Entity"]):
+    """Lookup by id: keys only (the table key and GSI2 keys come back)."""
+
+    class Meta:
+        index_name = "GSI2"
+        projection = KeysOnlyProjection()
+
+    GSI2PK = UnicodeAttribute(hash_key=True)
+    GSI2SK = UnicodeAttribute(range_key=True)
+
+
 class Entity(Model):
     class Meta:
         # Rebound by chalicelib.store.db.bind() from the settings on first use.
@@ -43,10 +55,13 @@ class Entity(Model):
     SK = UnicodeAttribute(range_key=True)
     GSI1PK = UnicodeAttribute(null=True)
     GSI1SK = UnicodeAttribute(null=True)
+    GSI2PK = UnicodeAttribute(null=True)
+    GSI2SK = UnicodeAttribute(null=True)
     type = DiscriminatorAttribute()
     ttl = TTLAttribute(null=True)
 
     gsi1 = Gsi1()
+    gsi2 = Gsi2()
 
     @classmethod
     def _get_connection(cls) -> Any:
@@ -134,6 +149,7 @@ class Channel(Entity, discriminator="Channel"):
     archived = BooleanAttribute(default=False)
     is_default = BooleanAttribute(default=False)  # #general: everyone is in it
     member_count = NumberAttribute(default=0)
+    pin_count = NumberAttribute(default=0)
     last_message_at = UnicodeAttribute(null=True)
     created_by = UnicodeAttribute()
     created_at = UnicodeAttribute()
@@ -149,6 +165,66 @@ class ChannelMember(Entity, discriminator="ChannelMember"):
     user_id = UnicodeAttribute()
     role = UnicodeAttribute(default="member")  # manager | member
     joined_at = UnicodeAttribute()
+
+
+class Message(Entity, discriminator="Message"):
+    """A message: top-level ``CH#cid`` / ``MSG#id``, a thread reply
+    ``CH#cid`` / ``RPL#parent#id``; found by id through GSI2 (``MSG#id`` / ``WS#wid``).
+
+    Reactions are aggregated on the message (counts, and up to a cap of user ids per
+    emoji) in the same transaction as each user's ``Reaction`` item, so a page of
+    messages needs no extra reads and the counts stay exact."""
+
+    id = UnicodeAttribute()
+    channel_id = UnicodeAttribute()
+    workspace_id = UnicodeAttribute()
+    channel_type = UnicodeAttribute()  # never changes: decides who may read it
+    author_id = UnicodeAttribute()
+    content = UnicodeAttribute()
+    content_html = UnicodeAttribute()
+    kind = UnicodeAttribute(default="message")  # message | system | bot
+    thread_id = UnicodeAttribute(null=True)
+    reply_count = NumberAttribute(default=0)
+    last_reply_at = UnicodeAttribute(null=True)
+    mentions = ListAttribute(of=UnicodeAttribute, default=list)
+    special_mentions = ListAttribute(of=UnicodeAttribute, default=list)
+    attachments = ListAttribute(default=list)
+    reaction_counts = MapAttribute(default=dict)
+    reaction_users = MapAttribute(default=dict)
+    edited_at = UnicodeAttribute(null=True)
+    deleted = BooleanAttribute(default=False)
+    created_at = UnicodeAttribute()
+
+    def reaction_tally(self) -> dict[str, tuple[int, list[str]]]:
+        """emoji -> (count, user ids listed), whatever shape pynamodb read the maps in."""
+        counts, users = (_plain_map(self.reaction_counts), _plain_map(self.reaction_users))
+        return {emoji: (int(count), list(users.get(emoji, []))) for emoji, count in counts.items()}
+
+
+def _plain_map(value: Any) -> dict[str, Any]:
+    if value is None:
+        return {}
+    return value.as_dict() if isinstance(value, MapAttribute) else dict(value)
+
+
+class Reaction(Entity, discriminator="Reaction"):
+    """One user's reaction: ``MSG#id`` / ``REACT#<emoji>#<uid>`` (idempotent by key)."""
+
+    message_id = UnicodeAttribute()
+    channel_id = UnicodeAttribute()
+    workspace_id = UnicodeAttribute()
+    emoji = UnicodeAttribute()
+    user_id = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+
+
+class Pin(Entity, discriminator="Pin"):
+    message_id = UnicodeAttribute()
+    message_key = UnicodeAttribute()  # the message's sort key (top-level or reply)
+    channel_id = UnicodeAttribute()
+    workspace_id = UnicodeAttribute()
+    pinned_by = UnicodeAttribute()
+    pinned_at = UnicodeAttribute()
 
 
 class Invite(Entity, discriminator="Invite"):
@@ -175,6 +251,7 @@ class ApiToken(Entity, discriminator="ApiToken"):
     user_id = UnicodeAttribute()
     scopes = UnicodeSetAttribute()
     hint = UnicodeAttribute()  # the last characters, so a user can tell tokens apart
+    bot = BooleanAttribute(default=False)
     created_at = UnicodeAttribute()
 
 

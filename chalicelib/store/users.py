@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.exceptions import DoesNotExist
 
 from chalicelib.store import keys
-from chalicelib.store.db import failed_conditions, is_expired, set_or_remove, transaction
-from chalicelib.store.errors import AlreadyExists, ConditionFailed
+from chalicelib.store.db import is_expired, set_or_remove, transaction
+from chalicelib.store.errors import AlreadyExists, ConditionFailed, TransactionCancelled
 from chalicelib.store.models import EmailVerification, Event, Login, User, UsernameClaim
 from chalicelib.store.outbox import new_event
 
@@ -41,22 +41,25 @@ def create_account(user: User, password_hash: str, event: Event) -> None:
     claim = UsernameClaim(keys.username(user.username), keys.GUARD, user_id=user.id)
     try:
         with transaction() as tx:
-            tx.save(login, condition=Login.PK.does_not_exist())
-            tx.save(claim, condition=UsernameClaim.PK.does_not_exist())
-            tx.save(user, condition=User.PK.does_not_exist())
+            tx.save(login, condition=Login.PK.does_not_exist(), label="email")
+            tx.save(claim, condition=UsernameClaim.PK.does_not_exist(), label="username")
+            tx.save(user, condition=User.PK.does_not_exist(), label="user")
             tx.save(event)
-    except TransactWriteError as error:
-        failed = failed_conditions(error)
+    except TransactionCancelled as cancelled:
         # Username first: it is public, the email's existence is not (no enumeration).
-        if failed[1:2] == [True]:
+        if "username" in cancelled.failed:
             raise AlreadyExists("username") from None
-        if failed[:1] == [True]:
+        if "email" in cancelled.failed:
             raise AlreadyExists("email") from None
         raise
 
 
 def username_taken(username: str) -> bool:
     return UsernameClaim.count(keys.username(username), UsernameClaim.SK == keys.GUARD, limit=1) > 0
+
+
+def key_of(user_id: str) -> tuple[str, str]:
+    return keys.user(user_id), keys.PROFILE
 
 
 def get_user(user_id: str) -> User | None:
@@ -113,7 +116,7 @@ def mark_verified(verification: EmailVerification) -> None:
             tx.update(login, actions=[Login.email_verified.set(True)], condition=Login.user_id == verification.user_id)
             tx.delete(verification, condition=EmailVerification.PK.exists())
             tx.save(new_event("user.verified", {"userId": verification.user_id}))
-    except TransactWriteError:
+    except TransactionCancelled:
         raise ConditionFailed() from None
 
 
@@ -121,3 +124,11 @@ def get_many(user_ids: list[str]) -> dict[str, User]:
     if not user_ids:
         return {}
     return {u.id: u for u in User.batch_get([(keys.user(uid), keys.PROFILE) for uid in user_ids])}
+
+
+def user_ids_for_usernames(usernames: list[str]) -> dict[str, str]:
+    """username -> user id for those that exist (one BatchGetItem of the claims)."""
+    if not usernames:
+        return {}
+    claims = UsernameClaim.batch_get([(keys.username(u), keys.GUARD) for u in set(usernames)])
+    return {c.PK.removeprefix("USERNAME#"): c.user_id for c in claims}

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.exceptions import DoesNotExist, UpdateError
 
 from chalicelib.store import keys
-from chalicelib.store.db import failed_conditions, set_or_remove, transaction
-from chalicelib.store.errors import AlreadyExists, ConditionFailed
+from chalicelib.store.db import set_or_remove, transaction
+from chalicelib.store.errors import AlreadyExists, ConditionFailed, TransactionCancelled
 from chalicelib.store.models import Entity, Event, Membership, SlugClaim, Workspace
 from chalicelib.store.pages import Page, query_page
 
@@ -36,15 +36,15 @@ def create(workspace: Workspace, owner: Membership, events: list[Event], extra: 
     claim = SlugClaim(keys.workspace_slug(workspace.slug), keys.GUARD, workspace_id=workspace.id)
     try:
         with transaction() as tx:
-            tx.save(claim, condition=SlugClaim.PK.does_not_exist())
-            tx.save(workspace, condition=Workspace.PK.does_not_exist())
+            tx.save(claim, condition=SlugClaim.PK.does_not_exist(), label="slug")
+            tx.save(workspace, condition=Workspace.PK.does_not_exist(), label="workspace")
             tx.save(owner)
             for item in extra:
                 tx.save(item)
             for event in events:
                 tx.save(event)
-    except TransactWriteError as error:
-        if failed_conditions(error)[:1] == [True]:
+    except TransactionCancelled as cancelled:
+        if "slug" in cancelled.failed:
             raise AlreadyExists("slug") from None
         raise
 
@@ -78,17 +78,23 @@ def get_membership(workspace_id: str, user_id: str) -> Membership | None:
 
 def get_with_membership(workspace_id: str, user_id: str) -> tuple[Workspace | None, Membership | None]:
     """Both items in one BatchGetItem call."""
-    found = {
-        (item.PK, item.SK): item
-        for item in Entity.batch_get(
-            [(keys.workspace(workspace_id), keys.META), (keys.workspace(workspace_id), keys.member(user_id))]
-        )
-    }
-    workspace = found.get((keys.workspace(workspace_id), keys.META))
-    membership = found.get((keys.workspace(workspace_id), keys.member(user_id)))
+    workspace, membership, _ = get_with_membership_and(workspace_id, user_id, [])
+    return workspace, membership
+
+
+def get_with_membership_and(
+    workspace_id: str, user_id: str, more: list[tuple[str, str]]
+) -> tuple[Workspace | None, Membership | None, dict[tuple[str, str], Entity]]:
+    """The workspace, the user's membership and ``more`` keys, in one BatchGetItem
+    (a list reads its page first, then its details and the access check together)."""
+    workspace_key = (keys.workspace(workspace_id), keys.META)
+    membership_key = (keys.workspace(workspace_id), keys.member(user_id))
+    found = {(item.PK, item.SK): item for item in Entity.batch_get([workspace_key, membership_key, *more])}
+    workspace, membership = found.get(workspace_key), found.get(membership_key)
     return (
         workspace if isinstance(workspace, Workspace) else None,
         membership if isinstance(membership, Membership) else None,
+        found,
     )
 
 
@@ -118,12 +124,12 @@ def update(workspace: Workspace, changes: dict[str, Any], event: Event, *, old_s
         with transaction() as tx:
             if old_slug is not None:
                 claim = SlugClaim(keys.workspace_slug(changes["slug"]), keys.GUARD, workspace_id=workspace.id)
-                tx.save(claim, condition=SlugClaim.PK.does_not_exist())
+                tx.save(claim, condition=SlugClaim.PK.does_not_exist(), label="slug")
                 tx.delete(SlugClaim(keys.workspace_slug(old_slug), keys.GUARD))
-            tx.update(workspace, actions=actions, condition=Workspace.PK.exists())
+            tx.update(workspace, actions=actions, condition=Workspace.PK.exists(), label="workspace")
             tx.save(event)
-    except TransactWriteError as error:
-        if old_slug is not None and failed_conditions(error)[:1] == [True]:
+    except TransactionCancelled as cancelled:
+        if "slug" in cancelled.failed:
             raise AlreadyExists("slug") from None
         raise
 
@@ -169,7 +175,7 @@ def change_role(workspace: Workspace, membership: Membership, role: str, event: 
                 condition = Workspace.owner_count > 1 if delta < 0 else Workspace.PK.exists()
                 tx.update(workspace, actions=[Workspace.owner_count.add(delta)], condition=condition)
             tx.save(event)
-    except TransactWriteError:
+    except TransactionCancelled:
         raise ConditionFailed() from None
 
 
@@ -182,7 +188,7 @@ def remove_member(workspace: Workspace, membership: Membership, event: Event) ->
             if delta:
                 tx.update(workspace, actions=[Workspace.owner_count.add(delta)], condition=Workspace.owner_count > 1)
             tx.save(event)
-    except TransactWriteError:
+    except TransactionCancelled:
         raise ConditionFailed() from None
 
 
@@ -195,14 +201,14 @@ def join(
     ConditionFailed if another condition failed."""
     try:
         with transaction() as tx:
-            tx.save(membership, condition=Membership.PK.does_not_exist())
+            tx.save(membership, condition=Membership.PK.does_not_exist(), label="member")
             for item, actions, condition in extra_updates:
                 tx.update(item, actions=actions, condition=condition)
             for item in extra_items:
                 tx.save(item)
             tx.save(event)
-    except TransactWriteError as error:
-        if failed_conditions(error)[:1] == [True]:
+    except TransactionCancelled as cancelled:
+        if "member" in cancelled.failed:
             raise AlreadyExists("member") from None
         raise ConditionFailed() from None
 

@@ -1,16 +1,26 @@
 """The event router: DynamoDB stream (the outbox) -> SQS queues by event type.
 
-Outbox items (``type = Event``) are forwarded as they are. Retries re-send the same
-event id, so consumers deduplicate on it (chalicelib/workers/consumer.py). A record
+Two kinds of records carry events:
+- outbox items (``type = Event``), written in the same transaction as the change
+  they describe, forwarded as they are;
+- the items of high-volume entities (messages, reactions, pins), whose own stream
+  record is the event: sending a message costs no extra write. Their event id is
+  derived from the stream record's id, so a retried batch re-sends the same ids.
+
+Consumers deduplicate on the event id (chalicelib/workers/consumer.py). A record
 that cannot be routed raises, and Lambda retries the batch: nothing is dropped.
 """
 
 from __future__ import annotations
 
 import json
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from chalicelib.config import get_settings
+from chalicelib.ids import iso
 
 # event type -> the queues that consume it. Add a consumer here and in infra/.
 ROUTES: dict[str, tuple[str, ...]] = {
@@ -31,21 +41,79 @@ def _plain(value: dict[str, Any]) -> Any:
 
 def events_from_record(record: dict[str, Any]) -> list[dict[str, Any]]:
     """The domain events one stream record carries (none for most records)."""
-    if record.get("eventName") != "INSERT":
+    change = record.get("dynamodb", {})
+    new, old = change.get("NewImage") or {}, change.get("OldImage") or {}
+    entity = (new or old).get("type", {}).get("S")
+    if entity == "Event":
+        if record.get("eventName") != "INSERT":
+            return []
+        item = _plain(new)
+        return [
+            {
+                "id": item["id"],
+                "type": item["event_type"],
+                "workspaceId": item.get("workspace_id"),
+                "createdAt": item["occurred_at"],
+                "data": json.loads(item["data"]),
+            }
+        ]
+    project = PROJECTIONS.get(entity or "")
+    if project is None:
         return []
-    image = record.get("dynamodb", {}).get("NewImage") or {}
-    if image.get("type", {}).get("S") != "Event":
+    from chalicelib.store import records
+
+    found = project(records.entity(new) if new else None, records.entity(old) if old else None)
+    if found is None:
         return []
-    item = _plain(image)
+    event_type, workspace_id, data = found
+    occurred = change.get("ApproximateCreationDateTime", time.time())
+    if not isinstance(occurred, datetime):  # Lambda events carry epoch seconds
+        occurred = datetime.fromtimestamp(occurred, UTC)
     return [
         {
-            "id": item["id"],
-            "type": item["event_type"],
-            "workspaceId": item.get("workspace_id"),
-            "createdAt": item["occurred_at"],
-            "data": json.loads(item["data"]),
+            "id": f"evt_{record['eventID']}",
+            "type": event_type,
+            "workspaceId": workspace_id,
+            "createdAt": iso(occurred),
+            "data": data,
         }
     ]
+
+
+Projection = Callable[[Any, Any], "tuple[str, str, dict[str, Any]] | None"]
+
+
+def _message(new: Any, old: Any) -> tuple[str, str, dict[str, Any]] | None:
+    from chalicelib.services.messages import event_payload
+
+    if old is None:
+        return "message.created", new.workspace_id, event_payload(new)
+    if new is None:
+        return "message.deleted", old.workspace_id, {**event_payload(old), "content": None}
+    if new.deleted and not old.deleted:
+        return "message.deleted", new.workspace_id, {**event_payload(new), "content": None}
+    if new.edited_at != old.edited_at:
+        return "message.updated", new.workspace_id, event_payload(new)
+    return None  # reply counts and reaction tallies are not message events
+
+
+def _reaction(new: Any, old: Any) -> tuple[str, str, dict[str, Any]] | None:
+    item, event_type = (new, "reaction.added") if new is not None else (old, "reaction.removed")
+    if new is not None and old is not None:
+        return None
+    data = {"messageId": item.message_id, "channelId": item.channel_id, "emoji": item.emoji, "userId": item.user_id}
+    return event_type, item.workspace_id, data
+
+
+def _pin(new: Any, old: Any) -> tuple[str, str, dict[str, Any]] | None:
+    item, event_type = (new, "message.pinned") if new is not None else (old, "message.unpinned")
+    if new is not None and old is not None:
+        return None
+    data = {"messageId": item.message_id, "channelId": item.channel_id, "pinnedBy": item.pinned_by}
+    return event_type, item.workspace_id, data
+
+
+PROJECTIONS: dict[str, Projection] = {"Message": _message, "Reaction": _reaction, "Pin": _pin}
 
 
 def route(records: list[dict[str, Any]]) -> int:

@@ -39,3 +39,29 @@ def test_slowest_and_per_package():
 
 def test_no_app_line_means_nothing_measured():
     assert parse_importtime("import time:       100 |        100 | site\n") == []
+
+
+def test_modules_loaded_from_pyc_or_compiled_from_source():
+    from pathlib import Path
+
+    from bench.coldstart import loaded_from
+
+    verbose = """\
+# /task/__pycache__/app.cpython-311.pyc matches /task/app.py
+# code object from '/task/__pycache__/app.cpython-311.pyc'
+# code object from /task/chalicelib/config.py
+# code object from '/usr/lib/python3.11/__pycache__/json.cpython-311.pyc'
+import 'app' # <_frozen_importlib_external.SourceFileLoader object>
+"""
+    assert loaded_from(verbose, Path("/task")) == (1, 1)
+
+
+def test_a_zip_has_bytecode_when_every_source_has_its_pyc():
+    import sys
+
+    from bench.coldstart import _has_bytecode
+
+    tag = sys.implementation.cache_tag
+    assert _has_bytecode(["app.py", f"__pycache__/app.{tag}.pyc", "data.json"])
+    assert not _has_bytecode(["app.py", "lib/x.py", f"__pycache__/app.{tag}.pyc"])
+    assert not _has_bytecode(["data.json"])

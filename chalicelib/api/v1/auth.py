@@ -18,8 +18,10 @@ USERNAME = Str(
     min_len=3,
     max_len=30,
     lower=True,
-    pattern=r"[a-z0-9][a-z0-9._-]*",
-    pattern_hint="may contain letters, digits, '.', '_' and '-', and must start with a letter or digit",
+    # @channel, @here and @everyone mention groups, never a user.
+    pattern=r"(?!(channel|here|everyone)$)[a-z0-9][a-z0-9._-]*",
+    pattern_hint="may contain letters, digits, '.', '_' and '-', must start with a letter or digit, "
+    "and cannot be channel, here or everyone",
 )
 PASSWORD = Str(min_len=8, max_len=256, strip=False, description="At least 8 characters")
 TOKEN = Str(min_len=1, max_len=128)

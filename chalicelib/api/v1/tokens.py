@@ -10,7 +10,7 @@ from chalicelib.api.routing import Call, Reply, Surface
 from chalicelib.api.v1 import views
 from chalicelib.api.v1.schemas import page_query
 from chalicelib.auth import scopes
-from chalicelib.http.schema import Enum, List, Obj, Str
+from chalicelib.http.schema import Bool, Enum, List, Obj, Str
 from chalicelib.services import api_tokens
 
 bp = Blueprint(__name__)
@@ -26,11 +26,14 @@ v1 = Surface(bp, tag="API tokens")
         {
             "name": Str(min_len=1, max_len=80),
             "scopes": List(Enum(scopes.ALL), min_items=1, max_items=len(scopes.ALL), unique=True),
+            "bot": Bool(required=False, default=False, description="A bot integration: its messages have type bot"),
         }
     ),
 )
 def create_token(call: Call) -> Any:
-    created = api_tokens.create(call.user, call.params["workspaceId"], call.body["name"], call.body["scopes"])
+    created = api_tokens.create(
+        call.user, call.params["workspaceId"], call.body["name"], call.body["scopes"], bot=call.body["bot"]
+    )
     return {**views.api_token(created.record), "token": created.secret}
 
 

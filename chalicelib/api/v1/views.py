@@ -8,7 +8,7 @@ from typing import Any
 from chalicelib.ids import iso
 from chalicelib.services.users import preferences_of
 from chalicelib.services.workspaces import WorkspaceView
-from chalicelib.store.models import ApiToken, Channel, ChannelMember, Invite, Membership, User
+from chalicelib.store.models import ApiToken, Channel, ChannelMember, Invite, Membership, Message, User
 
 
 def user_profile(user: User) -> dict[str, Any]:
@@ -57,6 +57,7 @@ def api_token(token: ApiToken) -> dict[str, Any]:
         "workspaceId": token.workspace_id,
         "userId": token.user_id,
         "scopes": sorted(token.scopes),
+        "bot": bool(token.bot),
         "hint": f"dqa_…{token.hint}",
         "createdAt": token.created_at,
     }
@@ -110,3 +111,29 @@ def invite(item: Invite, code: str | None = None, url: str | None = None) -> dic
         shown["code"] = code
         shown["url"] = url
     return shown
+
+
+def message(item: Message) -> dict[str, Any]:
+    """The spec's message object (plus ``deleted`` and ``lastReplyAt``)."""
+    tally = item.reaction_tally()
+    return {
+        "id": item.id,
+        "channelId": item.channel_id,
+        "workspaceId": item.workspace_id,
+        "authorId": item.author_id,
+        "content": item.content,
+        "contentHtml": item.content_html,
+        "type": item.kind,
+        "threadId": item.thread_id,
+        "replyCount": int(item.reply_count or 0),
+        "lastReplyAt": item.last_reply_at,
+        "reactions": [
+            {"emoji": emoji, "count": count, "userIds": users}
+            for emoji, (count, users) in sorted(tally.items(), key=lambda kv: (-kv[1][0], kv[0]))
+        ],
+        "attachments": list(item.attachments or []),
+        "mentions": list(item.mentions or []),
+        "editedAt": item.edited_at,
+        "deleted": bool(item.deleted),
+        "createdAt": item.created_at,
+    }

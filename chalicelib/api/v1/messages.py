@@ -1,0 +1,169 @@
+"""/v1/channels/{id}/messages, /v1/messages/{id}, threads, reactions and pins."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import unquote
+
+from chalice import Blueprint
+
+from chalicelib.api.routing import Call, Reply, Surface
+from chalicelib.api.v1 import views
+from chalicelib.api.v1.schemas import page_query
+from chalicelib.auth import scopes
+from chalicelib.http.schema import Id, List, Obj, Str
+from chalicelib.services import messages, pins, reactions
+
+bp = Blueprint(__name__)
+v1 = Surface(bp, tag="Messages")
+
+CONTENT = Str(min_len=1, max_len=messages.MAX_CONTENT, strip=False, description="Markdown")
+BOUND = Str(required=False, max_len=40, description="A message id or an ISO 8601 timestamp (exclusive)")
+EMOJI = Str(min_len=1, max_len=200, description="A Unicode emoji or a :shortcode: (URL-encoded)")
+
+
+@v1.route(
+    "/v1/channels/{channelId}/messages",
+    "POST",
+    summary="Send a message (threadId: reply in a thread)",
+    scope=scopes.MESSAGES_WRITE,
+    status=201,
+    body=Obj(
+        {
+            "content": CONTENT,
+            "threadId": Id(required=False),
+            "attachmentIds": List(Id(), required=False, max_items=10, default=[]),
+        }
+    ),
+)
+def send_message(call: Call) -> Any:
+    b = call.body
+    sent = messages.send(call.user, call.params["channelId"], b["content"], b.get("threadId"), b["attachmentIds"])
+    return views.message(sent)
+
+
+@v1.route(
+    "/v1/channels/{channelId}/messages",
+    "GET",
+    summary="List top-level messages, newest first",
+    scope=scopes.MESSAGES_READ,
+    query=page_query(before=BOUND, after=BOUND),
+)
+def list_messages(call: Call) -> Any:
+    items, position = messages.list_messages(
+        call.user,
+        call.params["channelId"],
+        limit=call.query["limit"],
+        position=call.position(),
+        before=call.query.get("before"),
+        after=call.query.get("after"),
+    )
+    return call.page([views.message(m) for m in items], position)
+
+
+@v1.route("/v1/messages/{messageId}", "GET", summary="Get a message", scope=scopes.MESSAGES_READ)
+def get_message(call: Call) -> Any:
+    return views.message(messages.get(call.user, call.params["messageId"]))
+
+
+@v1.route(
+    "/v1/messages/{messageId}",
+    "PATCH",
+    summary="Edit a message (its author)",
+    scope=scopes.MESSAGES_WRITE,
+    body=Obj({"content": CONTENT}),
+)
+def edit_message(call: Call) -> Any:
+    return views.message(messages.edit(call.user, call.params["messageId"], call.body["content"]))
+
+
+@v1.route(
+    "/v1/messages/{messageId}",
+    "DELETE",
+    summary="Delete a message (author or admin)",
+    scope=scopes.MESSAGES_WRITE,
+    status=204,
+)
+def delete_message(call: Call) -> Any:
+    messages.delete(call.user, call.params["messageId"])
+    return Reply(status=204)
+
+
+@v1.route(
+    "/v1/messages/{messageId}/thread",
+    "GET",
+    summary="A thread: the parent and its replies, oldest first",
+    scope=scopes.MESSAGES_READ,
+    query=page_query(),
+)
+def get_thread(call: Call) -> Any:
+    parent, replies, position = messages.thread(
+        call.user, call.params["messageId"], limit=call.query["limit"], position=call.position()
+    )
+    page = call.page([views.message(m) for m in replies], position)
+    page.data = {"parent": views.message(parent), "replies": page.data}
+    return page
+
+
+@v1.route(
+    "/v1/messages/{messageId}/reactions",
+    "POST",
+    summary="React with an emoji (once per user and emoji)",
+    scope=scopes.MESSAGES_WRITE,
+    body=Obj({"emoji": EMOJI}),
+)
+def add_reaction(call: Call) -> Any:
+    return views.message(reactions.add(call.user, call.params["messageId"], call.body["emoji"]))
+
+
+@v1.route(
+    "/v1/messages/{messageId}/reactions/{emoji}",
+    "DELETE",
+    summary="Remove your reaction",
+    scope=scopes.MESSAGES_WRITE,
+    params={"emoji": EMOJI},
+)
+def remove_reaction(call: Call) -> Any:
+    # API Gateway passes path parameters percent-encoded as sent.
+    return views.message(reactions.remove(call.user, call.params["messageId"], unquote(call.params["emoji"])))
+
+
+@v1.route(
+    "/v1/channels/{channelId}/pins",
+    "GET",
+    summary="List pinned messages",
+    scope=scopes.MESSAGES_READ,
+    query=page_query(),
+)
+def list_pins(call: Call) -> Any:
+    items, position = pins.list_pins(
+        call.user, call.params["channelId"], limit=call.query["limit"], position=call.position()
+    )
+    return call.page(
+        [{"pinnedBy": p.pinned_by, "pinnedAt": p.pinned_at, "message": views.message(m)} for p, m in items], position
+    )
+
+
+@v1.route(
+    "/v1/channels/{channelId}/pins",
+    "POST",
+    summary="Pin a message of this channel",
+    scope=scopes.MESSAGES_WRITE,
+    status=201,
+    body=Obj({"messageId": Id()}),
+)
+def pin_message(call: Call) -> Any:
+    item, message = pins.pin(call.user, call.params["channelId"], call.body["messageId"])
+    return {"pinnedBy": item.pinned_by, "pinnedAt": item.pinned_at, "message": views.message(message)}
+
+
+@v1.route(
+    "/v1/channels/{channelId}/pins/{messageId}",
+    "DELETE",
+    summary="Unpin a message",
+    scope=scopes.MESSAGES_WRITE,
+    status=204,
+)
+def unpin_message(call: Call) -> Any:
+    pins.unpin(call.user, call.params["channelId"], call.params["messageId"])
+    return Reply(status=204)

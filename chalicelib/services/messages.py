@@ -1,0 +1,268 @@
+"""Messages and threads: send, list, read, edit, delete.
+
+Who may do what (docs/permissions.md): channel members post; anyone who may see the
+channel reads (public: every workspace member; private: its members); the author
+edits; the author or a workspace admin deletes. Posting in an archived channel is
+410 E_CHANNEL_ARCHIVED.
+
+Types: ``message`` (people), ``bot`` (sent with an API token created as a bot
+integration: ``{"bot": true}`` when minting it), ``system`` (written by Disqua
+itself for joins, renames and pins; never through the API).
+
+Threads are one level deep, as in Slack: ``threadId`` names a top-level message of
+the same channel; a reply to a reply is a 400.
+
+Events come from the table's stream (chalicelib/workers/router.py): a message item
+appearing is ``message.created``, and so on, so sending costs no outbox write.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from chalicelib.auth import scopes
+from chalicelib.auth.principal import Principal
+from chalicelib.errors import ChannelArchived, Forbidden, NotFound, NotMember, ValidationError
+from chalicelib.ids import is_id, new_id, now_iso
+from chalicelib.services import authz
+from chalicelib.store import keys
+from chalicelib.store import messages as message_store
+from chalicelib.store import users as user_store
+from chalicelib.store import workspaces as workspace_store
+from chalicelib.store.errors import ConditionFailed
+from chalicelib.store.models import Channel, ChannelMember, Membership, Message
+
+MAX_CONTENT = 40_000
+
+
+@dataclass(frozen=True)
+class Located:
+    message: Message
+    membership: Membership
+    member: ChannelMember | None
+
+
+# --- access ----------------------------------------------------------------------
+
+
+def channel_for_reading(principal: Principal, channel_id: str, scope: str) -> tuple[Channel, ChannelMember | None]:
+    """One call for a channel member (the channel and the membership in one batch);
+    a non-member reading a public channel costs one more (the workspace membership)."""
+    authz.require_scope(principal, scope)
+    channel, member = message_store.channel_and_member(channel_id, principal.user_id)
+    if channel is None:
+        raise NotFound("Channel not found.")
+    authz.require_token_workspace(principal, channel.workspace_id)
+    in_workspace = member is not None or (
+        channel.channel_type == "public"
+        and workspace_store.get_membership(channel.workspace_id, principal.user_id) is not None
+    )
+    if not in_workspace:
+        raise NotFound("Channel not found.")
+    return channel, member
+
+
+def channel_for_posting(principal: Principal, channel_id: str) -> Channel:
+    channel, member = channel_for_reading(principal, channel_id, scopes.MESSAGES_WRITE)
+    if member is None:
+        raise NotMember("Join the channel to post in it.")
+    if channel.archived:
+        raise ChannelArchived()
+    return channel
+
+
+def locate(principal: Principal, message_id: str, scope: str) -> Located:
+    """A message the caller may see: two calls (GSI2 lookup, then one batch)."""
+    authz.require_scope(principal, scope)
+    found = message_store.locate(message_id)
+    if found is None:
+        raise NotFound("Message not found.")
+    channel_id, sort_key, workspace_id = found
+    authz.require_token_workspace(principal, workspace_id)
+    message, membership, member = message_store.get_with_access(channel_id, sort_key, workspace_id, principal.user_id)
+    if message is None or membership is None or (message.channel_type == "private" and member is None):
+        raise NotFound("Message not found.")
+    return Located(message, membership, member)
+
+
+# --- content -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Content:
+    content: str
+    html: str
+    mentions: list[str]
+    special: list[str]
+
+
+def _render(content: str, workspace_id: str) -> Content:
+    from chalicelib.render.markdown import render
+
+    rendered = render(content)
+    return Content(content, rendered.html, _resolve_mentions(rendered.usernames, workspace_id), list(rendered.special))
+
+
+def _resolve_mentions(usernames: tuple[str, ...], workspace_id: str) -> list[str]:
+    """@usernames -> user ids, keeping only members of the workspace (two batch reads,
+    and none for a message that mentions nobody)."""
+    if not usernames:
+        return []
+    user_ids = user_store.user_ids_for_usernames(list(usernames))
+    members = workspace_store.memberships_of(workspace_id, list(user_ids.values()))
+    return [user_ids[name] for name in usernames if name in user_ids and user_ids[name] in members]
+
+
+def _kind(principal: Principal) -> str:
+    return "bot" if principal.is_bot else "message"
+
+
+# --- writing -----------------------------------------------------------------------
+
+
+def send(
+    principal: Principal, channel_id: str, content: str, thread_id: str | None, attachment_ids: list[str]
+) -> Message:
+    channel = channel_for_posting(principal, channel_id)
+    if attachment_ids:
+        raise ValidationError("Attachments are not available yet.", field="attachmentIds")
+    parent = None
+    if thread_id is not None:
+        parent = message_store.get(channel.id, keys.message(thread_id))
+        if parent is None or parent.deleted:
+            raise ValidationError("threadId must be a top-level message of this channel.", field="threadId")
+    body = _render(content, channel.workspace_id)
+    message = message_store.new_message(
+        new_id(),
+        channel,
+        parent_id=thread_id,
+        author_id=principal.user_id,
+        content=body.content,
+        content_html=body.html,
+        mentions=body.mentions,
+        special_mentions=body.special,
+        kind=_kind(principal),
+        created_at=now_iso(),
+    )
+    if parent is None:
+        message_store.put(message)
+    else:
+        try:
+            message_store.put_reply(message, parent)
+        except ConditionFailed:
+            raise ValidationError("threadId must be a top-level message of this channel.", field="threadId") from None
+    message_store.touch_channel(channel, message.created_at)
+    return message
+
+
+def edit(principal: Principal, message_id: str, content: str) -> Message:
+    found = locate(principal, message_id, scopes.MESSAGES_WRITE)
+    message = found.message
+    if message.deleted:
+        raise NotFound("Message not found.")
+    if message.author_id != principal.user_id:
+        raise Forbidden("Only the author may edit a message.")
+    body = _render(content, message.workspace_id)
+    changes = {
+        "content": body.content,
+        "content_html": body.html,
+        "mentions": body.mentions,
+        "special_mentions": body.special,
+        "edited_at": now_iso(),
+    }
+    try:
+        message_store.edit(message, changes)
+    except ConditionFailed:
+        raise NotFound("Message not found.") from None
+    for name, value in changes.items():
+        setattr(message, name, value)
+    return message
+
+
+def delete(principal: Principal, message_id: str) -> None:
+    """The author or a workspace admin. A parent with replies becomes a tombstone."""
+    found = locate(principal, message_id, scopes.MESSAGES_WRITE)
+    message = found.message
+    is_admin = authz.ROLE_RANK[found.membership.role] >= authz.ROLE_RANK["admin"]
+    if message.author_id != principal.user_id and not is_admin:
+        raise Forbidden("Only the author or a workspace admin may delete a message.")
+    if message.deleted:
+        raise NotFound("Message not found.")
+    if message.thread_id is None and message.reply_count > 0:
+        message_store.tombstone(message, now_iso())
+        return
+    parent = None
+    if message.thread_id is not None:
+        parent = message_store.get(message.channel_id, keys.message(message.thread_id))
+    message_store.delete(message, parent)
+
+
+# --- reading -----------------------------------------------------------------------
+
+
+def list_messages(
+    principal: Principal,
+    channel_id: str,
+    *,
+    limit: int,
+    position: dict[str, Any] | None,
+    before: str | None,
+    after: str | None,
+) -> tuple[list[Message], dict[str, Any] | None]:
+    """Top-level messages, newest first. ``before``/``after``: a message id or an
+    ISO 8601 timestamp (exclusive)."""
+    channel, _ = channel_for_reading(principal, channel_id, scopes.MESSAGES_READ)
+    bounds: dict[str, Any] = {}
+    for name, value in (("before", before), ("after", after)):
+        if value is not None:
+            bounds.update(_bound(name, value))
+    page = message_store.list_top_level(channel.id, limit=limit, position=position, bounds=bounds)
+    return page.items, page.position
+
+
+def _bound(name: str, value: str) -> dict[str, Any]:
+    if is_id(value):
+        return {f"{name}_id": value}
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValidationError(f"{name} must be a message id or an ISO 8601 timestamp.", field=name) from None
+    if moment.tzinfo is None:
+        raise ValidationError(f"{name} must include a time zone (e.g. Z).", field=name)
+    return {f"{name}_ms": int(moment.timestamp() * 1000)}
+
+
+def get(principal: Principal, message_id: str) -> Message:
+    message = locate(principal, message_id, scopes.MESSAGES_READ).message
+    return message
+
+
+def thread(
+    principal: Principal, message_id: str, *, limit: int, position: dict[str, Any] | None
+) -> tuple[Message, list[Message], dict[str, Any] | None]:
+    """The parent and a page of its replies, oldest first."""
+    parent = locate(principal, message_id, scopes.MESSAGES_READ).message
+    if parent.thread_id is not None:
+        raise ValidationError("This message is a reply: open its parent's thread.", field="messageId")
+    page = message_store.list_replies(parent.channel_id, parent.id, limit=limit, position=position)
+    return parent, page.items, page.position
+
+
+def event_payload(message: Message) -> dict[str, Any]:
+    """What message events carry (notifications, webhooks and search consume them)."""
+    return {
+        "id": message.id,
+        "channelId": message.channel_id,
+        "workspaceId": message.workspace_id,
+        "authorId": message.author_id,
+        "type": message.kind,
+        "threadId": message.thread_id,
+        "content": message.content,
+        "mentions": list(message.mentions or []),
+        "specialMentions": list(message.special_mentions or []),
+        "createdAt": message.created_at,
+        "editedAt": message.edited_at,
+        "channelType": message.channel_type,
+    }

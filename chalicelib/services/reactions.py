@@ -1,0 +1,79 @@
+"""Reactions: one per user per emoji (adding it again changes nothing), removing
+only your own. Emoji are Unicode emoji (one, with skin tones and ZWJ sequences) or a
+``:shortcode:``. The message keeps exact counts and up to
+``store.messages.REACTION_USERS_CAP`` user ids per emoji (past that, ``userIds`` is a
+sample and ``count`` the truth)."""
+
+from __future__ import annotations
+
+import random
+import re
+import time
+from collections.abc import Callable
+
+from chalicelib.auth import scopes
+from chalicelib.auth.principal import Principal
+from chalicelib.errors import NotFound, ValidationError
+from chalicelib.ids import now_iso
+from chalicelib.services import messages
+from chalicelib.store import keys
+from chalicelib.store import messages as message_store
+from chalicelib.store.errors import AlreadyExists, ConditionFailed
+from chalicelib.store.models import Message, Reaction
+
+SHORTCODE = re.compile(r":[a-z0-9_+-]{1,50}:")
+ATTEMPTS = 8  # concurrent reactors on one message retry on a changed aggregate
+
+
+def validate_emoji(value: str, field: str = "emoji") -> str:
+    value = value.strip()
+    if SHORTCODE.fullmatch(value):
+        return value
+    import emoji  # ~80 ms: only when someone reacts
+
+    if len(value) <= 32 and emoji.is_emoji(value):
+        return value
+    raise ValidationError(f"{field} must be one emoji or a :shortcode:.", field=field)
+
+
+def _with_retries(action: Callable[[Message], None], principal: Principal, message_id: str) -> Message:
+    for attempt in range(ATTEMPTS):
+        message = messages.locate(principal, message_id, scopes.MESSAGES_WRITE).message
+        if message.deleted:
+            raise NotFound("Message not found.")
+        try:
+            action(message)
+            # The message as it is now (one strongly consistent read), for the answer.
+            return message_store.get(message.channel_id, message.SK) or message
+        except ConditionFailed as failure:
+            if str(failure) == "not reacted":
+                raise NotFound("You have not reacted with this emoji.") from None
+            time.sleep(random.uniform(0, 0.01 * 2**attempt))  # noqa: S311 - jitter, not crypto
+    raise ConditionFailed("too much contention on this message")
+
+
+def add(principal: Principal, message_id: str, emoji: str) -> Message:
+    emoji = validate_emoji(emoji)
+
+    def react(message: Message) -> None:
+        reaction = Reaction(
+            keys.message(message.id),
+            keys.reaction(emoji, principal.user_id),
+            message_id=message.id,
+            channel_id=message.channel_id,
+            workspace_id=message.workspace_id,
+            emoji=emoji,
+            user_id=principal.user_id,
+            created_at=now_iso(),
+        )
+        try:
+            message_store.add_reaction(message, reaction)
+        except AlreadyExists:
+            return  # reacting twice is reacting once
+
+    return _with_retries(react, principal, message_id)
+
+
+def remove(principal: Principal, message_id: str, emoji: str) -> Message:
+    emoji = validate_emoji(emoji)
+    return _with_retries(lambda m: message_store.remove_reaction(m, emoji, principal.user_id), principal, message_id)

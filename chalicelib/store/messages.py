@@ -1,0 +1,349 @@
+"""Messages, thread replies, reactions and pins.
+
+Layout (docs/access-patterns.md):
+- top-level message ``CH#cid`` / ``MSG#<id>``: a channel's history is one Query,
+  newest first; ids are UUIDv7, so the sort key orders by time;
+- thread reply ``CH#cid`` / ``RPL#<parent>#<id>``: a thread is one Query, oldest first;
+- GSI2 (keys only) ``MSG#<id>`` / ``WS#<wid>`` finds any message by id;
+- reaction ``MSG#<id>`` / ``REACT#<emoji>#<uid>``; pin ``CH#cid`` / ``PIN#<id>``.
+
+Sending a plain message is one PutItem (the table stream is its outbox: the router
+turns the new item into ``message.created``) plus the channel's ``last_message_at``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pynamodb.exceptions import DoesNotExist, UpdateError
+
+from chalicelib.store import keys
+from chalicelib.store.db import connection, transaction
+from chalicelib.store.errors import AlreadyExists, ConditionFailed, TransactionCancelled
+from chalicelib.store.models import Channel, ChannelMember, Entity, Membership, Message, Pin, Reaction
+from chalicelib.store.pages import Page, query_page
+
+# Past this many reactors of one emoji a message lists no more user ids (the count
+# stays exact): an item is at most 400 KB.
+REACTION_USERS_CAP = 50
+
+
+def _conditional(error: Exception) -> bool:
+    return getattr(error, "cause_response_code", None) == "ConditionalCheckFailedException"
+
+
+def new_message(message_id: str, channel: Channel, *, parent_id: str | None, **attributes: Any) -> Message:
+    sort_key = keys.reply(parent_id, message_id) if parent_id else keys.message(message_id)
+    return Message(
+        keys.channel(channel.id),
+        sort_key,
+        GSI2PK=keys.message(message_id),
+        GSI2SK=keys.workspace(channel.workspace_id),
+        id=message_id,
+        channel_id=channel.id,
+        workspace_id=channel.workspace_id,
+        channel_type=channel.channel_type,
+        thread_id=parent_id,
+        reaction_counts={},
+        reaction_users={},
+        **attributes,
+    )
+
+
+def channel_and_member(channel_id: str, user_id: str) -> tuple[Channel | None, ChannelMember | None]:
+    """The channel and the caller's channel membership: one BatchGetItem."""
+    channel_key = (keys.channel(channel_id), keys.META)
+    member_key = (keys.channel(channel_id), keys.member(user_id))
+    found = {(i.PK, i.SK): i for i in Entity.batch_get([channel_key, member_key])}
+    channel, member = found.get(channel_key), found.get(member_key)
+    return (
+        channel if isinstance(channel, Channel) else None,
+        member if isinstance(member, ChannelMember) else None,
+    )
+
+
+def put(message: Message) -> None:
+    message.save(condition=Message.PK.does_not_exist())
+
+
+def touch_channel(channel: Channel, at: str) -> None:
+    """Move ``last_message_at`` forward (never back: concurrent sends race)."""
+    try:
+        channel.update(
+            actions=[Channel.last_message_at.set(at)],
+            condition=Channel.PK.exists() & (Channel.last_message_at.does_not_exist() | (Channel.last_message_at < at)),
+        )
+    except UpdateError as error:
+        if not _conditional(error):
+            raise
+
+
+def put_reply(reply: Message, parent: Message) -> None:
+    """The reply and its parent's count in one transaction (exact under concurrent
+    replies); ConditionFailed if the parent was deleted meanwhile."""
+    try:
+        with transaction() as tx:
+            tx.save(reply, condition=Message.PK.does_not_exist())
+            tx.update(
+                parent,
+                actions=[Message.reply_count.add(1), Message.last_reply_at.set(reply.created_at)],
+                condition=Message.PK.exists() & (Message.deleted == False),  # noqa: E712
+            )
+    except TransactionCancelled:
+        raise ConditionFailed() from None
+
+
+def locate(message_id: str) -> tuple[str, str, str] | None:
+    """(channel id, sort key, workspace id) of a message, from GSI2 (eventually
+    consistent: a message is findable by id a moment after it is written)."""
+    # Raw Query: the index projects keys only, and pynamodb would filter a subclass
+    # query on the (unprojected) discriminator.
+    answer = connection().client.query(
+        TableName=Entity.Meta.table_name,
+        IndexName="GSI2",
+        KeyConditionExpression="GSI2PK = :id",
+        ExpressionAttributeValues={":id": {"S": keys.message(message_id)}},
+        Limit=1,
+        ReturnConsumedCapacity="TOTAL",
+    )
+    for hit in answer.get("Items", []):
+        channel_id = hit["PK"]["S"].removeprefix("CH#")
+        return channel_id, hit["SK"]["S"], hit["GSI2SK"]["S"].removeprefix(keys.WORKSPACE_PREFIX)
+    return None
+
+
+def get_with_access(
+    channel_id: str, sort_key: str, workspace_id: str, user_id: str
+) -> tuple[Message | None, Membership | None, ChannelMember | None]:
+    """The message and the caller's workspace and channel memberships: one batch."""
+    wanted = [
+        (keys.channel(channel_id), sort_key),
+        (keys.workspace(workspace_id), keys.member(user_id)),
+        (keys.channel(channel_id), keys.member(user_id)),
+    ]
+    found = {(i.PK, i.SK): i for i in Entity.batch_get(wanted)}
+    message, membership, member = (found.get(k) for k in wanted)
+    return (
+        message if isinstance(message, Message) else None,
+        membership if isinstance(membership, Membership) else None,
+        member if isinstance(member, ChannelMember) else None,
+    )
+
+
+def get(channel_id: str, sort_key: str) -> Message | None:
+    try:
+        return Message.get(keys.channel(channel_id), sort_key, consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
+def list_top_level(
+    channel_id: str, *, limit: int, position: dict[str, Any] | None, bounds: dict[str, Any] | None = None
+) -> Page[Message]:
+    """Newest first; ``bounds`` are keys.message_range's (before/after an id or a time)."""
+    lower, upper = keys.message_range(**(bounds or {}))
+    if lower > upper:
+        return Page([], None)
+    condition = Message.SK.between(lower, upper)
+    return query_page(Message, keys.channel(channel_id), condition, limit=limit, position=position, newest_first=True)
+
+
+def list_replies(channel_id: str, parent_id: str, *, limit: int, position: dict[str, Any] | None) -> Page[Message]:
+    return query_page(
+        Message, keys.channel(channel_id), Message.SK.startswith(keys.reply(parent_id)), limit=limit, position=position
+    )
+
+
+def edit(message: Message, changes: dict[str, Any]) -> None:
+    """ConditionFailed if the message is gone or deleted."""
+    try:
+        message.update(
+            actions=[getattr(Message, name).set(value) for name, value in changes.items()],
+            condition=Message.PK.exists() & (Message.deleted == False),  # noqa: E712
+        )
+    except UpdateError as error:
+        if _conditional(error):
+            raise ConditionFailed() from None
+        raise
+
+
+def tombstone(message: Message, at: str) -> None:
+    """A deleted parent with replies stays as a tombstone so its thread survives."""
+    message.update(
+        actions=[
+            Message.deleted.set(True),
+            Message.content.set(""),
+            Message.content_html.set(""),
+            Message.mentions.set([]),
+            Message.special_mentions.set([]),
+            Message.attachments.set([]),
+            Message.edited_at.set(at),
+        ],
+        condition=Message.PK.exists(),
+    )
+
+
+def delete(message: Message, parent: Message | None) -> None:
+    """Delete a message (a reply also decrements its parent's count)."""
+    with transaction() as tx:
+        tx.delete(message, condition=Message.PK.exists())
+        if parent is not None:
+            tx.update(parent, actions=[Message.reply_count.add(-1)], condition=Message.PK.exists())
+
+
+# --- reactions ---------------------------------------------------------------------
+
+
+def add_reaction(message: Message, reaction: Reaction) -> None:
+    """The user's reaction item and the message's aggregate, together.
+
+    AlreadyExists if this user already reacted with this emoji (idempotent);
+    ConditionFailed if the message changed under us (retry with a fresh read)."""
+    emoji, user_id = reaction.emoji, reaction.user_id
+    listed = message.reaction_tally().get(emoji, (0, []))[1]
+    names = {"#counts": "reaction_counts", "#users": "reaction_users", "#e": emoji, "#deleted": "deleted"}
+    values: dict[str, Any] = {":zero": {"N": "0"}, ":one": {"N": "1"}, ":false": {"BOOL": False}}
+    update = "SET #counts.#e = if_not_exists(#counts.#e, :zero) + :one"
+    condition = "attribute_exists(PK) AND #deleted = :false"
+    if len(listed) < REACTION_USERS_CAP:
+        update += ", #users.#e = list_append(if_not_exists(#users.#e, :empty), :me)"
+        values[":empty"] = {"L": []}
+        values[":me"] = {"L": [{"S": user_id}]}
+        values[":cap"] = {"N": str(REACTION_USERS_CAP)}
+        condition += " AND (attribute_not_exists(#users.#e) OR size(#users.#e) < :cap)"
+    _transact(
+        [
+            _put(reaction),
+            _update(message, update, condition, names, values),
+        ],
+        exists_first=True,
+    )
+
+
+def remove_reaction(message: Message, emoji: str, user_id: str) -> None:
+    """ConditionFailed: not reacted (first item) or the message changed (retry)."""
+    count, listed = message.reaction_tally().get(emoji, (0, []))
+    names = {"#counts": "reaction_counts", "#users": "reaction_users", "#e": emoji}
+    values: dict[str, Any] = {":count": {"N": str(count)}}
+    condition = "attribute_exists(PK) AND #counts.#e = :count"
+    if count <= 1:
+        update = "REMOVE #counts.#e, #users.#e"
+    else:
+        update = "SET #counts.#e = #counts.#e - :one"
+        values[":one"] = {"N": "1"}
+        if user_id in listed:
+            index = listed.index(user_id)
+            update += f" REMOVE #users.#e[{index}]"
+            values[":me"] = {"S": user_id}
+            condition += f" AND #users.#e[{index}] = :me"
+    key = {"PK": {"S": keys.message(message.id)}, "SK": {"S": keys.reaction(emoji, user_id)}}
+    delete_reaction = {
+        "Delete": {"TableName": Entity.Meta.table_name, "Key": key, "ConditionExpression": "attribute_exists(PK)"}
+    }
+    _transact([delete_reaction, _update(message, update, condition, names, values)], exists_first=False)
+
+
+def _put(item: Entity) -> dict[str, Any]:
+    return {
+        "Put": {
+            "TableName": Entity.Meta.table_name,
+            "Item": item.serialize(),
+            "ConditionExpression": "attribute_not_exists(PK)",
+        }
+    }
+
+
+def _update(
+    message: Message, update: str, condition: str, names: dict[str, str], values: dict[str, Any]
+) -> dict[str, Any]:
+    return {
+        "Update": {
+            "TableName": Entity.Meta.table_name,
+            "Key": {"PK": {"S": message.PK}, "SK": {"S": message.SK}},
+            "UpdateExpression": update,
+            "ConditionExpression": condition,
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": values,
+        }
+    }
+
+
+def _transact(items: list[dict[str, Any]], *, exists_first: bool) -> None:
+    from botocore.exceptions import ClientError
+
+    try:
+        connection().client.transact_write_items(TransactItems=items, ReturnConsumedCapacity="TOTAL")
+    except ClientError as error:
+        if error.response["Error"]["Code"] != "TransactionCanceledException":
+            raise
+        reasons = [r.get("Code") for r in error.response.get("CancellationReasons", [])]
+        if reasons and reasons[0] == "ConditionalCheckFailed":
+            if exists_first:
+                raise AlreadyExists("reaction") from None
+            raise ConditionFailed("not reacted") from None
+        raise ConditionFailed("message changed") from None
+
+
+def reactions_of(message_id: str, emoji: str, *, limit: int, position: dict[str, Any] | None) -> Page[Reaction]:
+    return query_page(
+        Reaction,
+        keys.message(message_id),
+        Reaction.SK.startswith(keys.reaction(emoji, "")),
+        limit=limit,
+        position=position,
+    )
+
+
+# --- pins --------------------------------------------------------------------------
+
+
+def pin(channel: Channel, item: Pin, limit: int) -> None:
+    """AlreadyExists if pinned; ConditionFailed if the channel is at its pin limit."""
+    try:
+        with transaction() as tx:
+            tx.save(item, condition=Pin.PK.does_not_exist(), label="pin")
+            tx.update(
+                channel,
+                actions=[Channel.pin_count.add(1)],
+                condition=Channel.PK.exists() & (Channel.pin_count.does_not_exist() | (Channel.pin_count < limit)),
+                label="limit",
+            )
+    except TransactionCancelled as cancelled:
+        if "pin" in cancelled.failed:
+            raise AlreadyExists("pin") from None
+        raise ConditionFailed() from None
+
+
+def new_pin(channel: Channel, message: Message, pinned_by: str, at: str) -> Pin:
+    return Pin(
+        keys.channel(channel.id),
+        keys.pin(message.id),
+        message_id=message.id,
+        message_key=message.SK,
+        channel_id=channel.id,
+        workspace_id=channel.workspace_id,
+        pinned_by=pinned_by,
+        pinned_at=at,
+    )
+
+
+def unpin(channel: Channel, message_id: str) -> None:
+    """ConditionFailed if the message is not pinned."""
+    try:
+        with transaction() as tx:
+            tx.delete(Pin(keys.channel(channel.id), keys.pin(message_id)), condition=Pin.PK.exists())
+            tx.update(channel, actions=[Channel.pin_count.add(-1)], condition=Channel.PK.exists())
+    except TransactionCancelled:
+        raise ConditionFailed() from None
+
+
+def list_pins(
+    channel_id: str, *, limit: int, position: dict[str, Any] | None
+) -> tuple[list[tuple[Pin, Message]], dict[str, Any] | None]:
+    """Pins, newest first, with their messages (a Query and a batch)."""
+    page = query_page(
+        Pin, keys.channel(channel_id), Pin.SK.startswith(keys.pin()), limit=limit, position=position, newest_first=True
+    )
+    wanted = [(keys.channel(channel_id), p.message_key) for p in page.items]
+    found = {m.id: m for m in Message.batch_get(wanted)} if wanted else {}
+    return [(p, found[p.message_id]) for p in page.items if p.message_id in found], page.position
