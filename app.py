@@ -52,3 +52,11 @@ def send_emails(event: Any) -> dict[str, Any]:
     from chalicelib.workers.consumer import process_sqs_batch
 
     return process_sqs_batch(event.to_dict(), email.CONSUMER, email.handle)
+
+
+@app.on_sqs_message(queue="threads", batch_size=10)
+def follow_threads(event: Any) -> dict[str, Any]:
+    from chalicelib.workers import threads
+    from chalicelib.workers.consumer import process_sqs_batch
+
+    return process_sqs_batch(event.to_dict(), threads.CONSUMER, threads.handle)

@@ -179,3 +179,11 @@ def message_range(
     if before_ms is not None:
         upper = min(upper, MESSAGE_PREFIX + _uuid7_prefix(before_ms))
     return lower, upper
+
+
+def thread_follow(parent_id: str) -> str:
+    return f"THREAD#{parent_id}"
+
+
+def threads_of(user_id: str, workspace_id: str) -> str:
+    return f"USER#{user_id}#THREADS#{workspace_id}"

@@ -15,12 +15,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 
 from chalicelib.store import keys
 from chalicelib.store.db import connection, transaction
 from chalicelib.store.errors import AlreadyExists, ConditionFailed, TransactionCancelled
-from chalicelib.store.models import Channel, ChannelMember, Entity, Membership, Message, Pin, Reaction
+from chalicelib.store.models import Channel, ChannelMember, Entity, Membership, Message, Pin, Reaction, ThreadFollow
 from chalicelib.store.pages import Page, query_page
 
 # Past this many reactors of one emoji a message lists no more user ids (the count
@@ -86,7 +86,11 @@ def put_reply(reply: Message, parent: Message) -> None:
             tx.save(reply, condition=Message.PK.does_not_exist())
             tx.update(
                 parent,
-                actions=[Message.reply_count.add(1), Message.last_reply_at.set(reply.created_at)],
+                actions=[
+                    Message.reply_count.add(1),
+                    Message.last_reply_at.set(reply.created_at),
+                    Message.participants.add({reply.author_id, parent.author_id}),
+                ],
                 condition=Message.PK.exists() & (Message.deleted == False),  # noqa: E712
             )
     except TransactionCancelled:
@@ -347,3 +351,56 @@ def list_pins(
     wanted = [(keys.channel(channel_id), p.message_key) for p in page.items]
     found = {m.id: m for m in Message.batch_get(wanted)} if wanted else {}
     return [(p, found[p.message_id]) for p in page.items if p.message_id in found], page.position
+
+
+# --- threads the user follows -----------------------------------------------------
+
+
+def follow(user_id: str, parent: Message, at: str) -> None:
+    """Move the user's entry for this thread to ``at`` (never back: deliveries of
+    events may come out of order)."""
+    try:
+        ThreadFollow(
+            keys.user(user_id),
+            keys.thread_follow(parent.id),
+            GSI1PK=keys.threads_of(user_id, parent.workspace_id),
+            GSI1SK=f"{at}#{parent.id}",
+            parent_id=parent.id,
+            channel_id=parent.channel_id,
+            workspace_id=parent.workspace_id,
+            last_activity_at=at,
+        ).save(condition=ThreadFollow.PK.does_not_exist() | (ThreadFollow.last_activity_at < at))
+    except PutError as error:
+        if not _conditional(error):
+            raise
+
+
+def followed_threads(
+    user_id: str, workspace_id: str, *, limit: int, position: dict[str, Any] | None
+) -> Page[ThreadFollow]:
+    return query_page(
+        ThreadFollow,
+        keys.threads_of(user_id, workspace_id),
+        index="GSI1",
+        limit=limit,
+        position=position,
+        newest_first=True,
+    )
+
+
+def parents_with_access(
+    user_id: str, workspace_id: str, follows: list[ThreadFollow]
+) -> tuple[Membership | None, dict[str, Message], dict[str, Channel], set[str]]:
+    """One batch: the caller's workspace membership, the threads' parents, their
+    channels and the caller's memberships of those channels."""
+    channel_ids = sorted({f.channel_id for f in follows})
+    wanted = [(keys.workspace(workspace_id), keys.member(user_id))]
+    wanted += [(keys.channel(f.channel_id), keys.message(f.parent_id)) for f in follows]
+    wanted += [(keys.channel(c), keys.META) for c in channel_ids]
+    wanted += [(keys.channel(c), keys.member(user_id)) for c in channel_ids]
+    found = list(Entity.batch_get(wanted))
+    membership = next((i for i in found if isinstance(i, Membership)), None)
+    parents = {i.id: i for i in found if isinstance(i, Message)}
+    channels = {i.id: i for i in found if isinstance(i, Channel)}
+    member_of = {i.channel_id for i in found if isinstance(i, ChannelMember)}
+    return membership, parents, channels, member_of

@@ -194,6 +194,8 @@ class Message(Entity, discriminator="Message"):
     edited_at = UnicodeAttribute(null=True)
     deleted = BooleanAttribute(default=False)
     created_at = UnicodeAttribute()
+    # Who started or replied in this thread (on parents): the threads list follows them.
+    participants = UnicodeSetAttribute(null=True)
 
     def reaction_tally(self) -> dict[str, tuple[int, list[str]]]:
         """emoji -> (count, user ids listed), whatever shape pynamodb read the maps in."""
@@ -216,6 +218,17 @@ class Reaction(Entity, discriminator="Reaction"):
     emoji = UnicodeAttribute()
     user_id = UnicodeAttribute()
     created_at = UnicodeAttribute()
+
+
+class ThreadFollow(Entity, discriminator="ThreadFollow"):
+    """A user's place in a thread they started or replied in: ``USER#uid`` /
+    ``THREAD#<parentId>``, listed by latest activity through GSI1
+    (``USER#uid#THREADS#<wid>`` / ``<lastActivityAt>#<parentId>``)."""
+
+    parent_id = UnicodeAttribute()
+    channel_id = UnicodeAttribute()
+    workspace_id = UnicodeAttribute()
+    last_activity_at = UnicodeAttribute()
 
 
 class Pin(Entity, discriminator="Pin"):

@@ -12,7 +12,7 @@ from chalicelib.api.v1 import views
 from chalicelib.api.v1.schemas import page_query
 from chalicelib.auth import scopes
 from chalicelib.http.schema import Id, List, Obj, Str
-from chalicelib.services import messages, pins, reactions
+from chalicelib.services import messages, pins, reactions, threads
 
 bp = Blueprint(__name__)
 v1 = Surface(bp, tag="Messages")
@@ -103,6 +103,20 @@ def get_thread(call: Call) -> Any:
     page = call.page([views.message(m) for m in replies], position)
     page.data = {"parent": views.message(parent), "replies": page.data}
     return page
+
+
+@v1.route(
+    "/v1/workspaces/{workspaceId}/threads",
+    "GET",
+    summary="Threads you started or replied in, most recent activity first",
+    scope=scopes.MESSAGES_READ,
+    query=page_query(),
+)
+def list_threads(call: Call) -> Any:
+    parents, position = threads.list_threads(
+        call.user, call.params["workspaceId"], limit=call.query["limit"], position=call.position()
+    )
+    return call.page([views.message(m) for m in parents], position)
 
 
 @v1.route(
