@@ -20,7 +20,7 @@ from chalicelib.auth import scopes
 from chalicelib.auth.principal import Principal
 from chalicelib.errors import ChannelArchived, Conflict, Forbidden, NotFound, NotMember, ValidationError
 from chalicelib.ids import new_id, now_iso
-from chalicelib.services import authz
+from chalicelib.services import authz, system_messages
 from chalicelib.store import channels as channel_store
 from chalicelib.store import users as user_store
 from chalicelib.store import workspaces as workspace_store
@@ -181,8 +181,9 @@ def update(principal: Principal, channel_id: str, changes: dict[str, Any]) -> Ch
     if not changes:
         return channel
     event = _event("channel.updated", channel, changes=sorted(changes), updatedBy=principal.user_id)
+    notice = [system_messages.renamed(channel, principal.user_id, old_name, changes["name"])] if old_name else []
     try:
-        channel_store.update(channel, changes, event, old_name=old_name)
+        channel_store.update(channel, changes, event, old_name=old_name, also=notice)
     except AlreadyExists:
         raise Conflict("A channel with this name exists in the workspace.", field="name") from None
     for name, value in changes.items():
@@ -229,8 +230,9 @@ def add_members(principal: Principal, channel_id: str, user_ids: list[str]) -> l
     for user_id in user_ids:
         member = channel_store.new_member(channel, user_id, "member", now_iso())
         event = _event("member.joined", channel, userId=user_id, addedBy=principal.user_id)
+        notice = system_messages.joined(channel, user_id, principal.user_id)
         try:
-            channel_store.add_member(channel, member, event)
+            channel_store.add_member(channel, member, event, also=[notice])
             added.append(user_id)
         except AlreadyExists:
             continue

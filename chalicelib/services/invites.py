@@ -21,7 +21,7 @@ from chalicelib.auth.principal import Principal
 from chalicelib.config import get_settings
 from chalicelib.errors import Conflict, DisquaError, Forbidden, NotFound
 from chalicelib.ids import is_id, new_id, now_iso
-from chalicelib.services import authz, email
+from chalicelib.services import authz, email, system_messages
 from chalicelib.store import channels as channel_store
 from chalicelib.store import invites as invite_store
 from chalicelib.store import users as user_store
@@ -153,6 +153,7 @@ def accept(principal: Principal, code: str) -> Workspace:
     general = channel_store.get(workspace.general_channel_id) if workspace.general_channel_id else None
     if general is not None:
         extra.append(channel_store.new_member(general, principal.user_id, "member", joined_at))
+        extra.append(system_messages.joined(general, principal.user_id, principal.user_id))
         updates.append((general, [type(general).member_count.add(1)], type(general).PK.exists()))
     event = new_event(
         "member.joined",

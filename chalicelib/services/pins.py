@@ -9,7 +9,7 @@ from chalicelib.auth import scopes
 from chalicelib.auth.principal import Principal
 from chalicelib.errors import Conflict, NotFound, ValidationError
 from chalicelib.ids import now_iso
-from chalicelib.services import messages
+from chalicelib.services import messages, system_messages
 from chalicelib.store import messages as message_store
 from chalicelib.store.errors import AlreadyExists, ConditionFailed
 from chalicelib.store.models import Message, Pin
@@ -31,7 +31,9 @@ def pin(principal: Principal, channel_id: str, message_id: str) -> tuple[Pin, Me
         raise ValidationError("messageId must be a message of this channel.", field="messageId")
     item = message_store.new_pin(channel, found.message, principal.user_id, now_iso())
     try:
-        message_store.pin(channel, item, PIN_LIMIT)
+        message_store.pin(
+            channel, item, PIN_LIMIT, also=[system_messages.pinned(channel, principal.user_id, found.message.id)]
+        )
     except AlreadyExists:
         raise Conflict("This message is already pinned.") from None
     except ConditionFailed:

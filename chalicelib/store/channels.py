@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
@@ -155,7 +156,7 @@ def list_members(channel_id: str, *, limit: int, position: dict[str, Any] | None
     )
 
 
-def add_member(channel: Channel, member: ChannelMember, event: Event) -> None:
+def add_member(channel: Channel, member: ChannelMember, event: Event, also: Sequence[Entity] = ()) -> None:
     """AlreadyExists("member") if already in; ConditionFailed if the channel is
     archived or gone."""
     try:
@@ -168,6 +169,8 @@ def add_member(channel: Channel, member: ChannelMember, event: Event) -> None:
                 label="channel",
             )
             tx.save(event)
+            for item in also:
+                tx.save(item)
     except TransactionCancelled as cancelled:
         if "member" in cancelled.failed:
             raise AlreadyExists("member") from None
@@ -187,7 +190,9 @@ def remove_member(channel: Channel, user_id: str, event: Event | None) -> None:
         raise ConditionFailed() from None
 
 
-def update(channel: Channel, changes: dict[str, Any], event: Event, *, old_name: str | None = None) -> None:
+def update(
+    channel: Channel, changes: dict[str, Any], event: Event, *, old_name: str | None = None, also: Sequence[Entity] = ()
+) -> None:
     """Set (None: remove) attributes. A rename swaps the name claims in the same
     transaction (AlreadyExists("name") if taken)."""
     actions = set_or_remove(Channel, changes)
@@ -204,6 +209,8 @@ def update(channel: Channel, changes: dict[str, Any], event: Event, *, old_name:
                 tx.delete(ChannelNameClaim(keys.channel_name(channel.workspace_id, old_name), keys.GUARD))
             tx.update(channel, actions=actions, condition=Channel.PK.exists(), label="channel")
             tx.save(event)
+            for item in also:
+                tx.save(item)
     except TransactionCancelled as cancelled:
         if "name" in cancelled.failed:
             raise AlreadyExists("name") from None

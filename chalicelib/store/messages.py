@@ -13,6 +13,7 @@ turns the new item into ``message.created``) plus the channel's ``last_message_a
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
@@ -301,7 +302,7 @@ def reactions_of(message_id: str, emoji: str, *, limit: int, position: dict[str,
 # --- pins --------------------------------------------------------------------------
 
 
-def pin(channel: Channel, item: Pin, limit: int) -> None:
+def pin(channel: Channel, item: Pin, limit: int, also: Sequence[Entity] = ()) -> None:
     """AlreadyExists if pinned; ConditionFailed if the channel is at its pin limit."""
     try:
         with transaction() as tx:
@@ -312,6 +313,8 @@ def pin(channel: Channel, item: Pin, limit: int) -> None:
                 condition=Channel.PK.exists() & (Channel.pin_count.does_not_exist() | (Channel.pin_count < limit)),
                 label="limit",
             )
+            for extra in also:
+                tx.save(extra)
     except TransactionCancelled as cancelled:
         if "pin" in cancelled.failed:
             raise AlreadyExists("pin") from None
