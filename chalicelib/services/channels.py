@@ -112,9 +112,11 @@ def list_channels(
         raise ValidationError("cursor is invalid or belongs to another list.", field="cursor")
     at = (position or {}).get("at")
     if phase == "public":
-        authz.workspace_access(principal, workspace_id)
+        _, membership = authz.workspace_access(principal, workspace_id)
         page = channel_store.list_by_type(workspace_id, "public", archived, limit=limit, position=at)
         items = page.items
+        if page.position is None and not membership.private_channels:
+            return items, None  # no private phase to come
     else:
         page = channel_store.private_memberships(principal.user_id, workspace_id, limit=limit, position=at)
         wanted = [channel_store.key_of(m.channel_id) for m in page.items]

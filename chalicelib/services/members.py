@@ -113,7 +113,7 @@ def _clean_up_after(workspace_id: str, user_id: str) -> None:
     )
     for channel in channels.values():
         try:
-            channel_store.remove_member(channel, user_id, None)
+            channel_store.remove_member(channel, user_id, None, still_in_workspace=False)
         except ConditionFailed:
             continue
     position = None

@@ -72,6 +72,7 @@ def create(channel: Channel, creator: ChannelMember, event: Event) -> None:
             tx.save(name_claim(channel), condition=ChannelNameClaim.PK.does_not_exist(), label="name")
             tx.save(channel, condition=Channel.PK.does_not_exist(), label="channel")
             tx.save(creator)
+            _count_private(tx, channel, creator.user_id, +1)
             tx.save(event)
     except TransactionCancelled as cancelled:
         if "name" in cancelled.failed:
@@ -168,6 +169,7 @@ def add_member(channel: Channel, member: ChannelMember, event: Event, also: Sequ
                 condition=Channel.PK.exists() & (Channel.archived == False),  # noqa: E712
                 label="channel",
             )
+            _count_private(tx, channel, member.user_id, +1)
             tx.save(event)
             for item in also:
                 tx.save(item)
@@ -177,17 +179,26 @@ def add_member(channel: Channel, member: ChannelMember, event: Event, also: Sequ
         raise ConditionFailed() from None
 
 
-def remove_member(channel: Channel, user_id: str, event: Event | None) -> None:
-    """ConditionFailed if the user is not a member."""
+def remove_member(channel: Channel, user_id: str, event: Event | None, *, still_in_workspace: bool = True) -> None:
+    """ConditionFailed if the user is not a member. ``still_in_workspace`` is False
+    when cleaning up after the workspace membership itself is gone."""
     member = ChannelMember(keys.channel(channel.id), keys.member(user_id))
     try:
         with transaction() as tx:
             tx.delete(member, condition=ChannelMember.PK.exists(), label="member")
             tx.update(channel, actions=[Channel.member_count.add(-1)], condition=Channel.PK.exists(), label="channel")
+            if still_in_workspace:
+                _count_private(tx, channel, user_id, -1)
             if event is not None:
                 tx.save(event)
     except TransactionCancelled:
         raise ConditionFailed() from None
+
+
+def _count_private(tx: Any, channel: Channel, user_id: str, delta: int) -> None:
+    if channel.channel_type == "private":
+        membership = Membership(keys.workspace(channel.workspace_id), keys.member(user_id))
+        tx.update(membership, actions=[Membership.private_channels.add(delta)], condition=Membership.PK.exists())
 
 
 def update(

@@ -137,6 +137,10 @@ class Membership(Entity, discriminator="Membership"):
     user_id = UnicodeAttribute()
     role = UnicodeAttribute()
     joined_at = UnicodeAttribute()
+    # How many private channels the member is in: kept in the same transactions as
+    # those memberships, so listing channels knows, with no extra read, whether a
+    # private phase follows the public one.
+    private_channels = NumberAttribute(default=0)
 
 
 class Channel(Entity, discriminator="Channel"):

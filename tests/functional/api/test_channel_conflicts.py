@@ -35,3 +35,23 @@ def test_a_join_racing_an_archive_is_refused_as_archived(api):
     with pytest.raises(ConditionFailed):
         channel_store.add_member(seen.channel, member, channel_service._event("member.joined", seen.channel))
     assert api.get(f"/v1/channels/{created['id']}", token=owner.access_token).data["memberCount"] == 1
+
+
+def test_listing_ends_with_the_public_channels_when_you_have_no_private_ones(api):
+    owner = register(api, "solo")
+    ws = create_workspace(api, owner, "Solo")
+    answer = api.get(f"/v1/workspaces/{ws['id']}/channels", token=owner.access_token)
+    assert [c["name"] for c in answer.data] == ["general"]
+    assert answer.body["pagination"] == {"hasMore": False, "nextCursor": None}
+    secret = api.post(
+        f"/v1/workspaces/{ws['id']}/channels", {"name": "secret", "type": "private"}, token=owner.access_token
+    ).data
+    first = api.get(f"/v1/workspaces/{ws['id']}/channels", token=owner.access_token)
+    assert first.body["pagination"]["hasMore"] is True  # the private phase follows
+    rest = api.get(
+        f"/v1/workspaces/{ws['id']}/channels?cursor={first.body['pagination']['nextCursor']}", token=owner.access_token
+    )
+    assert [c["id"] for c in rest.data] == [secret["id"]] and rest.body["pagination"]["hasMore"] is False
+    assert api.post(f"/v1/channels/{secret['id']}/leave", token=owner.access_token).status == 204
+    again = api.get(f"/v1/workspaces/{ws['id']}/channels", token=owner.access_token)
+    assert again.body["pagination"] == {"hasMore": False, "nextCursor": None}
