@@ -9,7 +9,7 @@ from typing import Any
 
 from chalice import Chalice, Response
 
-from chalicelib.api.routing import Surface
+from chalicelib.api.routing import v1_error_response
 from chalicelib.errors import MethodNotAllowed, NotFound
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
@@ -22,20 +22,19 @@ def not_found_body(request_id: str) -> dict[str, Any]:
 
 
 def register_method_not_allowed(app: Chalice) -> None:
-    renderer = Surface.__new__(Surface)
     for index, (path, entries) in enumerate(sorted(app.routes.items())):
         missing = [m for m in METHODS if m not in entries]
         if not missing:
             continue
         allowed = ", ".join(sorted(entries))
-        app.route(path, methods=missing, name=f"method_not_allowed_{index}")(_view(renderer, allowed))
+        app.route(path, methods=missing, name=f"method_not_allowed_{index}")(_view(allowed))
 
 
-def _view(renderer: Surface, allowed: str) -> Callable[..., Response]:
+def _view(allowed: str) -> Callable[..., Response]:
     def method_not_allowed(**_params: str) -> Response:
         from chalicelib.ids import new_id
 
         error = MethodNotAllowed(f"Allowed methods: {allowed}.", headers={"Allow": allowed})
-        return renderer.render_error(error, f"req_{new_id()}")
+        return v1_error_response(error, f"req_{new_id()}")
 
     return method_not_allowed

@@ -99,6 +99,14 @@ class Call:
         return Reply(items, pagination={"hasMore": cursor is not None, "nextCursor": cursor})
 
 
+def v1_error_response(exc: DisquaError, request_id: str) -> Response:
+    """An error in the v1 envelope, with the requestId in the body and the header."""
+    from chalicelib.http.envelope import error
+
+    headers = {"Content-Type": "application/json", "X-Request-Id": request_id, **exc.headers}
+    return _json_response(error(exc, request_id), exc.status, headers)
+
+
 def _json_response(body: Any, status: int, headers: dict[str, str]) -> Response:
     return Response(
         body=json.dumps(body, separators=(",", ":"), ensure_ascii=False), status_code=status, headers=headers
@@ -124,10 +132,7 @@ class Surface:
         return _json_response(ok(reply.data, reply.pagination), reply.status, headers)
 
     def render_error(self, exc: DisquaError, request_id: str) -> Response:
-        from chalicelib.http.envelope import error
-
-        headers = {"Content-Type": "application/json", "X-Request-Id": request_id, **exc.headers}
-        return _json_response(error(exc, request_id), exc.status, headers)
+        return v1_error_response(exc, request_id)
 
     # -- declaring ---------------------------------------------------------------------
     def route(
