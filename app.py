@@ -54,9 +54,9 @@ def send_emails(event: Any) -> dict[str, Any]:
     return process_sqs_batch(event.to_dict(), email.CONSUMER, email.handle)
 
 
-@app.on_sqs_message(queue="threads", batch_size=10)
-def follow_threads(event: Any) -> dict[str, Any]:
-    from chalicelib.workers import threads
+@app.on_sqs_message(queue="activity", batch_size=10)
+def track_activity(event: Any) -> dict[str, Any]:
+    from chalicelib.workers import activity
     from chalicelib.workers.consumer import process_sqs_batch
 
-    return process_sqs_batch(event.to_dict(), threads.CONSUMER, threads.handle)
+    return process_sqs_batch(event.to_dict(), activity.CONSUMER, activity.handle)

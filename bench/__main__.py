@@ -41,19 +41,37 @@ def dynamodb_section() -> list[Check]:
             m.operations,
             _units(m.capacity.read, m.capacity.exact),
             _units(m.capacity.write, m.capacity.exact),
+            _units(m.capacity.index_write, m.capacity.exact),
             _units(m.reported),
             m.budget.text if m.budget else INFO,
             m.result,
         ]
         for m in report.measurements
     ]
-    headers = ["Endpoint", "Case", "HTTP", "Calls", "Auth", "Operations", "RCU", "WCU", "moto CU", "Budget", "Result"]
-    print(render(headers, rows, right=(2, 3, 4, 6, 7, 8)))
+    headers = [
+        "Endpoint",
+        "Case",
+        "HTTP",
+        "Calls",
+        "Auth",
+        "Operations",
+        "RCU",
+        "WCU",
+        "idx WCU",
+        "moto CU",
+        "Budget",
+        "Result",
+    ]
+    print(render(headers, rows, right=(2, 3, 4, 6, 7, 8, 9)))
     print(
-        "Calls: DynamoDB API calls of the request; Auth: those made while authenticating.\n"
-        "RCU/WCU: computed from the items' sizes (bench/capacity.py; on-demand read/write request units alike).\n"
+        "Calls: DynamoDB API calls of the request (asynchronous work, stream and queue consumers, excluded);\n"
+        "Auth: those made while authenticating.\n"
+        "RCU/WCU: computed from the items' sizes (bench/capacity.py; on-demand read/write request units alike);\n"
+        "WCU includes the writes to secondary indexes, idx WCU is that part.\n"
         "moto CU: what moto reports (fixed per item, nothing for transactions), for comparison only."
     )
+    for note in report.notes:
+        print(note)
 
     for group in report.comparisons:
         print(f"\n{group.title}")

@@ -16,7 +16,16 @@ Rules (Amazon DynamoDB Developer Guide, "Item sizes" and "Read and write operati
   eventually consistent costs half, transactional double; a missing item still
   costs the minimum;
 - writes are rounded up to 1 KB per item, on the larger of the before and after
-  images (a delete: the deleted item); transactional writes cost double.
+  images (a delete: the deleted item); transactional writes cost double;
+- a write also writes each secondary index the item is (or was) in ("Global
+  secondary indexes", "Provisioned throughput considerations"), charged as write
+  units on the index, rounded up to 1 KB per index entry: one write when an entry
+  appears, disappears or has a projected attribute changed, two (a delete and a put)
+  when an index key changes, none when the entry stays the same (a failed condition,
+  an update of an attribute the index does not project). An entry holds the table's
+  key, the index's key and the projected attributes: all of them for ``ALL``, none
+  for ``KEYS_ONLY``, the listed ones for ``INCLUDE``. Assumption: index writes are
+  not doubled in a transaction (indexes are updated after the transaction commits).
 """
 
 from __future__ import annotations
@@ -103,13 +112,80 @@ def write_units(size: int, *, transactional: bool = False) -> int:
 @dataclass(frozen=True)
 class Capacity:
     read: float = 0.0
-    write: float = 0.0
+    write: float = 0.0  # the table's and the indexes' write units
     # False when the response hides part of what was read (a FilterExpression or
     # Select=COUNT): the figure is then a lower bound.
     exact: bool = True
+    index_write: float = 0.0  # the part of ``write`` that went to secondary indexes
 
     def __add__(self, other: Capacity) -> Capacity:
-        return Capacity(self.read + other.read, self.write + other.write, self.exact and other.exact)
+        return Capacity(
+            self.read + other.read,
+            self.write + other.write,
+            self.exact and other.exact,
+            self.index_write + other.index_write,
+        )
+
+
+# --- secondary indexes -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Index:
+    """A secondary index, as far as its write cost goes."""
+
+    name: str
+    key: tuple[str, ...]  # the index's partition (and sort) key attributes
+    table_key: tuple[str, ...]  # the table's key attributes: in every entry
+    projection: str = "ALL"  # ALL | KEYS_ONLY | INCLUDE
+    include: tuple[str, ...] = ()  # INCLUDE's non-key attributes
+
+    def entry(self, item: Item | None) -> Item | None:
+        """The item's entry in the index; None when the item is not in it (sparse:
+        an item without every index key attribute has no entry)."""
+        if not item or any(name not in item for name in self.key):
+            return None
+        if self.projection == "ALL":
+            return dict(item)
+        kept = {*self.table_key, *self.key, *(self.include if self.projection == "INCLUDE" else ())}
+        return {name: value for name, value in item.items() if name in kept}
+
+    def write_cost(self, before: Item | None, after: Item | None) -> int:
+        """What a write that turned ``before`` into ``after`` costs on this index."""
+        old, new = self.entry(before), self.entry(after)
+        if old is None and new is None:
+            return 0
+        if old is None or new is None:  # the entry appears or disappears
+            return write_units(item_size(old if new is None else new))
+        if any(old[name] != new[name] for name in self.key):  # moves: delete + put
+            return write_units(item_size(old)) + write_units(item_size(new))
+        if old == new:
+            return 0
+        return write_units(max(item_size(old), item_size(new)))
+
+
+@dataclass(frozen=True)
+class TableSchema:
+    key: tuple[str, ...]
+    indexes: tuple[Index, ...] = ()
+
+    @classmethod
+    def from_description(cls, table: Mapping[str, Any]) -> TableSchema:
+        """From DescribeTable's ``Table``: its key, global and local secondary indexes."""
+        key = tuple(k["AttributeName"] for k in table["KeySchema"])
+        indexes = []
+        for described in [*table.get("GlobalSecondaryIndexes", []), *table.get("LocalSecondaryIndexes", [])]:
+            projection = described.get("Projection", {})
+            indexes.append(
+                Index(
+                    described["IndexName"],
+                    tuple(k["AttributeName"] for k in described["KeySchema"]),
+                    key,
+                    projection.get("ProjectionType", "ALL"),
+                    tuple(projection.get("NonKeyAttributes", ())),
+                )
+            )
+        return cls(key, tuple(indexes))
 
 
 # --- writes: which items, and their images ------------------------------------------
@@ -127,12 +203,18 @@ class WriteTarget:
 
 @dataclass(frozen=True)
 class WriteImage:
+    """One item a write touched, before and after, and its table's indexes."""
+
     before: Item | None
     after: Item | None
+    indexes: tuple[Index, ...] = ()
 
     @property
     def size(self) -> int:
         return max(item_size(self.before), item_size(self.after))
+
+    def index_units(self) -> int:
+        return sum(index.write_cost(self.before, self.after) for index in self.indexes)
 
 
 def write_targets(
@@ -216,13 +298,15 @@ def estimate(
         return _transact_get_capacity(params, response)
     if operation in WRITE_OPERATIONS:
         transactional = operation == "TransactWriteItems"
-        if not images:  # no images supplied: a Put's item is all we know
+        if not images:  # no images supplied: a Put's item is all we know (and no index)
             targets = write_targets(operation, params, lambda _table: ())
             images = [WriteImage(None, t.item) for t in targets]
             exact = all(t.action == "Put" for t in targets)
         else:
             exact = True
         # A ConditionCheck is charged like a write of the checked item (an assumption:
-        # the app does not use one today).
-        return Capacity(write=sum(write_units(i.size, transactional=transactional) for i in images), exact=exact)
+        # the app does not use one today); its images are equal, so no index write.
+        table = sum(write_units(i.size, transactional=transactional) for i in images)
+        index = sum(i.index_units() for i in images)
+        return Capacity(write=table + index, exact=exact, index_write=index)
     return Capacity()  # control-plane calls (DescribeTable, ...) consume no capacity units

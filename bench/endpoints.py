@@ -3,9 +3,9 @@
 Requests go through ``chalice.test.Client`` (routing, authentication, validation and
 the handler, as in Lambda); the backend is built like tests/conftest.py's
 ``aws_backend`` fixture. Setup (verifying the email, seeding memberships, a second
-account) goes through the store and services directly, and the 10,000 channels of
-the listing budget are written with raw BatchWriteItem (bench/seed.py): none of it
-is recorded, only the measured request is.
+account) goes through the store and services directly, and the 10,000 channels and
+100,000 messages of the listing budgets are written with raw BatchWriteItem
+(bench/seed.py): none of it is recorded, only the measured request is.
 """
 
 from __future__ import annotations
@@ -13,13 +13,14 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
-from bench import ROOT
+from bench import ROOT, capacity
 from bench.capacity import Capacity
 from bench.recorder import ApiCall, Recorder
 from bench.table import INFO, verdict
@@ -42,6 +43,10 @@ def at_most(limit: int) -> Budget:
 
 def auth_at_most(limit: int) -> Budget:
     return Budget(f"auth <= {limit}", lambda m: m.auth_calls <= limit)
+
+
+def calls_and_writes(calls: int, wcu: float) -> Budget:
+    return Budget(f"calls <= {calls}, WCU <= {wcu:g}", lambda m: m.total_calls <= calls and m.capacity.write <= wcu)
 
 
 @dataclass(frozen=True)
@@ -142,6 +147,7 @@ class ComparisonGroup:
 class Report:
     measurements: list[Measurement]
     comparisons: list[ComparisonGroup]
+    notes: list[str] = field(default_factory=list)  # printed under the measurements
 
 
 # --- driving the app ----------------------------------------------------------------
@@ -246,11 +252,16 @@ def run() -> Report:
         try:
             runner = Runner(client, recorder)
             jwt, workspace_id = _accounts_and_workspaces(runner)
-            _channels_members_invites(runner, jwt, workspace_id)
-            comparisons = [_listing_flatness(runner), _channel_listing_flatness(runner)]
+            channel_id = _channels_members_invites(runner, jwt, workspace_id)
+            notes = _messages(runner, jwt, channel_id)
+            comparisons = [
+                _listing_flatness(runner),
+                _channel_listing_flatness(runner),
+                _message_history_flatness(runner),
+            ]
         finally:
             recorder.uninstall()
-    return Report(runner.measurements, comparisons)
+    return Report(runner.measurements, comparisons, notes)
 
 
 # --- the scenarios ------------------------------------------------------------------
@@ -330,9 +341,10 @@ def _accounts_and_workspaces(s: Runner) -> tuple[str, str]:
     return jwt, workspace["id"]
 
 
-def _channels_members_invites(s: Runner, jwt: str, workspace_id: str) -> None:
+def _channels_members_invites(s: Runner, jwt: str, workspace_id: str) -> str:
     """Channels, invites and members of the workspace the account just created;
-    a second account joins it through a link invite."""
+    a second account joins it through a link invite. Returns the public channel's id
+    (the account created it: a member)."""
     one = f"/v1/workspaces/{workspace_id}"
     _, public = s.measure(
         "POST /v1/workspaces/{id}/channels",
@@ -385,6 +397,114 @@ def _channels_members_invites(s: Runner, jwt: str, workspace_id: str) -> None:
     )
     s.measure("POST /v1/channels/{id}/join", "public", path=f"{channel.format(public.get('id'))}/join", token=guest)
     s.measure("GET /v1/workspaces/{id}/members", "first page, 2 members", path=f"{one}/members", token=jwt)
+    return str(public.get("id"))
+
+
+# 1,024 plain characters (ASCII: 1,024 bytes): no markdown, no mentions.
+PLAIN_1KB = ("Plain text for the bench, with nothing to render or to resolve. " * 17)[:1024]
+SEND = "POST /v1/channels/{id}/messages"
+
+
+def _messages(s: Runner, jwt: str, channel_id: str) -> list[str]:
+    """Sending, reading, threads, edits, reactions and pins in the public channel
+    (the account is a member). Returns notes on the sizes of the items a send writes."""
+    from chalicelib.store import keys
+
+    channel = f"/v1/channels/{channel_id}"
+    message = "/v1/messages/{}"
+    _, sent = s.measure(
+        SEND,
+        "plain 1 KB, no mentions, no Idempotency-Key",
+        path=f"{channel}/messages",
+        token=jwt,
+        body={"content": PLAIN_1KB},
+        expect=201,
+        budget=calls_and_writes(3, 5),
+    )
+    one = message.format(sent.get("id"))
+    notes = [
+        "Items the plain 1 KB send writes (bench/capacity.py sizes; an index entry is written as a whole):",
+        _item_note("the message (PutItem)", keys.channel(channel_id), keys.message(str(sent.get("id")))),
+        _item_note("its channel (UpdateItem of last_message_at)", keys.channel(channel_id), keys.META),
+    ]
+    s.measure("GET /v1/messages/{id}", "channel member", path=one, token=jwt, budget=at_most(2))
+    _, reply = s.measure(
+        SEND,
+        "reply in a thread (short)",
+        path=f"{channel}/messages",
+        token=jwt,
+        body={"content": "A reply in the thread.", "threadId": sent.get("id")},
+        expect=201,
+    )
+    s.measure("GET /v1/messages/{id}/thread", "1 reply", path=f"{one}/thread", token=jwt)
+    s.measure(
+        "PATCH /v1/messages/{id}",
+        "1 KB -> 1 KB, no mentions",
+        path=one,
+        token=jwt,
+        body={"content": PLAIN_1KB[::-1]},
+    )
+    s.measure(
+        "POST /v1/messages/{id}/reactions",
+        "first reaction (shortcode)",
+        path=f"{one}/reactions",
+        token=jwt,
+        body={"emoji": ":thumbsup:"},
+    )
+    s.measure(
+        "DELETE /v1/messages/{id}/reactions/{emoji}",
+        "the only reaction",
+        path=f"{one}/reactions/:thumbsup:",
+        token=jwt,
+    )
+    s.measure(
+        "POST /v1/channels/{id}/pins",
+        "channel member (+ system message)",
+        path=f"{channel}/pins",
+        token=jwt,
+        body={"messageId": sent.get("id")},
+        expect=201,
+    )
+    s.measure("GET /v1/channels/{id}/pins", "1 pin", path=f"{channel}/pins", token=jwt)
+    s.measure(
+        "DELETE /v1/messages/{id}",
+        "thread reply (parent's count)",
+        path=message.format(reply.get("id")),
+        token=jwt,
+        expect=204,
+    )
+    _, short = s.measure(
+        SEND, "short", path=f"{channel}/messages", token=jwt, body={"content": "To be deleted."}, expect=201, keep=False
+    )
+    s.measure(
+        "DELETE /v1/messages/{id}", "top-level, no replies", path=message.format(short.get("id")), token=jwt, expect=204
+    )
+    return notes
+
+
+def _item_note(label: str, partition_key: str, sort_key: str) -> str:
+    """An item as stored: its size, write units, and its entries in the indexes."""
+    from chalicelib.store import db
+    from chalicelib.store.models import Entity
+
+    client = db.connection().client  # outside recording(): not counted
+    table = Entity.Meta.table_name
+    key = {"PK": {"S": partition_key}, "SK": {"S": sort_key}}
+    item = client.get_item(TableName=table, Key=key, ConsistentRead=True).get("Item")
+    if item is None:
+        return f"  {label}: not found"
+    schema = capacity.TableSchema.from_description(client.describe_table(TableName=table)["Table"])
+    size = capacity.item_size(item)
+    text = f"  {label}: item {size:,} bytes ({capacity.write_units(size)} WCU)"
+    for index in schema.indexes:
+        entry = index.entry(item)
+        if entry is not None:
+            entry_size = capacity.item_size(entry)
+            text += (
+                f"; in {index.name} ({index.projection}): entry {entry_size:,} bytes "
+                f"({capacity.write_units(entry_size)} WCU per write)"
+            )
+    return text
 
 
 def _seed_memberships(user_id: str, workspace_ids: list[str]) -> None:
@@ -493,5 +613,54 @@ def _channel_listing_flatness(s: Runner) -> ComparisonGroup:
             f"items: limit=9 reads all {SMALL_CHANNELS} channels of the small workspace). A page of 50 holds "
             f"{SMALL_CHANNELS} vs 50\npublic channels, and the second page of 50 with no type is the private phase "
             f"for {SMALL_CHANNELS} channels\nbut public channels 51-100 for {LARGE_CHANNELS:,}: calls only."
+        ),
+    )
+
+
+SMALL_HISTORY, LARGE_HISTORY = 100, 100_000
+# Seeding 100,000 messages takes about a minute in moto, whatever their size: both
+# channels hold minimal messages of the same size so their pages are comparable.
+SEED_CONTENT = "a seeded message"  # 16 characters
+HISTORY = "GET /v1/channels/{id}/messages"
+
+
+def _message_history_flatness(s: Runner) -> ComparisonGroup:
+    """A member of two channels, one with 100 and one with 100,000 messages: a page of
+    50 must cost <= 2 calls and as much in both (it reads 51 items either way)."""
+    from bench import seed
+    from chalicelib.auth import tokens
+    from chalicelib.ids import new_id
+
+    owner, caller = new_id(), new_id()
+    token = tokens.issue_access_token(caller, new_id(), email_verified=True)
+    workspace_id = new_id()
+    seed.workspace(workspace_id, owner, [caller])
+    small, large = seed.channels(workspace_id, 2, created_by=owner, members=[caller], name_format="history-{:d}")
+    started = time.perf_counter()
+    seed.messages(small, SMALL_HISTORY, author_id=owner, content=SEED_CONTENT)
+    seed.messages(large, LARGE_HISTORY, author_id=owner, content=SEED_CONTENT)
+    seeded = time.perf_counter() - started
+
+    def page(channel_id: str, count: int) -> Measurement:
+        path = f"/v1/channels/{channel_id}/messages?limit=50"
+        return s.request(HISTORY, f"{count:,} messages", path=path, token=token, keep=False)[0]
+
+    rows = [
+        Comparison(
+            "GET /v1/channels/{id}/messages?limit=50, first page",
+            page(small.id, SMALL_HISTORY),
+            page(large.id, LARGE_HISTORY),
+            max_calls=2,
+        )
+    ]
+    return ComparisonGroup(
+        "Message history vs number of messages in the channel (caller: a channel member)",
+        f"{SMALL_HISTORY} messages",
+        f"{LARGE_HISTORY:,} messages",
+        rows,
+        note=(
+            f"Both channels hold messages of {len(SEED_CONTENT)} characters (seeding {SMALL_HISTORY + LARGE_HISTORY:,} "
+            f"with BatchWriteItem took {seeded:.0f} s in moto,\nwhatever their size), so both pages of 50 read as many "
+            "bytes: same calls and RCU x<=1.1 are judged."
         ),
     )

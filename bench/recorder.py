@@ -10,7 +10,8 @@ that one method on the class sees all of them, with the parsed request and respo
 before moto's ``before-send`` handler answers. Event hooks (``before-call.dynamodb``)
 would have to be registered on every session, including ones created later.
 
-The images a write needs for its capacity (the item before and after) are read
+The images a write needs for its capacity (the item before and after) and the
+table's key and indexes (DescribeTable: index writes are charged too) are read
 through the unpatched method, so they are never counted.
 
 Calls made inside ``chalicelib.services.authn.authenticate`` are tagged ``auth``:
@@ -29,7 +30,7 @@ from botocore.client import BaseClient
 from botocore.exceptions import ClientError
 
 from bench import capacity
-from bench.capacity import Capacity, WriteImage, WriteTarget
+from bench.capacity import Capacity, TableSchema, WriteImage, WriteTarget
 
 if TYPE_CHECKING:
     from chalicelib.auth.principal import Principal
@@ -54,7 +55,7 @@ class Recorder:
     phase: str = "handler"
     _original: Callable[..., Any] | None = None
     _authenticate: Callable[[str | None], Principal] | None = None
-    _key_names: dict[str, list[str]] = field(default_factory=dict)
+    _schemas: dict[str, TableSchema] = field(default_factory=dict)
 
     # -- installing ---------------------------------------------------------------
     def install(self) -> None:
@@ -104,14 +105,17 @@ class Recorder:
     def _record(self, client: BaseClient, operation: str, params: dict[str, Any]) -> Any:
         if operation in _REPORTS_CAPACITY and "ReturnConsumedCapacity" not in params:
             params = {**params, "ReturnConsumedCapacity": "TOTAL"}
-        targets = capacity.write_targets(operation, params, lambda table: self._keys_of(client, table))
+        targets = capacity.write_targets(operation, params, lambda table: self._schema_of(client, table).key)
         before = [self._read_item(client, t) for t in targets]
         error: ClientError | None = None
         try:
             response = self._call(client, operation, params)
         except ClientError as exc:  # a failed condition still costs capacity
             error, response = exc, exc.response
-        images = [WriteImage(b, self._read_item(client, t)) for b, t in zip(before, targets, strict=True)]
+        images = [
+            WriteImage(b, self._read_item(client, t), self._schema_of(client, t.table).indexes)
+            for b, t in zip(before, targets, strict=True)
+        ]
         self.calls.append(
             ApiCall(
                 operation=operation,
@@ -133,11 +137,11 @@ class Recorder:
         got = self._call(client, "GetItem", {"TableName": target.table, "Key": target.key, "ConsistentRead": True})
         return got.get("Item")
 
-    def _keys_of(self, client: BaseClient, table: str) -> list[str]:
-        if table not in self._key_names:
+    def _schema_of(self, client: BaseClient, table: str) -> TableSchema:
+        if table not in self._schemas:
             described = self._call(client, "DescribeTable", {"TableName": table})
-            self._key_names[table] = [k["AttributeName"] for k in described["Table"]["KeySchema"]]
-        return self._key_names[table]
+            self._schemas[table] = TableSchema.from_description(described["Table"])
+        return self._schemas[table]
 
 
 def _reported_units(response: dict[str, Any]) -> float:

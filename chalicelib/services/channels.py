@@ -264,3 +264,8 @@ def remove_member(principal: Principal, channel_id: str, user_id: str) -> None:
 
 def leave(principal: Principal, channel_id: str) -> None:
     remove_member(principal, channel_id, principal.user_id)
+
+
+def record_message(channel_id: str, at: str) -> None:
+    """The activity worker's part: move ``lastMessageAt`` forward (never back)."""
+    channel_store.touch(channel_id, at)

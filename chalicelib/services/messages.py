@@ -13,7 +13,10 @@ Threads are one level deep, as in Slack: ``threadId`` names a top-level message 
 the same channel; a reply to a reply is a 400.
 
 Events come from the table's stream (chalicelib/workers/router.py): a message item
-appearing is ``message.created``, and so on, so sending costs no outbox write.
+appearing is ``message.created``, and so on, so sending costs no outbox write. The
+channel's ``lastMessageAt`` follows from that event too (chalicelib/workers/activity.py):
+updating it in the request would also rewrite the channel's GSI1 entry, one write unit
+past the send's budget.
 """
 
 from __future__ import annotations
@@ -153,7 +156,6 @@ def send(
             message_store.put_reply(message, parent)
         except ConditionFailed:
             raise ValidationError("threadId must be a top-level message of this channel.", field="threadId") from None
-    message_store.touch_channel(channel, message.created_at)
     return message
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist
+from pynamodb.exceptions import DoesNotExist, UpdateError
 
 from chalicelib.store import keys
 from chalicelib.store.db import set_or_remove, transaction
@@ -226,3 +226,17 @@ def update(
         if "name" in cancelled.failed:
             raise AlreadyExists("name") from None
         raise
+
+
+def touch(channel_id: str, at: str) -> None:
+    """Move ``last_message_at`` forward; a no-op if it is already later (events may
+    arrive twice or out of order) or the channel is gone."""
+    channel = Channel(keys.channel(channel_id), keys.META)
+    try:
+        channel.update(
+            actions=[Channel.last_message_at.set(at)],
+            condition=Channel.PK.exists() & (Channel.last_message_at.does_not_exist() | (Channel.last_message_at < at)),
+        )
+    except UpdateError as error:
+        if getattr(error, "cause_response_code", None) != "ConditionalCheckFailedException":
+            raise

@@ -67,18 +67,6 @@ def put(message: Message) -> None:
     message.save(condition=Message.PK.does_not_exist())
 
 
-def touch_channel(channel: Channel, at: str) -> None:
-    """Move ``last_message_at`` forward (never back: concurrent sends race)."""
-    try:
-        channel.update(
-            actions=[Channel.last_message_at.set(at)],
-            condition=Channel.PK.exists() & (Channel.last_message_at.does_not_exist() | (Channel.last_message_at < at)),
-        )
-    except UpdateError as error:
-        if not _conditional(error):
-            raise
-
-
 def put_reply(reply: Message, parent: Message) -> None:
     """The reply and its parent's count in one transaction (exact under concurrent
     replies); ConditionFailed if the parent was deleted meanwhile."""

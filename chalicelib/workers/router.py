@@ -28,7 +28,7 @@ ROUTES: dict[str, tuple[str, ...]] = {
     "user.verification_requested": ("email",),
     "user.registration_attempted": ("email",),
     "invite.created": ("email",),
-    "message.created": ("threads",),
+    "message.created": ("activity",),
 }
 
 

@@ -6,6 +6,8 @@ import pytest
 
 from bench.capacity import (
     Capacity,
+    Index,
+    TableSchema,
     WriteImage,
     estimate,
     item_size,
@@ -143,3 +145,114 @@ def test_write_targets_in_request_order():
 
 def test_control_plane_calls_cost_nothing():
     assert estimate("DescribeTable", {"TableName": "t"}, {}) == Capacity()
+
+
+# --- secondary indexes ---------------------------------------------------------------
+
+KEYS_ONLY = Index("GSI2", ("GSI2PK", "GSI2SK"), ("PK", "SK"), "KEYS_ONLY")
+ALL = Index("GSI1", ("GSI1PK", "GSI1SK"), ("PK", "SK"), "ALL")
+
+
+def message_item(content: int, **extra: str) -> dict:
+    """A table item of about ``content`` bytes, with GSI2 keys (and whatever ``extra`` adds)."""
+    item = {
+        "PK": {"S": "CH#c1"},
+        "SK": {"S": "MSG#m1"},
+        "GSI2PK": {"S": "MSG#m1"},
+        "GSI2SK": {"S": "WS#w1"},
+        "content": {"S": "x" * content},
+    }
+    return item | {name: {"S": value} for name, value in extra.items()}
+
+
+def test_keys_only_entry_holds_the_table_and_index_keys():
+    item = message_item(2 * KB)
+    entry = KEYS_ONLY.entry(item)
+    assert entry is not None and set(entry) == {"PK", "SK", "GSI2PK", "GSI2SK"}
+    assert item_size(entry) == (2 + 5) + (2 + 6) + (6 + 6) + (6 + 5)
+    assert ALL.entry(item) is None  # no GSI1 keys: not in GSI1 (sparse)
+
+
+def test_include_projects_the_listed_attributes():
+    include = Index("GSI3", ("GSI2PK",), ("PK", "SK"), "INCLUDE", ("kind",))
+    entry = include.entry(message_item(10, kind="bot", other="y"))
+    assert entry is not None and set(entry) == {"PK", "SK", "GSI2PK", "kind"}
+
+
+def test_put_of_an_item_with_keys_only_index_keys_writes_one_small_entry():
+    item = message_item(2 * KB)  # 3 write units on the table
+    cost = estimate("PutItem", {}, {}, [WriteImage(None, item, (KEYS_ONLY, ALL))])
+    assert cost == Capacity(write=3 + 1, index_write=1)
+
+
+def test_all_projection_entry_costs_the_full_item():
+    item = message_item(2 * KB, GSI1PK="USER#u1", GSI1SK="x")
+    cost = estimate("PutItem", {}, {}, [WriteImage(None, item, (KEYS_ONLY, ALL))])
+    assert cost == Capacity(write=3 + 1 + 3, index_write=1 + 3)
+
+
+def test_updates_write_an_index_only_when_its_entry_changes():
+    before = message_item(100, GSI1PK="CHANNELS#w1", GSI1SK="general")
+    touched = before | {"last_message_at": {"S": "2025-01-01T00:00:00Z"}}
+    indexes = (KEYS_ONLY, ALL)
+    # A projected attribute changed: GSI1 (ALL) rewrites its entry; GSI2 (keys only) does not.
+    assert estimate("UpdateItem", {}, {}, [WriteImage(before, touched, indexes)]) == Capacity(write=2, index_write=1)
+    # Nothing changed (a failed condition): the table is charged, no index is.
+    assert estimate("UpdateItem", {}, {}, [WriteImage(before, before, indexes)]) == Capacity(write=1)
+    # An index key changed: the old entry is deleted and a new one put.
+    renamed = before | {"GSI1SK": {"S": "random"}}
+    assert estimate("UpdateItem", {}, {}, [WriteImage(before, renamed, indexes)]) == Capacity(write=3, index_write=2)
+    # An index key removed: the entry is deleted.
+    removed = {k: v for k, v in before.items() if k != "GSI1SK"}
+    assert ALL.write_cost(before, removed) == 1
+
+
+def test_index_entries_are_rounded_up_per_kilobyte():
+    before = message_item(KB // 2, GSI1PK="p", GSI1SK="s")
+    after = message_item(KB + KB // 2, GSI1PK="p", GSI1SK="s")
+    assert ALL.write_cost(before, after) == 2  # the larger entry
+    assert KEYS_ONLY.write_cost(before, after) == 0
+
+
+def test_delete_removes_the_index_entries():
+    item = message_item(2 * KB, GSI1PK="USER#u1", GSI1SK="x")
+    assert estimate("DeleteItem", {}, {}, [WriteImage(item, None, (KEYS_ONLY, ALL))]) == Capacity(
+        write=3 + 1 + 3, index_write=1 + 3
+    )
+
+
+def test_index_writes_are_not_doubled_in_a_transaction():
+    images = [WriteImage(None, message_item(100), (KEYS_ONLY, ALL))]
+    assert estimate("TransactWriteItems", {}, {}, images) == Capacity(write=2 * 1 + 1, index_write=1)
+
+
+def test_capacities_add_their_index_writes():
+    assert Capacity(write=4, index_write=1) + Capacity(write=2, index_write=1) == Capacity(write=6, index_write=2)
+
+
+def test_table_schema_from_describe_table():
+    described = {
+        "KeySchema": [{"AttributeName": "PK", "KeyType": "HASH"}, {"AttributeName": "SK", "KeyType": "RANGE"}],
+        "GlobalSecondaryIndexes": [
+            {
+                "IndexName": "GSI1",
+                "KeySchema": [
+                    {"AttributeName": "GSI1PK", "KeyType": "HASH"},
+                    {"AttributeName": "GSI1SK", "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "ALL"},
+            },
+            {
+                "IndexName": "GSI2",
+                "KeySchema": [{"AttributeName": "GSI2PK", "KeyType": "HASH"}],
+                "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["kind"]},
+            },
+        ],
+    }
+    schema = TableSchema.from_description(described)
+    assert schema.key == ("PK", "SK")
+    assert schema.indexes == (
+        Index("GSI1", ("GSI1PK", "GSI1SK"), ("PK", "SK"), "ALL"),
+        Index("GSI2", ("GSI2PK",), ("PK", "SK"), "INCLUDE", ("kind",)),
+    )
+    assert TableSchema.from_description({"KeySchema": described["KeySchema"]}).indexes == ()

@@ -40,3 +40,14 @@ def test_without_a_call_limit_the_calls_must_match():
 def test_an_unexpected_status_fails():
     row = Comparison("page", measured([1], status=500), measured([1]), max_calls=2)
     assert row.result == "FAIL (HTTP 500)"
+
+
+def test_a_send_budget_judges_calls_and_write_units():
+    from bench.endpoints import PLAIN_1KB, calls_and_writes
+
+    budget = calls_and_writes(3, 5)
+    within = Measurement("POST /x", "case", 201, 201, [ApiCall("PutItem", "handler", Capacity(write=5), 0.0)], budget)
+    over = Measurement("POST /x", "case", 201, 201, [ApiCall("PutItem", "handler", Capacity(write=6), 0.0)], budget)
+    assert (budget.text, within.result, over.result) == ("calls <= 3, WCU <= 5", "PASS", "FAIL")
+    assert len(PLAIN_1KB) == len(PLAIN_1KB.encode()) == 1024
+    assert "@" not in PLAIN_1KB and "*" not in PLAIN_1KB  # no mentions, nothing to render

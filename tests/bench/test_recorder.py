@@ -64,3 +64,29 @@ def test_calls_inside_authenticate_are_tagged(recorder):
         authn.authenticate(f"Bearer {secret}")
         authn.authenticate(f"Bearer {secret}")  # cached: no second read
     assert [(c.operation, c.phase) for c in calls] == [("GetItem", "auth")]
+
+
+def test_writes_are_charged_on_the_indexes_the_item_is_in(recorder):
+    from chalicelib.store import channels as channel_store
+    from chalicelib.store import messages as message_store
+
+    channel = channel_store.new_channel("c-1", "ws-1", "general", "public", "user-1", "2025-01-01T00:00:00Z")
+    channel.save()  # not recorded
+    message = message_store.new_message(
+        "m-1",
+        channel,
+        parent_id=None,
+        author_id="user-1",
+        content="x" * 1024,
+        content_html="<p>" + "x" * 1024 + "</p>",
+        created_at="2025-01-01T00:00:01Z",
+    )
+    with recorder.recording() as calls:
+        message_store.put(message)  # 3 units (~2.2 KB) + its keys-only GSI2 entry
+        channel_store.touch(channel.id, message.created_at)  # GSI1 (ALL) projects last_message_at
+        channel_store.touch(channel.id, "2024-01-01T00:00:00Z")  # older: the condition fails
+    assert [(c.operation, c.computed.write, c.computed.index_write) for c in calls] == [
+        ("PutItem", 4, 1),
+        ("UpdateItem", 2, 1),
+        ("UpdateItem", 1, 0),
+    ]

@@ -1,7 +1,7 @@
 """GET /v1/workspaces/{id}/threads: threads you started or replied in, most recent
 activity first, kept by the threads worker from message.created events."""
 
-from app import follow_threads, route_events
+from app import route_events, track_activity
 from chalicelib.ids import now_iso
 from chalicelib.store import channels as channel_store
 from chalicelib.store import workspaces as workspace_store
@@ -11,13 +11,13 @@ from tests.helpers import create_workspace, register
 
 
 def _pump(reader):
-    """What Lambda does: the stream into the router, the threads queue into its worker."""
+    """What Lambda does: the stream into the router, the activity queue into its worker."""
     route_events({"Records": reader.read()}, LambdaContext())
     while True:
-        event, _ = sqs_event("threads")
+        event, _ = sqs_event("activity")
         if not event["Records"]:
             return
-        assert follow_threads(event, LambdaContext()) == {"batchItemFailures": []}
+        assert track_activity(event, LambdaContext()) == {"batchItemFailures": []}
 
 
 def _join(workspace, account):
@@ -71,8 +71,8 @@ def test_a_redelivered_event_changes_nothing(api):
     records = reader.read()
     route_events({"Records": records}, LambdaContext())
     route_events({"Records": records}, LambdaContext())  # the stream batch retried
-    event, _ = sqs_event("threads")
-    assert follow_threads(event, LambdaContext()) == {"batchItemFailures": []}
+    event, _ = sqs_event("activity")
+    assert track_activity(event, LambdaContext()) == {"batchItemFailures": []}
     answer = api.get(f"/v1/workspaces/{ws['id']}/threads", token=ann.access_token)
     assert [m["id"] for m in answer.data] == [parent["id"]]
 
@@ -99,3 +99,16 @@ def test_non_members_and_foreign_tokens(api):
     ws = create_workspace(api, ann)
     answer = api.get(f"/v1/workspaces/{ws['id']}/threads", token=eve.access_token)
     assert (answer.status, answer.error["code"]) == (404, "E_NOT_FOUND")
+
+
+def test_last_message_at_follows_messages_and_never_moves_back(api):
+    reader = StreamReader()
+    ann = register(api, "ann")
+    ws = create_workspace(api, ann)
+    general = ws["generalChannelId"]
+    sent = _post(api, ann, general, "hello")
+    assert api.get(f"/v1/channels/{general}", token=ann.access_token).data["lastMessageAt"] is None  # not yet
+    _pump(reader)
+    assert api.get(f"/v1/channels/{general}", token=ann.access_token).data["lastMessageAt"] == sent["createdAt"]
+    channel_store.touch(general, "2020-01-01T00:00:00.000Z")  # a late, older event
+    assert api.get(f"/v1/channels/{general}", token=ann.access_token).data["lastMessageAt"] == sent["createdAt"]
