@@ -192,13 +192,18 @@ def delete(principal: Principal, message_id: str) -> None:
         raise Forbidden("Only the author or a workspace admin may delete a message.")
     if message.deleted:
         raise NotFound("Message not found.")
+    channel = Channel(keys.channel(message.channel_id), keys.META, id=message.channel_id)
+    pinned = message_store.is_pinned(message.channel_id, message.id)
     if message.thread_id is None and message.reply_count > 0:
-        message_store.tombstone(message, now_iso())
+        message_store.tombstone(message, now_iso(), channel, pinned)
         return
     parent = None
     if message.thread_id is not None:
         parent = message_store.get(message.channel_id, keys.message(message.thread_id))
-    message_store.delete(message, parent)
+    try:
+        message_store.delete(message, parent, channel, pinned)
+    except ConditionFailed:  # a reply arrived since we read the message
+        message_store.tombstone(message, now_iso(), channel, pinned)
 
 
 # --- reading -----------------------------------------------------------------------

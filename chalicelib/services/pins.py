@@ -26,7 +26,7 @@ def list_pins(
 
 def pin(principal: Principal, channel_id: str, message_id: str) -> tuple[Pin, Message]:
     channel = messages.channel_for_posting(principal, channel_id)
-    found = messages.locate(principal, message_id, scopes.MESSAGES_READ)
+    found = messages.locate(principal, message_id, scopes.MESSAGES_WRITE)
     if found.message.channel_id != channel.id or found.message.deleted:
         raise ValidationError("messageId must be a message of this channel.", field="messageId")
     item = message_store.new_pin(channel, found.message, principal.user_id, now_iso())

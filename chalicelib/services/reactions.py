@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from chalicelib.auth import scopes
 from chalicelib.auth.principal import Principal
-from chalicelib.errors import NotFound, ValidationError
+from chalicelib.errors import Conflict, NotFound, ValidationError
 from chalicelib.ids import now_iso
 from chalicelib.services import messages
 from chalicelib.store import keys
@@ -49,7 +49,7 @@ def _with_retries(action: Callable[[Message], None], principal: Principal, messa
             if str(failure) == "not reacted":
                 raise NotFound("You have not reacted with this emoji.") from None
             time.sleep(random.uniform(0, 0.01 * 2**attempt))  # noqa: S311 - jitter, not crypto
-    raise ConditionFailed("too much contention on this message")
+    raise Conflict("Too many people are reacting to this message at once: retry.")
 
 
 def add(principal: Principal, message_id: str, emoji: str) -> Message:

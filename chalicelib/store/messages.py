@@ -14,6 +14,7 @@ turns the new item into ``message.created``) plus the channel's ``last_message_a
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import suppress
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
@@ -160,8 +161,12 @@ def edit(message: Message, changes: dict[str, Any]) -> None:
         raise
 
 
-def tombstone(message: Message, at: str) -> None:
-    """A deleted parent with replies stays as a tombstone so its thread survives."""
+def tombstone(message: Message, at: str, channel: Channel, pinned: bool) -> None:
+    """A deleted parent with replies stays as a tombstone so its thread survives
+    (unpinned: there is nothing left to pin)."""
+    if pinned:
+        with suppress(ConditionFailed):  # unpinned meanwhile
+            unpin(channel, message.id)
     message.update(
         actions=[
             Message.deleted.set(True),
@@ -176,12 +181,25 @@ def tombstone(message: Message, at: str) -> None:
     )
 
 
-def delete(message: Message, parent: Message | None) -> None:
-    """Delete a message (a reply also decrements its parent's count)."""
-    with transaction() as tx:
-        tx.delete(message, condition=Message.PK.exists())
-        if parent is not None:
-            tx.update(parent, actions=[Message.reply_count.add(-1)], condition=Message.PK.exists())
+def delete(message: Message, parent: Message | None, channel: Channel, pinned: bool) -> None:
+    """Delete a message: a reply also decrements its parent's count; a pinned one
+    takes its pin with it. ConditionFailed if a reply arrived meanwhile (the caller
+    leaves a tombstone instead: the thread must survive)."""
+    try:
+        with transaction() as tx:
+            no_replies = Message.reply_count.does_not_exist() | (Message.reply_count == 0)
+            tx.delete(message, condition=Message.PK.exists() & no_replies, label="message")
+            if parent is not None:
+                tx.update(parent, actions=[Message.reply_count.add(-1)], condition=Message.PK.exists())
+            if pinned:
+                tx.delete(Pin(keys.channel(channel.id), keys.pin(message.id)), condition=Pin.PK.exists())
+                tx.update(channel, actions=[Channel.pin_count.add(-1)], condition=Channel.PK.exists())
+    except TransactionCancelled:
+        raise ConditionFailed() from None
+
+
+def is_pinned(channel_id: str, message_id: str) -> bool:
+    return Pin.count(keys.channel(channel_id), keys.pin(message_id) == Pin.SK, limit=1) > 0
 
 
 # --- reactions ---------------------------------------------------------------------
@@ -194,11 +212,13 @@ def add_reaction(message: Message, reaction: Reaction) -> None:
     ConditionFailed if the message changed under us (retry with a fresh read)."""
     emoji, user_id = reaction.emoji, reaction.user_id
     listed = message.reaction_tally().get(emoji, (0, []))[1]
-    names = {"#counts": "reaction_counts", "#users": "reaction_users", "#e": emoji, "#deleted": "deleted"}
+    # DynamoDB rejects names the expressions do not use: #users only when listing.
+    names = {"#counts": "reaction_counts", "#e": emoji, "#deleted": "deleted"}
     values: dict[str, Any] = {":zero": {"N": "0"}, ":one": {"N": "1"}, ":false": {"BOOL": False}}
     update = "SET #counts.#e = if_not_exists(#counts.#e, :zero) + :one"
     condition = "attribute_exists(PK) AND #deleted = :false"
     if len(listed) < REACTION_USERS_CAP:
+        names["#users"] = "reaction_users"
         update += ", #users.#e = list_append(if_not_exists(#users.#e, :empty), :me)"
         values[":empty"] = {"L": []}
         values[":me"] = {"L": [{"S": user_id}]}
@@ -214,18 +234,25 @@ def add_reaction(message: Message, reaction: Reaction) -> None:
 
 
 def remove_reaction(message: Message, emoji: str, user_id: str) -> None:
-    """ConditionFailed: not reacted (first item) or the message changed (retry)."""
+    """ConditionFailed: not reacted (first item) or the message changed (retry).
+
+    The user's reaction item is deleted under a condition in the same transaction,
+    so each reactor decrements once: the count needs no exact-match condition (which
+    would make concurrent removals fail each other), only "not the last one" on the
+    decrement path and "the last one" on the removal path."""
     count, listed = message.reaction_tally().get(emoji, (0, []))
-    names = {"#counts": "reaction_counts", "#users": "reaction_users", "#e": emoji}
-    values: dict[str, Any] = {":count": {"N": str(count)}}
-    condition = "attribute_exists(PK) AND #counts.#e = :count"
+    names = {"#counts": "reaction_counts", "#e": emoji}
+    values: dict[str, Any] = {":one": {"N": "1"}}
     if count <= 1:
+        names["#users"] = "reaction_users"
         update = "REMOVE #counts.#e, #users.#e"
+        condition = "#counts.#e = :one"
     else:
         update = "SET #counts.#e = #counts.#e - :one"
-        values[":one"] = {"N": "1"}
+        condition = "#counts.#e > :one"
         if user_id in listed:
             index = listed.index(user_id)
+            names["#users"] = "reaction_users"
             update += f" REMOVE #users.#e[{index}]"
             values[":me"] = {"S": user_id}
             condition += f" AND #users.#e[{index}] = :me"
