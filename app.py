@@ -60,3 +60,18 @@ def track_activity(event: Any) -> dict[str, Any]:
     from chalicelib.workers.consumer import process_sqs_batch
 
     return process_sqs_batch(event.to_dict(), activity.CONSUMER, activity.handle)
+
+
+@app.on_sqs_message(queue="files", batch_size=1)
+def process_uploads(event: Any) -> dict[str, Any]:
+    # S3 notifications, not our events: processing is made exactly-once by the file's
+    # own state transition (pending -> processing), not by an event claim.
+    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+
+    from chalicelib.workers import files
+
+    return process_partial_response(
+        event=event.to_dict(),
+        record_handler=lambda record: files.handle(record.body),
+        processor=BatchProcessor(event_type=EventType.SQS),
+    )
