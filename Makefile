@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 STAGE  ?= dev
 
-.PHONY: install run test unit lint format bench package cfn-lint openapi clean
+.PHONY: install clamav run test unit lint format bench package cfn-lint openapi clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,10 +15,13 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 install: $(STAMP)
 
-run: install  ## serve the API on http://127.0.0.1:$${PORT:-8000} with an embedded AWS backend
+clamav:  ## ClamAV (Debian's clamav) for the file processor: installed when missing
+	bash scripts/ensure-clamav.sh
+
+run: install clamav  ## serve the API on http://127.0.0.1:$${PORT:-8000} with an embedded AWS backend
 	$(BIN)/python -m devserver
 
-test: install lint  ## lint, unit + functional + e2e tests, package and cfn-lint the templates
+test: install clamav lint  ## lint, unit + functional + e2e tests, package and cfn-lint the templates
 	$(BIN)/python -m pytest -n 2 -q
 	$(MAKE) --no-print-directory cfn-lint
 

@@ -11,14 +11,24 @@ from typing import Any
 from chalice import Chalice
 
 from chalicelib.api.fallback import register_method_not_allowed
-from chalicelib.api.v1 import auth, channels, invites, members, messages, tokens, users, workspaces
+from chalicelib.api.v1 import auth, channels, files, invites, members, messages, tokens, users, workspaces
 from chalicelib.observability import flush_metrics, quiet_libraries, tracer
 
 app = Chalice(app_name="disqua", configure_logs=False)
 app.api.binary_types = []  # JSON only; uploads go straight to S3
 quiet_libraries()
 
-for blueprint in (auth.bp, users.bp, workspaces.bp, members.bp, invites.bp, channels.bp, messages.bp, tokens.bp):
+for blueprint in (
+    auth.bp,
+    users.bp,
+    workspaces.bp,
+    members.bp,
+    invites.bp,
+    channels.bp,
+    messages.bp,
+    files.bp,
+    tokens.bp,
+):
     app.register_blueprint(blueprint)
 register_method_not_allowed(app)
 

@@ -19,6 +19,7 @@ and the zip's contents, as on Lambda (a dependency missing from the zip fails).
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import statistics
@@ -32,6 +33,7 @@ from pathlib import Path, PurePosixPath
 
 from bench import ROOT
 from bench.env import child_environment
+from infra.package import RUNTIME_PROVIDED  # the SDK that the Lambda runtime supplies
 
 BUDGET_RATIO = 1.5
 
@@ -191,7 +193,10 @@ def not_shipped(imports: list[Import], shipped: frozenset[str], at_least_ms: flo
     return [
         (name, ms)
         for name, ms in by_package(imports)
-        if ms >= at_least_ms and name not in shipped and name not in sys.stdlib_module_names
+        if ms >= at_least_ms
+        and name not in shipped
+        and name not in sys.stdlib_module_names
+        and name not in RUNTIME_PROVIDED  # the Lambda runtime supplies the SDK
     ]
 
 
@@ -217,8 +222,13 @@ class PackagedColdStart:
 
 
 def _in_zip_python(code: str, folder: Path, *flags: str) -> subprocess.CompletedProcess[str]:
+    # The zip leaves the AWS SDK to the Lambda runtime: a stand-in of it follows the
+    # zip's folder on the path, as the runtime's copy does on Lambda.
+    from infra.package import runtime_sdk_stand_in
+
+    runtime = runtime_sdk_stand_in(folder.parent / f"{folder.name}-runtime")
     # PYTHONPYCACHEPREFIX would send CPython to another folder than __pycache__.
-    env = child_environment(PYTHONDONTWRITEBYTECODE="1", PYTHONPATH=str(folder))
+    env = child_environment(PYTHONDONTWRITEBYTECODE="1", PYTHONPATH=f"{folder}{os.pathsep}{runtime}")
     env.pop("PYTHONPYCACHEPREFIX", None)
     return subprocess.run(
         [sys.executable, "-S", *flags, "-c", code], cwd=folder, env=env, capture_output=True, text=True, check=True

@@ -20,10 +20,16 @@ def client(service: str) -> Any:
     with _lock:
         if service not in _clients:
             import boto3
+            from botocore.config import Config
 
             from chalicelib.config import get_settings
 
-            _clients[service] = boto3.session.Session().client(service, region_name=get_settings().region)
+            # S3 presigned URLs must be SigV4: S3 refuses SigV2 on buckets made since
+            # 2020, and SigV2 would not sign Content-Type and Content-Length.
+            config = Config(signature_version="s3v4") if service == "s3" else None
+            _clients[service] = boto3.session.Session().client(
+                service, region_name=get_settings().region, config=config
+            )
         return _clients[service]
 
 

@@ -258,11 +258,15 @@ def failed_ids(response: Any, batch: set[str]) -> set[str]:
 
 def pumps_for(app: Chalice, session: Any, stage: str, chalice_config: dict[str, Any]) -> list[Pump]:
     """One pump per event source the app declares (not started)."""
+    from infra import merge
+
     pumps: list[Pump] = []
+    config = Config(stage, config_from_disk=chalice_config)
     for source in app.event_sources:
-        # Memory and timeout as the function gets them in AWS (.chalice/config.json).
-        function = Config(stage, source.name, config_from_disk=chalice_config)
-        limits = {"memory_mb": function.lambda_memory_size or 128, "timeout_s": function.lambda_timeout or 60}
+        # Memory and timeout as the function gets them in AWS: .chalice/config.json's,
+        # or the stack's own (infra/merge.py SIZING, e.g. the file processor's).
+        sized = merge.limits(source.name, config)
+        limits = {"memory_mb": sized.memory_mb, "timeout_s": sized.timeout_s}
         handler = resolve(source.handler_string)
         if isinstance(source, DynamoDBEventConfig):
             pumps.append(StreamPump(source, handler, os.environ["TABLE_NAME"], session, **limits))

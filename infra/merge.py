@@ -5,7 +5,8 @@ generates (dicts merge key by key, anything else, lists included, is replaced). 
 module builds that template from the app object, so it follows the handlers as they
 are added:
 
-- every resource (and output) of infra/resources.yaml: table, queues, bucket, secret;
+- every resource, parameter and output of infra/resources.yaml: table, queues, bucket
+  (its upload notifications to the files queue, its CORS), secret;
 - the DynamoDB stream event source(s) point at the table's stream, with bisecting,
   bounded retries and an on-failure destination (EventRouterDeadLetterQueue);
 - each ``on_sqs_message(queue=name)`` points at ``stack.queue_logical_id(name)``,
@@ -15,7 +16,11 @@ are added:
   <NAME>_QUEUE_URL, UPLOADS_BUCKET, SIGNING_KEYS_SECRET_ARN, PUBLIC_BASE_URL,
   EMAIL_SENDER), its own log group with a retention, and a least-privilege role:
   the API handler keeps Chalice's role (its generated policy is replaced), each
-  event handler gets its own;
+  event handler gets its own; the uploads bucket is granted by key prefix
+  (``UPLOADS_ACCESS``);
+- the functions that need other memory and timeout than .chalice/config.json's
+  defaults get them here (``SIZING``), and every consumed queue's visibility timeout
+  is checked against its consumer's timeout (six times, as AWS recommends);
 - API Gateway answers unknown routes and its own 4XX/5XX in the v1 error envelope.
 
 ``python -m infra.merge --stage dev`` prints the template; ``make package`` uses it.
@@ -45,6 +50,8 @@ TABLE = "AppTable"
 UPLOADS_BUCKET = "UploadsBucket"
 SIGNING_KEYS_SECRET = "SigningKeysSecret"
 STREAM_DEAD_LETTER_QUEUE = "EventRouterDeadLetterQueue"
+FILES_QUEUE = "files"  # the queue the uploads bucket notifies (chalicelib.config.QUEUE_NAMES)
+EMAIL_QUEUE = "email"  # its consumer is the one function that sends mail (SES)
 
 # Chalice's names for what it generates.
 API_HANDLER = "APIHandler"
@@ -63,6 +70,61 @@ LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 
 # the dead-letter queue (shard + sequence numbers; the outbox item itself stays in
 # the table for a week, see chalicelib/store/outbox.py) instead of blocking the shard.
 STREAM_MAXIMUM_RETRY_ATTEMPTS = 10
+
+# AWS recommends a queue's visibility timeout of at least six times its Lambda
+# consumer's timeout (Lambda's poller may hold messages while the function is
+# throttled); less would let a message be delivered twice while still in work.
+VISIBILITY_TIMEOUT_FACTOR = 6
+
+
+@dataclass(frozen=True)
+class Sizing:
+    """Memory and timeout the stack gives one function instead of .chalice/config.json's
+    defaults (512 MB, 30 s). Kept here, not in the config's ``lambda_functions``, so
+    that the queue check below and the local runtime's pumps read the same figures."""
+
+    memory_mb: int
+    timeout_s: int
+
+
+SIZING: dict[str, Sizing] = {
+    # The file processor (chalicelib/services/files.py): one upload per invocation
+    # (batch_size=1). It downloads the upload to /tmp, sniffs it, scans it with
+    # ClamAV and, for images, decodes and resizes them with Pillow (a 24-megapixel
+    # photo is ~70 MB decoded as RGB, ~100 MB as RGBA, before the thumbnails), then
+    # copies it out of quarantine. 1024 MB also buys ~0.6 vCPU for the decode and the
+    # scan; 120 s bounds a large upload's download and scan. Both figures are to be
+    # confirmed by `make bench`'s processing figure; FilesQueue's VisibilityTimeout
+    # (infra/resources.yaml) must stay >= 6 x the timeout.
+    "process_uploads": Sizing(memory_mb=1024, timeout_s=120),
+}
+
+# The uploads bucket, by key prefix (chalicelib/store/keys.py makes the keys; the
+# bucket's notification filter in infra/resources.yaml is QUARANTINE_PREFIX):
+# browsers PUT uploads to quarantine/ through presigned URLs, the processor writes
+# thumbnails/ and promotes clean files to files/. HeadObject is s3:GetObject.
+QUARANTINE_PREFIX = "quarantine/"
+PROMOTED_PREFIXES = ("files/", "thumbnails/")
+UPLOADS_ACCESS: dict[str, dict[str, tuple[str, ...]]] = {
+    # function (Chalice's name) -> action -> key prefixes
+    "api_handler": {
+        "s3:PutObject": (QUARANTINE_PREFIX,),  # what a presigned upload URL may write
+        "s3:GetObject": (QUARANTINE_PREFIX, *PROMOTED_PREFIXES),  # confirm's HeadObject; presigned downloads
+        "s3:DeleteObject": (QUARANTINE_PREFIX, *PROMOTED_PREFIXES),  # deleting a file and its thumbnails
+    },
+    "process_uploads": {
+        "s3:GetObject": (QUARANTINE_PREFIX,),  # HeadObject, the download, CopyObject's source
+        "s3:PutObject": PROMOTED_PREFIXES,  # thumbnails, CopyObject's target
+        "s3:DeleteObject": (QUARANTINE_PREFIX,),  # after promotion, or a rejected upload
+    },
+}
+# s3:ListBucket on the bucket turns S3's answer for a missing key from 403 into 404,
+# which chalicelib/store/objects.py's size_of reads as "not uploaded (yet)". It lets
+# these functions list keys (ids, no file names), nothing more.
+UPLOADS_LISTED_BY = ("api_handler", "process_uploads")
+# Functions that send to a queue besides the router: the API's confirm nudges the
+# processor when S3's notification is late.
+SENDS_TO: dict[str, tuple[str, ...]] = {"api_handler": (FILES_QUEUE,)}
 
 LAMBDA_TRUST_POLICY = {
     "Version": "2012-10-17",
@@ -198,13 +260,30 @@ def _queue_logical_id(source: chalice_app.SQSEventConfig, resources: dict[str, A
     return logical
 
 
+def _uploads_statements(function: Function) -> list[Any]:
+    access = UPLOADS_ACCESS.get(function.name, {})
+    statements: list[Any] = [
+        {
+            "Effect": "Allow",
+            "Action": action,
+            "Resource": [{"Fn::Sub": f"${{{UPLOADS_BUCKET}.Arn}}/{prefix}*"} for prefix in prefixes],
+        }
+        for action, prefixes in sorted(access.items())
+    ]
+    if function.name in UPLOADS_LISTED_BY:
+        statements.append({"Effect": "Allow", "Action": "s3:ListBucket", "Resource": _arn(UPLOADS_BUCKET)})
+    return statements
+
+
 def _statements(function: Function, app_queues: list[str], resources: dict[str, Any], traced: bool) -> list[Any]:
     """Least privilege, by what the function is for.
 
     Every function writes its own log group. The API handler and the workers use the
-    table, the signing keys and the uploads bucket; only the workers (SQS consumers)
-    send email and only a queue's consumer may receive from it. The stream consumer
-    reads the stream and sends to the queues (and its dead-letter queue), nothing else.
+    table and the signing keys; the uploads bucket only as ``UPLOADS_ACCESS`` says,
+    by key prefix. Only a queue's consumer may receive from it, only the email
+    queue's consumer sends mail, and the API sends to the files queue only. The
+    stream consumer reads the stream and sends to the queues (and its dead-letter
+    queue), nothing else.
     """
     statements: list[Any] = [
         {
@@ -235,25 +314,32 @@ def _statements(function: Function, app_queues: list[str], resources: dict[str, 
                 "Resource": [_arn(TABLE), {"Fn::Sub": f"${{{TABLE}.Arn}}/index/*"}],
             },
             {"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": _ref(SIGNING_KEYS_SECRET)},
-            {
-                "Effect": "Allow",
-                "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
-                "Resource": {"Fn::Sub": f"${{{UPLOADS_BUCKET}.Arn}}/*"},
-            },
+            *_uploads_statements(function),
         ]
+        if function.name in SENDS_TO:
+            statements.append(
+                {
+                    "Effect": "Allow",
+                    "Action": "sqs:SendMessage",
+                    "Resource": [_arn(stack.queue_logical_id(q)) for q in SENDS_TO[function.name]],
+                }
+            )
     if function.kind == "sqs":
-        statements += [
+        statements.append(
             {
                 "Effect": "Allow",
                 "Action": ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
                 "Resource": _arn(_queue_logical_id(function.event, resources)),
-            },
-            {
-                "Effect": "Allow",
-                "Action": ["ses:SendEmail", "ses:SendRawEmail"],
-                "Resource": {"Fn::Sub": "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/*"},
-            },
-        ]
+            }
+        )
+        if function.event.queue == EMAIL_QUEUE:
+            statements.append(
+                {
+                    "Effect": "Allow",
+                    "Action": ["ses:SendEmail", "ses:SendRawEmail"],
+                    "Resource": {"Fn::Sub": "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/*"},
+                }
+            )
     if traced:
         statements.append(
             {"Effect": "Allow", "Action": ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], "Resource": "*"}
@@ -317,12 +403,53 @@ def environment(function: Function, config: Config, has_rest_api: bool) -> dict[
     return env
 
 
+def _sized_in_chalice_config(config_from_disk: dict[str, Any], stage: str, name: str) -> list[str]:
+    """The memory/timeout settings .chalice/config.json gives function ``name`` itself."""
+    keys = ("lambda_memory_size", "lambda_timeout")
+    found = []
+    staged = config_from_disk.get("stages", {}).get(stage, {})
+    for where, scope in (("", config_from_disk), (f"stages.{stage}.", staged)):
+        declared = scope.get("lambda_functions", {}).get(name, {})
+        found += [f"{where}lambda_functions.{name}.{key}" for key in keys if key in declared]
+    return found
+
+
+def limits(name: str, config: Config) -> Sizing:
+    """Memory and timeout a function runs with in the stack: ``SIZING``'s, else Chalice's."""
+    if name in SIZING:
+        return SIZING[name]
+    scoped = config.scope(config.chalice_stage, name)
+    return Sizing(scoped.lambda_memory_size or 128, scoped.lambda_timeout or DEFAULT_LAMBDA_TIMEOUT)
+
+
+def _check_upload_notifications(resources: dict[str, Any]) -> None:
+    """The uploads bucket notifies the files queue for quarantine/ only: never for the
+    prefixes the processor writes (it would process its own output, forever)."""
+    bucket = resources[UPLOADS_BUCKET].get("Properties", {})
+    queue = stack.queue_logical_id(FILES_QUEUE)
+    configs = bucket.get("NotificationConfiguration", {}).get("QueueConfigurations", [])
+    if not any(referenced(c.get("Queue")) == (queue, "Arn") for c in configs):
+        raise ValueError(f"{UPLOADS_BUCKET} needs a QueueConfigurations entry for {queue} (uploads are processed)")
+    for entry in configs:
+        rules = entry.get("Filter", {}).get("S3Key", {}).get("Rules", [])
+        prefixes = [str(r.get("Value", "")) for r in rules if str(r.get("Name", "")).lower() == "prefix"] or [""]
+        for prefix in prefixes:
+            looping = [p for p in PROMOTED_PREFIXES if p.startswith(prefix)]
+            if looping:
+                raise ValueError(f"{UPLOADS_BUCKET}: notifications for {prefix!r}* would fire on {looping}")
+    if bucket.get("BucketName") is None:
+        raise ValueError(f"{UPLOADS_BUCKET} needs a fixed BucketName: FilesQueuePolicy names the bucket by ARN")
+
+
 def _event_overrides(function: Function, resources: dict[str, Any], timeout: int) -> dict[str, Any]:
     if function.kind == "sqs":
         queue = _queue_logical_id(function.event, resources)
         visibility = resources[queue].get("Properties", {}).get("VisibilityTimeout", 30)
-        if visibility < timeout:
-            raise ValueError(f"{queue}: VisibilityTimeout {visibility}s is below {function.name}'s timeout {timeout}s")
+        if visibility < VISIBILITY_TIMEOUT_FACTOR * timeout:
+            raise ValueError(
+                f"{queue}: VisibilityTimeout {visibility}s is below {VISIBILITY_TIMEOUT_FACTOR} x "
+                f"{function.name}'s timeout ({timeout}s): make it at least {VISIBILITY_TIMEOUT_FACTOR * timeout}"
+            )
         if "RedrivePolicy" not in resources[queue].get("Properties", {}):
             raise ValueError(f"{queue}: a consumed queue needs a RedrivePolicy (a dead-letter queue)")
         # Chalice writes the queue as {"Fn::Sub": "arn:...:<name>"} and the merge is
@@ -356,6 +483,7 @@ def build(app: chalice_app.Chalice, stage: str, project_dir: Path = ROOT) -> dic
             raise ValueError(f"infra/resources.yaml needs a {kind} {logical}")
     if "StreamSpecification" not in resources[TABLE]["Properties"]:
         raise ValueError(f"{TABLE} needs a stream: it is the outbox")
+    _check_upload_notifications(resources)
 
     from chalicelib.config import QUEUE_NAMES
 
@@ -366,6 +494,11 @@ def build(app: chalice_app.Chalice, stage: str, project_dir: Path = ROOT) -> dic
 
     found = functions(app)
     has_rest_api = any(f.kind == "api" for f in found)
+    config_from_disk = json.loads((project_dir / ".chalice" / "config.json").read_text())
+    for name in SIZING:
+        both = _sized_in_chalice_config(config_from_disk, stage, name)
+        if both:
+            raise ValueError(f"{name} is sized in infra/merge.py SIZING and in .chalice/config.json ({both}): pick one")
     merged: dict[str, Any] = {
         "Description": f"Disqua ({stage}): the Chalice app and its table, queues, bucket and secret (make package)",
         "Parameters": {
@@ -392,6 +525,10 @@ def build(app: chalice_app.Chalice, stage: str, project_dir: Path = ROOT) -> dic
         "Resources": resources,
         "Outputs": infra.get("Outputs", {}),
     }
+    for name, parameter in infra.get("Parameters", {}).items():
+        if name in merged["Parameters"]:
+            raise ValueError(f"parameter {name} is declared both in infra/resources.yaml and in infra/merge.py")
+        merged["Parameters"][name] = parameter
     for function in found:
         scoped = config.scope(stage, function.name)
         role = role_of(function, config)
@@ -417,12 +554,16 @@ def build(app: chalice_app.Chalice, stage: str, project_dir: Path = ROOT) -> dic
                 "Type": "AWS::IAM::Role",
                 "Properties": {"AssumeRolePolicyDocument": LAMBDA_TRUST_POLICY, "Policies": [policy]},
             }
+        sized = limits(function.name, config)
         properties: dict[str, Any] = {
             "Role": _arn(role),
             "Environment": {"Variables": environment(function, config, has_rest_api)},
             "LoggingConfig": {"LogGroup": _ref(function.log_group)},
-            **_event_overrides(function, resources, scoped.lambda_timeout or DEFAULT_LAMBDA_TIMEOUT),
+            **_event_overrides(function, resources, sized.timeout_s),
         }
+        if function.name in SIZING:
+            properties["MemorySize"] = sized.memory_mb
+            properties["Timeout"] = sized.timeout_s
         resources[function.logical_id] = {"Properties": properties}
     if has_rest_api:
         resources[REST_API] = {"Properties": {"GatewayResponses": gateway_responses()}}

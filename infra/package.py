@@ -7,7 +7,13 @@
    venv's chalice: <out>/sam.json (SAM/CloudFormation) and <out>/deployment.zip
    (app.py, chalicelib/ and requirements.txt as Lambda (manylinux) wheels);
 3. checks the packaged template (infra.merge.check_packaged);
-4. adds compiled bytecode to <out>/deployment.zip (``--no-bytecode`` to skip): a
+4. drops from <out>/deployment.zip the AWS SDK that the Lambda Python runtime
+   already provides (``RUNTIME_PROVIDED``: boto3, botocore, s3transfer and their
+   .dist-info; ``--bundle-sdk`` keeps them). pynamodb pulls botocore in (~16 MB of a
+   ~23 MB zip); the functions then import the runtime's copy, at the version AWS
+   ships in that runtime and region (docs/deploy.md: the trade-off). The packages
+   that still need it, and the versions they ask for, are printed;
+5. adds compiled bytecode to <out>/deployment.zip (``--no-bytecode`` to skip): a
    Chalice zip ships sources only, so every cold start compiles the app and its
    dependencies again (/var/task is read-only: nothing is cached), about 2/3 of
    ``import app`` (``make bench``). Each ``x.py`` gets ``__pycache__/x.cpython-311.pyc``
@@ -59,7 +65,7 @@ def chalice_command() -> list[str]:
     return [found]
 
 
-def package(stage: str, out: Path, *, bytecode: bool = True) -> Path:
+def package(stage: str, out: Path, *, bytecode: bool = True, bundle_sdk: bool = False) -> Path:
     """Package the app for ``stage`` into ``out``; returns the template's path."""
     out = out if out.is_absolute() else ROOT / out
     out.mkdir(parents=True, exist_ok=True)
@@ -92,12 +98,148 @@ def package(stage: str, out: Path, *, bytecode: bool = True) -> Path:
     problems = merge.check_packaged(json.loads(template_path.read_text()), app)
     if problems:
         raise SystemExit("packaged template is not wired correctly:\n  " + "\n  ".join(problems))
+    bundle = out / "deployment.zip"
+    print(f"chalice package: deployment.zip {bundle.stat().st_size / MB:.1f} MB", flush=True)
+    if bundle_sdk:
+        print("--bundle-sdk: the AWS SDK stays in deployment.zip (the runtime's copy is shadowed)", flush=True)
+    else:
+        print(strip_runtime_sdk(bundle).summary(), flush=True)
     if bytecode:
         version = runtime_version(json.loads(template_path.read_text()))
         check_interpreter(version)
         added = add_bytecode(out / "deployment.zip")
         print(added.summary(), flush=True)
     return template_path
+
+
+# --- the AWS SDK: the Lambda runtime's --------------------------------------------------
+
+# What every Lambda Python runtime provides, later on sys.path than the function's
+# own code (/var/task): shipping them only shadows the runtime's copy. Their own
+# dependencies (jmespath, python-dateutil, urllib3, six) stay in the zip: other
+# packages require some of them, and botocore accepts the bundled versions.
+RUNTIME_PROVIDED = ("boto3", "botocore", "s3transfer")
+# ...and what they import, which the runtime provides as well.
+RUNTIME_SDK_DEPENDENCIES = ("jmespath", "dateutil", "urllib3", "six")
+
+
+def _normalized(name: str) -> str:
+    """A distribution's name as PEP 503 compares them (``Python_Dateutil`` -> ``python-dateutil``)."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def runtime_provided(entry: str, names: tuple[str, ...] = RUNTIME_PROVIDED) -> str | None:
+    """The distribution of ``names`` a zip entry belongs to, else None: a package
+    folder (``botocore/...``) or its metadata (``botocore-1.44.5.dist-info/...``)."""
+    top = PurePosixPath(entry).parts[0]
+    wanted = {_normalized(n) for n in names}
+    if top in names:
+        return top
+    found = re.fullmatch(r"(.+?)-[^-]+\.dist-info", top)
+    if found and _normalized(found[1]) in wanted:
+        return _normalized(found[1])
+    return None
+
+
+def _requirements(metadata: str) -> list[tuple[str, str]]:
+    """(normalized name, specifier) of a METADATA's unconditional Requires-Dist lines
+    (those under an ``extra`` are optional)."""
+    found = []
+    for line in metadata.splitlines():
+        match = re.match(r"Requires-Dist:\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[[^]]*\])?\s*([^;]*)(?:;(.*))?", line)
+        if match and "extra" not in (match[3] or ""):
+            found.append((_normalized(match[1]), match[2].strip().strip("()") or "any version"))
+    return found
+
+
+@dataclass(frozen=True)
+class Stripped:
+    """What ``strip_runtime_sdk`` did to a zip."""
+
+    dropped: dict[str, str]  # distribution -> version (from its .dist-info; "?" without one)
+    entries: int  # zip entries removed
+    size_before: int
+    size_after: int
+    required_by: list[str] = field(default_factory=list)  # "pynamodb 6.1.0: botocore>=1.12.54"
+
+    def summary(self) -> str:
+        if not self.dropped:
+            return "runtime SDK: none of boto3/botocore/s3transfer in deployment.zip, nothing dropped"
+        names = ", ".join(f"{n} {v}" for n, v in sorted(self.dropped.items()))
+        text = (
+            f"runtime SDK: dropped {names} ({self.entries} entries), which the Lambda runtime provides; "
+            f"deployment.zip {self.size_before / MB:.1f} MB -> {self.size_after / MB:.1f} MB"
+        )
+        if self.required_by:
+            text += "\n  still required (from the runtime's copy): " + "; ".join(self.required_by)
+        return text
+
+
+def strip_runtime_sdk(bundle: Path, names: tuple[str, ...] = RUNTIME_PROVIDED) -> Stripped:
+    """Rewrite ``bundle`` without the distributions in ``names``, keeping every other
+    entry as it was (name, order, date, permissions, content). Written beside the
+    old zip, verified, then moved over it."""
+    size_before = bundle.stat().st_size
+    partial = bundle.with_name(bundle.name + ".partial")
+    dropped: dict[str, str] = {}
+    removed = 0
+    kept: list[tuple[str, int]] = []
+    metadata: dict[str, str] = {}  # dist-info folder -> METADATA text, of what stays
+    with zipfile.ZipFile(bundle) as source, zipfile.ZipFile(partial, "w") as target:
+        for info in source.infolist():
+            owner = runtime_provided(info.filename, names)
+            if owner is not None:
+                removed += 1
+                dropped.setdefault(owner, "?")
+                version = re.fullmatch(r".+?-([^-]+)\.dist-info", PurePosixPath(info.filename).parts[0])
+                if version:
+                    dropped[owner] = version[1]
+                continue
+            data = source.read(info)
+            target.writestr(_entry(info.filename, info), data)
+            kept.append((info.filename, info.external_attr))
+            parts = PurePosixPath(info.filename).parts
+            if len(parts) == 2 and parts[0].endswith(".dist-info") and parts[1] == "METADATA":
+                metadata[parts[0]] = data.decode("utf-8", "replace")
+    try:
+        with zipfile.ZipFile(partial) as archive:
+            broken = archive.testzip()
+            entries = [(i.filename, i.external_attr) for i in archive.infolist()]
+        if broken or entries != kept:
+            raise SystemExit(f"{bundle}: rewritten zip is invalid ({broken or 'entries changed'})")
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    os.replace(partial, bundle)
+    wanted = {_normalized(n) for n in names}
+    required_by = []
+    for folder, text in sorted(metadata.items()):
+        who = re.fullmatch(r"(.+?)-([^-]+)\.dist-info", folder)
+        label = f"{who[1]} {who[2]}" if who else folder
+        required_by += [f"{label}: {name} {spec}" for name, spec in _requirements(text) if name in wanted]
+    return Stripped(dropped, removed, size_before, bundle.stat().st_size, required_by)
+
+
+def runtime_sdk_stand_in(folder: Path, names: tuple[str, ...] = RUNTIME_PROVIDED + RUNTIME_SDK_DEPENDENCIES) -> Path:
+    """``folder`` holding this interpreter's copies of what the Lambda runtime provides
+    (symlinks): put it after an extracted deployment.zip on PYTHONPATH to import the
+    app the way Lambda does, the SDK coming from the runtime and the zip's own copies
+    of its dependencies winning (e.g. a cold-start bench running ``python -S`` on the
+    zip's contents)."""
+    import importlib.util
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        spec = importlib.util.find_spec(name)
+        if spec is None or spec.origin is None:
+            raise SystemExit(f"{name} is not installed here: run `make install`")
+        source = Path(spec.origin)
+        if spec.submodule_search_locations:  # a package: link its folder
+            source = source.parent
+        link = folder / source.name
+        if not link.exists():
+            link.symlink_to(source, target_is_directory=source.is_dir())
+    return folder
 
 
 # --- compiled bytecode in the zip -----------------------------------------------------
@@ -265,9 +407,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--no-bytecode", action="store_true", help="ship sources only (no compiled .pyc in deployment.zip)"
     )
+    parser.add_argument(
+        "--bundle-sdk",
+        action="store_true",
+        help="keep boto3/botocore/s3transfer in deployment.zip (default: use the Lambda runtime's; docs/deploy.md)",
+    )
     args = parser.parse_args(argv)
     started = time.monotonic()
-    template = package(args.stage, args.out or Path("out") / args.stage, bytecode=not args.no_bytecode)
+    template = package(
+        args.stage, args.out or Path("out") / args.stage, bytecode=not args.no_bytecode, bundle_sdk=args.bundle_sdk
+    )
     bundle = template.with_name("deployment.zip")
     print(
         f"{_shown(template)}: {len(json.loads(template.read_text())['Resources'])} resources; "

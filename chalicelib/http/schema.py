@@ -55,10 +55,12 @@ class Str(Field):
         pattern_hint: str = "",
         strip: bool = True,
         lower: bool = False,
+        control_chars: bool = False,
         **kw: Any,
     ):
         super().__init__(**kw)
         self.min_len, self.max_len, self.strip, self.lower = min_len, max_len, strip, lower
+        self.control_chars = control_chars  # True: the service normalizes them away
         self.pattern = re.compile(pattern) if pattern else None
         self.pattern_hint = pattern_hint
 
@@ -69,7 +71,7 @@ class Str(Field):
             value = value.strip()
         if self.lower:
             value = value.lower()
-        if any(ord(c) < 32 and c not in "\n\t" for c in value):
+        if not self.control_chars and any(ord(c) < 32 and c not in "\n\t" for c in value):
             raise ValidationError(f"{path} must not contain control characters.", field=path)
         if len(value) < self.min_len:
             what = "is required" if self.min_len == 1 else f"must be at least {self.min_len} characters"

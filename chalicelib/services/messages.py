@@ -29,7 +29,7 @@ from chalicelib.auth import scopes
 from chalicelib.auth.principal import Principal
 from chalicelib.errors import ChannelArchived, Forbidden, NotFound, NotMember, ValidationError
 from chalicelib.ids import is_id, new_id, now_iso
-from chalicelib.services import authz
+from chalicelib.services import authz, files
 from chalicelib.store import keys
 from chalicelib.store import messages as message_store
 from chalicelib.store import users as user_store
@@ -129,8 +129,7 @@ def send(
     principal: Principal, channel_id: str, content: str, thread_id: str | None, attachment_ids: list[str]
 ) -> Message:
     channel = channel_for_posting(principal, channel_id)
-    if attachment_ids:
-        raise ValidationError("Attachments are not available yet.", field="attachmentIds")
+    attached = files.attachments_for(principal, channel, attachment_ids) if attachment_ids else []
     parent = None
     if thread_id is not None:
         parent = message_store.get(channel.id, keys.message(thread_id))
@@ -147,8 +146,12 @@ def send(
         mentions=body.mentions,
         special_mentions=body.special,
         kind=_kind(principal),
+        attachments=[files.summary(f) for f in attached],
         created_at=now_iso(),
     )
+    # Shared before the message exists: a crash in between leaves a file visible to
+    # the channel's members, never a message whose attachment they cannot open.
+    files.share(attached, channel, f"{channel.id}|{message.SK}")
     if parent is None:
         message_store.put(message)
     else:

@@ -187,3 +187,29 @@ def thread_follow(parent_id: str) -> str:
 
 def threads_of(user_id: str, workspace_id: str) -> str:
     return f"USER#{user_id}#THREADS#{workspace_id}"
+
+
+def file(file_id: str) -> str:
+    return f"FILE#{file_id}"
+
+
+def workspace_files(workspace_id: str) -> str:
+    return f"WS#{workspace_id}#FILES"
+
+
+def quarantine_object(workspace_id: str, file_id: str) -> str:
+    """Where an upload lands: a server-made key under the prefix that triggers processing."""
+    return f"quarantine/{workspace_id}/{file_id}"
+
+
+def file_id_of_object(object_key: str) -> str | None:
+    parts = object_key.split("/")
+    return parts[2] if len(parts) == 3 and parts[0] == "quarantine" else None
+
+
+def promoted_object(workspace_id: str, file_id: str) -> str:
+    return f"files/{workspace_id}/{file_id}"
+
+
+def thumbnail_object(workspace_id: str, file_id: str, size: str) -> str:
+    return f"thumbnails/{workspace_id}/{file_id}/{size}"

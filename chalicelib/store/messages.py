@@ -209,53 +209,40 @@ def add_reaction(message: Message, reaction: Reaction) -> None:
     """The user's reaction item and the message's aggregate, together.
 
     AlreadyExists if this user already reacted with this emoji (idempotent);
-    ConditionFailed if the message changed under us (retry with a fresh read)."""
+    ConditionFailed if the count crossed the listing cap meanwhile (retry)."""
     emoji, user_id = reaction.emoji, reaction.user_id
-    listed = message.reaction_tally().get(emoji, (0, []))[1]
-    # DynamoDB rejects names the expressions do not use: #users only when listing.
+    count = message.reaction_tally().get(emoji, (0, []))[0]
     names = {"#counts": "reaction_counts", "#e": emoji, "#deleted": "deleted"}
     values: dict[str, Any] = {":zero": {"N": "0"}, ":one": {"N": "1"}, ":false": {"BOOL": False}}
+    values[":cap"] = {"N": str(REACTION_USERS_CAP)}
     update = "SET #counts.#e = if_not_exists(#counts.#e, :zero) + :one"
     condition = "attribute_exists(PK) AND #deleted = :false"
-    if len(listed) < REACTION_USERS_CAP:
+    if count < REACTION_USERS_CAP:  # list this reactor too
         names["#users"] = "reaction_users"
-        update += ", #users.#e = list_append(if_not_exists(#users.#e, :empty), :me)"
-        values[":empty"] = {"L": []}
-        values[":me"] = {"L": [{"S": user_id}]}
-        values[":cap"] = {"N": str(REACTION_USERS_CAP)}
-        condition += " AND (attribute_not_exists(#users.#e) OR size(#users.#e) < :cap)"
-    _transact(
-        [
-            _put(reaction),
-            _update(message, update, condition, names, values),
-        ],
-        exists_first=True,
-    )
+        names["#me"] = f"{emoji}|{user_id}"
+        values[":at"] = {"S": reaction.created_at}
+        update += ", #users.#me = :at"
+        condition += " AND (attribute_not_exists(#counts.#e) OR #counts.#e < :cap)"
+    else:
+        condition += " AND #counts.#e >= :cap"
+    _transact([_put(reaction), _update(message, update, condition, names, values)], exists_first=True)
 
 
 def remove_reaction(message: Message, emoji: str, user_id: str) -> None:
-    """ConditionFailed: not reacted (first item) or the message changed (retry).
+    """ConditionFailed: not reacted (first item) or the count crossed 1 meanwhile (retry).
 
-    The user's reaction item is deleted under a condition in the same transaction,
-    so each reactor decrements once: the count needs no exact-match condition (which
-    would make concurrent removals fail each other), only "not the last one" on the
-    decrement path and "the last one" on the removal path."""
-    count, listed = message.reaction_tally().get(emoji, (0, []))
-    names = {"#counts": "reaction_counts", "#e": emoji}
+    The reaction item is deleted under a condition in the same transaction, so each
+    reactor decrements once; the aggregate only needs "not the last" on the decrement
+    path and "the last" on the removal path."""
+    count = message.reaction_tally().get(emoji, (0, []))[0]
+    names = {"#counts": "reaction_counts", "#users": "reaction_users", "#e": emoji, "#me": f"{emoji}|{user_id}"}
     values: dict[str, Any] = {":one": {"N": "1"}}
     if count <= 1:
-        names["#users"] = "reaction_users"
-        update = "REMOVE #counts.#e, #users.#e"
+        update = "REMOVE #counts.#e, #users.#me"
         condition = "#counts.#e = :one"
     else:
-        update = "SET #counts.#e = #counts.#e - :one"
+        update = "SET #counts.#e = #counts.#e - :one REMOVE #users.#me"
         condition = "#counts.#e > :one"
-        if user_id in listed:
-            index = listed.index(user_id)
-            names["#users"] = "reaction_users"
-            update += f" REMOVE #users.#e[{index}]"
-            values[":me"] = {"S": user_id}
-            condition += f" AND #users.#e[{index}] = :me"
     key = {"PK": {"S": keys.message(message.id)}, "SK": {"S": keys.reaction(emoji, user_id)}}
     delete_reaction = {
         "Delete": {"TableName": Entity.Meta.table_name, "Key": key, "ConditionExpression": "attribute_exists(PK)"}
@@ -422,3 +409,14 @@ def parents_with_access(
     channels = {i.id: i for i in found if isinstance(i, Channel)}
     member_of = {i.channel_id for i in found if isinstance(i, ChannelMember)}
     return membership, parents, channels, member_of
+
+
+def set_attachments(channel_id: str, sort_key: str, attachments: list[dict[str, Any]]) -> None:
+    """Replace a message's attachment summaries (a file was processed or deleted)."""
+    try:
+        Message(keys.channel(channel_id), sort_key).update(
+            actions=[Message.attachments.set(attachments)], condition=Message.PK.exists()
+        )
+    except UpdateError as error:
+        if not _conditional(error):
+            raise

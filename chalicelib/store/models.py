@@ -202,9 +202,19 @@ class Message(Entity, discriminator="Message"):
     participants = UnicodeSetAttribute(null=True)
 
     def reaction_tally(self) -> dict[str, tuple[int, list[str]]]:
-        """emoji -> (count, user ids listed), whatever shape pynamodb read the maps in."""
-        counts, users = (_plain_map(self.reaction_counts), _plain_map(self.reaction_users))
-        return {emoji: (int(count), list(users.get(emoji, []))) for emoji, count in counts.items()}
+        """emoji -> (count, user ids listed, in the order they reacted).
+
+        ``reaction_users`` maps ``"<emoji>|<userId>"`` to the time of the reaction: one
+        key per reactor, so adding and removing never depend on positions in a list
+        (concurrent removals would invalidate each other's list indexes)."""
+        counts, users = _plain_map(self.reaction_counts), _plain_map(self.reaction_users)
+        listed: dict[str, list[tuple[str, str]]] = {}
+        for key, at in users.items():
+            emoji, _, user_id = key.rpartition("|")
+            listed.setdefault(emoji, []).append((str(at), user_id))
+        return {
+            emoji: (int(count), [user for _, user in sorted(listed.get(emoji, []))]) for emoji, count in counts.items()
+        }
 
 
 def _plain_map(value: Any) -> dict[str, Any]:
@@ -242,6 +252,35 @@ class Pin(Entity, discriminator="Pin"):
     workspace_id = UnicodeAttribute()
     pinned_by = UnicodeAttribute()
     pinned_at = UnicodeAttribute()
+
+
+class File(Entity, discriminator="File"):
+    """An upload: ``FILE#id`` / ``META``, listed per workspace newest first through
+    GSI1 (``WS#wid#FILES`` / ``<id>``). Status: pending -> processing -> ready |
+    rejected (``reason``). The channels it was shared in decide who may see it."""
+
+    id = UnicodeAttribute()
+    workspace_id = UnicodeAttribute()
+    uploader_id = UnicodeAttribute()
+    filename = UnicodeAttribute()
+    content_type = UnicodeAttribute()  # declared, then the sniffed one once processed
+    kind = UnicodeAttribute()  # image | video | audio | document | other
+    size = NumberAttribute()  # declared, then the real one
+    status = UnicodeAttribute(default="pending")
+    reason = UnicodeAttribute(null=True)
+    object_key = UnicodeAttribute()  # quarantine/..., then files/...
+    thumbnails = MapAttribute(null=True)  # size name -> object key
+    lease_until = NumberAttribute(default=0)
+    failures = NumberAttribute(default=0)
+    last_error = UnicodeAttribute(null=True)
+    public_channel_ids = UnicodeSetAttribute(null=True)  # where it was shared
+    private_channel_ids = UnicodeSetAttribute(null=True)
+    message_refs = UnicodeSetAttribute(null=True)  # "<channelId>|<sort key>" of messages it is attached to
+    created_at = UnicodeAttribute()
+    processed_at = UnicodeAttribute(null=True)
+
+    def thumbnail_keys(self) -> dict[str, str]:
+        return _plain_map(self.thumbnails)
 
 
 class Invite(Entity, discriminator="Invite"):

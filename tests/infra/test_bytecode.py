@@ -150,7 +150,7 @@ def test_bytecode_needs_the_runtime_python():
 def test_no_bytecode_flag(monkeypatch, tmp_path):
     seen = {}
 
-    def fake_package(stage, out, *, bytecode):
+    def fake_package(stage, out, *, bytecode, bundle_sdk=False):
         seen.update(stage=stage, bytecode=bytecode)
         out.mkdir(parents=True)
         (out / "sam.json").write_text('{"Resources": {}}')

@@ -176,7 +176,7 @@ def test_consumed_queues_outlast_their_consumers_and_have_a_dead_letter_queue(pa
             if event["Type"] != "SQS":
                 continue
             queue = resources[target(event["Properties"]["Queue"])[0]]["Properties"]
-            assert queue["VisibilityTimeout"] >= function["Properties"]["Timeout"]
+            assert queue["VisibilityTimeout"] >= 6 * function["Properties"]["Timeout"]
             dead_letter, _ = target(queue["RedrivePolicy"]["deadLetterTargetArn"])
             assert resources[dead_letter]["Type"] == "AWS::SQS::Queue"
 
@@ -292,12 +292,12 @@ def test_no_function_may_do_everything(packaged: dict[str, Any]) -> None:
 def test_each_function_may_do_what_it_is_for_and_no_more(packaged: dict[str, Any]) -> None:
     table = {"Fn::GetAtt": ["AppTable", "Arn"]}
     email_queue = {"Fn::GetAtt": ["EmailQueue", "Arn"]}
-    # The API handler: table, keys, uploads; no queue, no mail, no stream.
+    # The API handler: table, keys, uploads; the files queue only (confirm); no mail, no stream.
     assert table in allowed(packaged, "APIHandler", "dynamodb:PutItem")
     assert {"Fn::Sub": "${AppTable.Arn}/index/*"} in allowed(packaged, "APIHandler", "dynamodb:Query")
     assert allowed(packaged, "APIHandler", "secretsmanager:GetSecretValue") == [{"Ref": "SigningKeysSecret"}]
-    assert allowed(packaged, "APIHandler", "s3:PutObject") == [{"Fn::Sub": "${UploadsBucket.Arn}/*"}]
-    for action in ("sqs:ReceiveMessage", "sqs:SendMessage", "ses:SendEmail", "dynamodb:GetRecords", "dynamodb:Scan"):
+    assert allowed(packaged, "APIHandler", "sqs:SendMessage") == [{"Fn::GetAtt": ["FilesQueue", "Arn"]}]
+    for action in ("sqs:ReceiveMessage", "ses:SendEmail", "dynamodb:GetRecords", "dynamodb:Scan"):
         assert allowed(packaged, "APIHandler", action) == [], action
     # The router: the stream in, the queues out.
     assert allowed(packaged, "RouteEvents", "dynamodb:GetRecords") == [{"Fn::GetAtt": ["AppTable", "StreamArn"]}]
@@ -308,10 +308,54 @@ def test_each_function_may_do_what_it_is_for_and_no_more(packaged: dict[str, Any
     assert allowed(packaged, "SendEmails", "sqs:DeleteMessage") == [email_queue]
     assert allowed(packaged, "SendEmails", "ses:SendEmail")
     assert table in allowed(packaged, "SendEmails", "dynamodb:UpdateItem")
+    # Only the email queue's consumer sends mail; workers without files touch no object.
+    for logical in functions_of(packaged):
+        if logical != "SendEmails":
+            assert allowed(packaged, logical, "ses:SendEmail") == [], logical
+    for logical in ("SendEmails", "TrackActivity", "RouteEvents"):
+        for action in ("s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket"):
+            assert allowed(packaged, logical, action) == [], (logical, action)
     # Every function writes its own log group, and only that one.
     for logical in functions_of(packaged):
         group = packaged["Resources"][logical]["Properties"]["LoggingConfig"]["LogGroup"]
         assert allowed(packaged, logical, "logs:PutLogEvents") == [{"Fn::GetAtt": [group["Ref"], "Arn"]}]
+
+
+def _objects(*prefixes: str) -> list[dict[str, str]]:
+    return [{"Fn::Sub": f"${{UploadsBucket.Arn}}/{prefix}*"} for prefix in prefixes]
+
+
+def test_the_uploads_bucket_is_granted_by_key_prefix(packaged: dict[str, Any]) -> None:
+    bucket = [{"Fn::GetAtt": ["UploadsBucket", "Arn"]}]
+    everything = ("quarantine/", "files/", "thumbnails/")
+    # The API: presigned PUTs land in quarantine/ only; it reads (HeadObject, presigned
+    # downloads) and deletes (a deleted file) everywhere the app writes.
+    assert allowed(packaged, "APIHandler", "s3:PutObject") == _objects("quarantine/")
+    assert allowed(packaged, "APIHandler", "s3:GetObject") == _objects(*everything)
+    assert allowed(packaged, "APIHandler", "s3:DeleteObject") == _objects(*everything)
+    # The processor: reads and removes the upload, writes the promoted copy and thumbnails.
+    assert allowed(packaged, "ProcessUploads", "s3:GetObject") == _objects("quarantine/")
+    assert allowed(packaged, "ProcessUploads", "s3:PutObject") == _objects("files/", "thumbnails/")
+    assert allowed(packaged, "ProcessUploads", "s3:DeleteObject") == _objects("quarantine/")
+    # Both see a missing key as 404 (chalicelib/store/objects.py size_of), not 403.
+    for logical in ("APIHandler", "ProcessUploads"):
+        assert allowed(packaged, logical, "s3:ListBucket") == bucket, logical
+        for statement in statements(packaged, logical):
+            assert statement["Resource"] != {"Fn::Sub": "${UploadsBucket.Arn}/*"}, "the whole bucket"
+    files_queue = {"Fn::GetAtt": ["FilesQueue", "Arn"]}
+    assert allowed(packaged, "ProcessUploads", "sqs:ReceiveMessage") == [files_queue]
+    assert allowed(packaged, "ProcessUploads", "sqs:SendMessage") == []
+
+
+def test_the_file_processor_has_its_own_memory_and_timeout(packaged: dict[str, Any]) -> None:
+    sized = merge.SIZING["process_uploads"]
+    function = packaged["Resources"]["ProcessUploads"]["Properties"]
+    assert (function["MemorySize"], function["Timeout"]) == (sized.memory_mb, sized.timeout_s) == (1024, 120)
+    visibility = packaged["Resources"]["FilesQueue"]["Properties"]["VisibilityTimeout"]
+    assert visibility >= merge.VISIBILITY_TIMEOUT_FACTOR * sized.timeout_s
+    # Everyone else keeps .chalice/config.json's figures.
+    assert packaged["Resources"]["APIHandler"]["Properties"]["MemorySize"] == 512
+    assert packaged["Resources"]["SendEmails"]["Properties"]["Timeout"] == 30
 
 
 def test_traced_stages_may_send_traces() -> None:
@@ -407,6 +451,49 @@ def test_a_new_sqs_handler_is_wired_like_the_others() -> None:
     assert target(event["Queue"]) == ("EmailQueue", "Arn")
     assert set(merge.environment_variable_names()) <= set(function["Environment"]["Variables"])
     assert template["Resources"]["AuditEmailsRole"]["Type"] == "AWS::IAM::Role"
+
+
+def test_a_queue_that_a_message_could_outlive_its_worker_in_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(merge.SIZING, "process_uploads", merge.Sizing(memory_mb=1024, timeout_s=121))
+    with pytest.raises(ValueError, match=r"FilesQueue: VisibilityTimeout 720s is below 6 x .* make it at least 726"):
+        merge.build(app, "dev")
+
+
+def test_a_function_sized_in_both_places_is_refused(tmp_path) -> None:
+    (tmp_path / ".chalice").mkdir()
+    on_disk = json.loads((merge.ROOT / ".chalice" / "config.json").read_text())
+    on_disk["stages"]["dev"]["lambda_functions"] = {"process_uploads": {"lambda_timeout": 60}}
+    (tmp_path / ".chalice" / "config.json").write_text(json.dumps(on_disk))
+    with pytest.raises(ValueError, match=r"process_uploads is sized .*stages\.dev\.lambda_functions\.process_uploads"):
+        merge.build(app, "dev", project_dir=tmp_path)
+
+
+def test_merge_limits_are_what_the_local_runtime_uses() -> None:
+    cfg = merge.chalice_config(app, "dev")
+    assert merge.limits("process_uploads", cfg) == merge.SIZING["process_uploads"]
+    assert merge.limits("send_emails", cfg) == merge.Sizing(512, 30)
+
+
+def _with_resources(monkeypatch: pytest.MonkeyPatch, change: Any) -> None:
+    changed = copy.deepcopy(stack.template())
+    change(changed["Resources"])
+    monkeypatch.setattr(stack, "template", lambda: changed)
+
+
+def test_notifications_on_what_the_processor_writes_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    def everything(resources: dict[str, Any]) -> None:
+        queue = resources["UploadsBucket"]["Properties"]["NotificationConfiguration"]["QueueConfigurations"][0]
+        queue["Filter"]["S3Key"]["Rules"] = [{"Name": "prefix", "Value": "f"}]
+
+    _with_resources(monkeypatch, everything)
+    with pytest.raises(ValueError, match=r"notifications for 'f'\* would fire on \['files/'\]"):
+        merge.build(app, "dev")
+
+
+def test_a_bucket_that_does_not_notify_the_files_queue_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    _with_resources(monkeypatch, lambda r: r["UploadsBucket"]["Properties"].pop("NotificationConfiguration"))
+    with pytest.raises(ValueError, match="QueueConfigurations entry for FilesQueue"):
+        merge.build(app, "dev")
 
 
 def test_building_does_not_touch_the_shared_infra_template() -> None:

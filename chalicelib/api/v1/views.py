@@ -6,9 +6,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from chalicelib.ids import iso
+from chalicelib.services.files import download_path
 from chalicelib.services.users import preferences_of
 from chalicelib.services.workspaces import WorkspaceView
-from chalicelib.store.models import ApiToken, Channel, ChannelMember, Invite, Membership, Message, User
+from chalicelib.store.models import ApiToken, Channel, ChannelMember, File, Invite, Membership, Message, User
+
+SIZES = ("small", "medium", "large")
 
 
 def user_profile(user: User) -> dict[str, Any]:
@@ -131,9 +134,40 @@ def message(item: Message) -> dict[str, Any]:
             {"emoji": emoji, "count": count, "userIds": users}
             for emoji, (count, users) in sorted(tally.items(), key=lambda kv: (-kv[1][0], kv[0]))
         ],
-        "attachments": list(item.attachments or []),
+        "attachments": [attachment(a) for a in item.attachments or []],
         "mentions": list(item.mentions or []),
         "editedAt": item.edited_at,
         "deleted": bool(item.deleted),
         "createdAt": item.created_at,
+    }
+
+
+def attachment(summary: Any) -> dict[str, Any]:
+    """A message's attached file, with the URLs to fetch it (the download route checks
+    visibility and answers with a short-lived presigned URL)."""
+    shown = dict(summary.as_dict() if hasattr(summary, "as_dict") else summary)
+    if shown.get("kind") == "pin":  # a system message's reference to a pinned message
+        return shown
+    has_thumbnails = shown.pop("hasThumbnails", False)
+    shown["url"] = download_path(shown["id"])
+    shown["thumbnails"] = {size: download_path(shown["id"], size) for size in SIZES} if has_thumbnails else {}
+    return shown
+
+
+def file(item: File) -> dict[str, Any]:
+    thumbnails = item.thumbnail_keys()
+    return {
+        "id": item.id,
+        "workspaceId": item.workspace_id,
+        "uploaderId": item.uploader_id,
+        "filename": item.filename,
+        "contentType": item.content_type,
+        "kind": item.kind,
+        "size": int(item.size),
+        "status": item.status,
+        "reason": item.reason,
+        "url": download_path(item.id),
+        "thumbnails": {size: download_path(item.id, size) for size in thumbnails},
+        "createdAt": item.created_at,
+        "processedAt": item.processed_at,
     }

@@ -175,7 +175,7 @@ def test_send_validates_its_body(api, team):
         ({"content": None}, "content"),
         ({"content": 42}, "content"),
         ({"content": "x" * 40_001}, "content"),
-        ({"content": "x", "attachmentIds": [UNKNOWN_ID]}, "attachmentIds"),
+        ({"content": "x", "attachmentIds": [UNKNOWN_ID]}, "attachmentIds[0]"),
         ({"content": "x", "threadId": "not-an-id"}, "threadId"),
         ({"content": "x", "color": "red"}, "color"),
     ]
