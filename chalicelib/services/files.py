@@ -349,6 +349,9 @@ def delete(principal: Principal, file_id: str) -> None:
         raise NotFound("File not found.")
     is_admin = authz.ROLE_RANK[membership.role] >= authz.ROLE_RANK["admin"]
     if item.uploader_id != principal.user_id and not is_admin:
+        member_of = file_store.channel_memberships(principal.user_id, set(item.private_channel_ids or ()))
+        if not _may_see(principal, item, member_of):
+            raise NotFound("File not found.")
         raise Forbidden("Only the uploader or a workspace admin may delete a file.")
     for ref in sorted(item.message_refs or ()):
         channel_id, sort_key = ref.split("|", 1)

@@ -310,3 +310,12 @@ def test_served_images_carry_no_location_metadata(api, owner_and_ws):
     served = boto3.client("s3").get_object(Bucket=os.environ["UPLOADS_BUCKET"], Key=f"files/{ws['id']}/{file_id}")
     image = Image.open(io.BytesIO(served["Body"].read()))
     assert not image.getexif() and "exif" not in image.info
+
+
+def test_deleting_a_file_you_cannot_see_is_not_found(api, owner_and_ws):
+    owner, ws = owner_and_ws
+    member = register(api, "bob")
+    _join(ws, member)
+    file_id = _upload(api, owner, ws["id"], b"private notes", content_type="text/plain", filename="n.txt")
+    answer = api.delete(f"/v1/files/{file_id}", token=member.access_token)
+    assert (answer.status, answer.error["code"]) == (404, "E_NOT_FOUND")
