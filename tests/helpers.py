@@ -107,3 +107,26 @@ def create_workspace(api: Api, owner: Account, name: str = "Acme") -> dict[str, 
     answer = api.post("/v1/workspaces", {"name": name}, token=owner.access_token)
     assert answer.status == 201, answer.body
     return answer.data
+
+
+def join_workspace(workspace: dict[str, Any], account: Account, role: str = "member") -> None:
+    """Membership and #general straight through the store, in the same transaction
+    accepting an invite writes (the invite flow itself is tested in test_invites.py).
+    Owners are made with PATCH .../members/{id}: the owner count moves with that role."""
+    from chalicelib.ids import now_iso
+    from chalicelib.store import channels as channel_store
+    from chalicelib.store import workspaces as workspace_store
+    from chalicelib.store.models import Channel
+    from chalicelib.store.outbox import new_event
+
+    assert role in ("member", "admin")
+    joined_at = now_iso()
+    general = channel_store.get(workspace["generalChannelId"])
+    workspace_store.join(
+        workspace_store.new_membership(workspace["id"], account.user_id, role, joined_at),
+        [(general, [Channel.member_count.add(1)], Channel.PK.exists())],
+        [channel_store.new_member(general, account.user_id, "member", joined_at)],
+        new_event(
+            "member.joined", {"workspaceId": workspace["id"], "userId": account.user_id}, workspace_id=workspace["id"]
+        ),
+    )

@@ -8,28 +8,13 @@ import pytest
 from chalicelib.auth import scopes
 from chalicelib.auth.principal import Principal
 from chalicelib.errors import Conflict
-from chalicelib.ids import now_iso
 from chalicelib.services import members
 from chalicelib.store import channels as channel_store
 from chalicelib.store import workspaces as workspace_store
-from chalicelib.store.models import Channel, Event
-from chalicelib.store.outbox import new_event
-from tests.helpers import create_workspace, register
+from chalicelib.store.models import Event
+from tests.helpers import create_workspace, join_workspace, register
 
-
-def _join(ws, account, role="member"):
-    """Membership and #general straight through the store, as accepting an invite
-    writes them (the invite flow is tested in test_invites.py). Owners are made with
-    PATCH .../members/{id}: the owner count moves with that role."""
-    assert role in ("member", "admin")
-    joined_at = now_iso()
-    general = channel_store.get(ws["generalChannelId"])
-    workspace_store.join(
-        workspace_store.new_membership(ws["id"], account.user_id, role, joined_at),
-        [(general, [Channel.member_count.add(1)], Channel.PK.exists())],
-        [channel_store.new_member(general, account.user_id, "member", joined_at)],
-        new_event("member.joined", {"workspaceId": ws["id"], "userId": account.user_id}, workspace_id=ws["id"]),
-    )
+_join = join_workspace
 
 
 def _events(event_type, workspace_id):

@@ -8,15 +8,10 @@ import re
 
 import pytest
 
-from chalicelib.ids import now_iso
 from chalicelib.services import pins as pin_service
-from chalicelib.store import channels as channel_store
-from chalicelib.store import workspaces as workspace_store
-from chalicelib.store.models import Channel
-from chalicelib.store.outbox import new_event
 from chalicelib.workers import router
 from tests.functional.workers.pipeline import StreamReader
-from tests.helpers import create_workspace, register
+from tests.helpers import create_workspace, join_workspace, register
 
 UNKNOWN_ID = "01a2088c-37fa-72c1-8671-8ba9a11937e0"
 ISO_UTC = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
@@ -25,16 +20,7 @@ ISO_UTC = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
 # --- helpers -------------------------------------------------------------------------
 
 
-def _join(ws, account, role="member"):
-    """Workspace membership and #general straight through the store (see test_members.py)."""
-    joined_at = now_iso()
-    general = channel_store.get(ws["generalChannelId"])
-    workspace_store.join(
-        workspace_store.new_membership(ws["id"], account.user_id, role, joined_at),
-        [(general, [Channel.member_count.add(1)], Channel.PK.exists())],
-        [channel_store.new_member(general, account.user_id, "member", joined_at)],
-        new_event("member.joined", {"workspaceId": ws["id"], "userId": account.user_id}, workspace_id=ws["id"]),
-    )
+_join = join_workspace
 
 
 def _channel(api, account, ws, name, kind="public"):

@@ -12,15 +12,12 @@ import pytest
 from chalicelib.auth.principal import Principal
 from chalicelib.ids import new_id, now_iso
 from chalicelib.services import reactions as reaction_service
-from chalicelib.store import channels as channel_store
 from chalicelib.store import messages as message_store
 from chalicelib.store import users as user_store
 from chalicelib.store import workspaces as workspace_store
-from chalicelib.store.models import Channel
-from chalicelib.store.outbox import new_event
 from chalicelib.workers import router
 from tests.functional.workers.pipeline import StreamReader
-from tests.helpers import create_workspace, register
+from tests.helpers import create_workspace, join_workspace, register
 
 UNKNOWN_ID = "01a2088c-37fa-72c1-8671-8ba9a11937e0"
 THUMBS_UP, TONED, FAMILY = "👍", "👍🏽", "👨\u200d👩\u200d👧\u200d👦"
@@ -29,16 +26,7 @@ THUMBS_UP, TONED, FAMILY = "👍", "👍🏽", "👨\u200d👩\u200d👧\u200d�
 # --- helpers -------------------------------------------------------------------------
 
 
-def _join(ws, account, role="member"):
-    """Workspace membership and #general straight through the store (see test_members.py)."""
-    joined_at = now_iso()
-    general = channel_store.get(ws["generalChannelId"])
-    workspace_store.join(
-        workspace_store.new_membership(ws["id"], account.user_id, role, joined_at),
-        [(general, [Channel.member_count.add(1)], Channel.PK.exists())],
-        [channel_store.new_member(general, account.user_id, "member", joined_at)],
-        new_event("member.joined", {"workspaceId": ws["id"], "userId": account.user_id}, workspace_id=ws["id"]),
-    )
+_join = join_workspace
 
 
 def _members(ws, count):
