@@ -9,10 +9,14 @@ import argparse
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-# Neither imports the app nor boto3: safe before env.apply().
-from bench import coldstart, env, package_size
+# None of these imports the app or boto3: safe before env.apply().
+from bench import coldstart, env, package_size, processing
 from bench.table import FAIL, INFO, PASS, heading, render, verdict
+
+if TYPE_CHECKING:
+    from bench import endpoints
 
 COLD_START_RUNS = 7
 QUICK_COLD_START_RUNS = 3
@@ -26,11 +30,7 @@ def _units(value: float, exact: bool = True) -> str:
     return text if exact else f">={text}"
 
 
-def dynamodb_section() -> list[Check]:
-    from bench import endpoints  # imports the app: only after env.apply()
-
-    report = endpoints.run()
-    print(heading("1. DynamoDB calls and capacity of one request"))
+def _measurements_table(measurements: list[endpoints.Measurement]) -> str:
     rows = [
         [
             m.endpoint,
@@ -46,7 +46,7 @@ def dynamodb_section() -> list[Check]:
             m.budget.text if m.budget else INFO,
             m.result,
         ]
-        for m in report.measurements
+        for m in measurements
     ]
     headers = [
         "Endpoint",
@@ -62,7 +62,15 @@ def dynamodb_section() -> list[Check]:
         "Budget",
         "Result",
     ]
-    print(render(headers, rows, right=(2, 3, 4, 6, 7, 8, 9)))
+    return render(headers, rows, right=(2, 3, 4, 6, 7, 8, 9))
+
+
+def dynamodb_section() -> tuple[list[Check], endpoints.Report]:
+    from bench import endpoints  # imports the app: only after env.apply()
+
+    report = endpoints.run()
+    print(heading("1. DynamoDB calls and capacity of one request"))
+    print(_measurements_table(report.measurements))
     print(
         "Calls: DynamoDB API calls of the request (asynchronous work, stream and queue consumers, excluded);\n"
         "Auth: those made while authenticating.\n"
@@ -90,13 +98,119 @@ def dynamodb_section() -> list[Check]:
         print(render(headers, rows))
         if group.note:
             print(group.note)
-    return [(f"{m.endpoint} ({m.case})", m.result) for m in report.measurements] + [
+    checks = [(f"{m.endpoint} ({m.case})", m.result) for m in report.measurements] + [
         (f"{group.title.split(' vs ')[0]}: {c.label}", c.result) for group in report.comparisons for c in group.rows
     ]
+    return checks, report
+
+
+def files_section(report: endpoints.Report, runs: int) -> list[Check]:
+    print(heading("2. Files: the endpoints, and the processing of a 1 MB JPEG"))
+    print(_measurements_table(report.files))
+    print("Columns as in section 1.")
+    for note in report.files_notes:
+        print(note)
+    checks = [(f"{m.endpoint} ({m.case})", m.result) for m in report.files]
+    return checks + _processing(runs)
+
+
+def _processing(runs: int) -> list[Check]:
+    print(
+        "\nProcessing an upload: chalicelib.services.files.process_upload in a fresh process "
+        f"(n={runs} for the 1 MB JPEG, 1 for the largest image)"
+    )
+    measured = processing.measure(runs)
+    if isinstance(measured, str):
+        print(measured)
+        return []
+    _processing_times(measured)
+    _processing_memory(measured)
+    return _memory_recommendation(measured)
+
+
+def _processing_times(p: processing.Processing) -> None:
+    def ms(seconds: list[float]) -> str:
+        return f"{processing.median_ms(seconds):.0f}"
+
+    print(f"{p.clamscan}, database {p.database}; moto inside the process (its S3 and DynamoDB calls included)")
+    rows = [
+        [
+            f"{run.label} ({run.pixels[0]}x{run.pixels[1]}, {run.megapixels:.1f} MP)",
+            f"{run.bytes:,}",
+            ms(run.seconds),
+            f"{min(run.seconds) * 1000:.0f}",
+            f"{max(run.seconds) * 1000:.0f}",
+            f"{run.seconds[0] * 1000:.0f}",
+            ms(run.scan_seconds),
+            ms(run.clamscan_seconds),
+        ]
+        for run in (p.jpeg, p.largest)
+    ]
+    headers = ["Image", "bytes", "median ms", "min", "max", "1st run", "of which scan", "scan alone"]
+    print(render(headers, rows, right=(1, 2, 3, 4, 5, 6, 7)))
+    print(
+        f"1 MB JPEG: noise at quality {processing.JPEG_QUALITY}; 1st run: the process's first upload (imports Pillow "
+        "and filetype).\nScan: clamscan through chalicelib.files.scanner, within processing and alone (medians)."
+    )
+
+
+def _processing_memory(p: processing.Processing) -> None:
+    def mb(kb: int) -> str:
+        return f"{kb / processing.MB:.0f}"
+
+    print(
+        f"\nMemory, MB. Loaded before the first upload: {p.loaded_mb:.0f} (interpreter {mb(p.start_kb)}, "
+        f"import app +{mb(p.app_kb - p.start_kb)}, boto3 and its S3/DynamoDB clients +{mb(p.clients_kb - p.app_kb)})"
+    )
+    images = (p.jpeg, p.largest)
+    rows = [
+        ["processing's growth (peak - size before)", *(f"{r.growth_mb:.0f}" for r in images)],
+        ["the processor's peak (loaded + growth)", *(f"{p.process_peak_mb(r):.0f}" for r in images)],
+        ["clamscan's peak RSS (its own process)", *(f"{r.clamscan_mb:.0f}" for r in images)],
+        ["during the scan (the processor then + clamscan)", *(f"{p.at_scan_mb(r):.0f}" for r in images)],
+        ["estimated Lambda peak (the larger of the two)", *(f"{p.lambda_peak_mb(r):.0f}" for r in images)],
+        [
+            f"  with the full ClamAV database (+~{processing.FULL_DATABASE_MB} MB)",
+            *(f"{p.lambda_peak_mb(r, full_database=True):.0f}" for r in images),
+        ],
+    ]
+    print(render(["", p.jpeg.label, f"{p.largest.label} ({p.largest.megapixels:.0f} MP)"], rows, right=(1, 2)))
+    print(
+        "Growth: the high-water mark (VmHWM) reset before the first run, minus the size then (moto's copies of the\n"
+        "objects included). Lambda counts every process of the sandbox, and clamscan runs before the image is\n"
+        f"decoded. clamscan's peak is its ru_maxrss, spawned from a {mb(p.scan_floor_kb)} MB process (its floor); "
+        "it grows with\nthe image's pixels (clamscan decodes images for its image fuzzy hash)."
+    )
+
+
+def _memory_recommendation(p: processing.Processing) -> list[Check]:
+    peak, run = p.peak
+    memory = p.memory_mb
+    status = verdict(p.fits)
+    print(
+        f"\nRecommendation for process_uploads (infra/merge.py: {memory} MB): "
+        + processing.recommendation(peak, memory, f"{run.label}, test database")
+        + f"   {status}"
+    )
+    full = p.lambda_peak_mb(run, full_database=True)
+    print(
+        "In AWS, clamscan loads the full signature database (main, daily, bytecode), not this one EICAR signature:\n"
+        "about 1 GB more memory and several seconds more per scan (infra/clamav/README.md; not measured here).\n"
+        f"With it: {processing.recommendation(full, memory, run.label)};\n"
+        "or scan outside the function (GuardDuty Malware Protection for S3)."
+    )
+    cpu = min(1.0, memory / processing.FULL_VCPU_MB)
+    slowest = max(max(r.seconds) for r in (p.jpeg, p.largest))
+    print(
+        f"Times: one core of this machine; Lambda gives {memory} MB ~{cpu:.2f} vCPU (a full one at "
+        f"{processing.FULL_VCPU_MB:,} MB): ~{1 / cpu:.1f}x longer there.\n"
+        f"Slowest run {slowest:.1f} s here, timeout {p.timeout_s} s. Measured in {p.wall_seconds:.0f} s."
+    )
+    return [(f"file processing: peak <= {1 - processing.HEADROOM:.0%} of {memory} MB (test database)", status)]
 
 
 def cold_start_section(runs: int, bundle: package_size.Bundle | str) -> tuple[list[Check], coldstart.ColdStart]:
-    print(heading(f"2. Cold start: `import app` in a fresh process (n={runs} each)"))
+    print(heading(f"3. Cold start: `import app` in a fresh process (n={runs} each)"))
     result = coldstart.measure(runs)
     series = [
         ("import app (warm .pyc)", result.app),
@@ -162,7 +276,7 @@ def _packaged_cold_start(runs: int, bundle: package_size.Bundle | str) -> list[C
 
 
 def package_section(bundle: package_size.Bundle | str, cold: coldstart.ColdStart) -> list[Check]:
-    print(heading("3. Deployment package size"))
+    print(heading("4. Deployment package size"))
     package = package_size.measure(bundle)
     if isinstance(package, str):
         print(package)
@@ -180,7 +294,7 @@ def package_section(bundle: package_size.Bundle | str, cold: coldstart.ColdStart
     missing = coldstart.not_shipped(cold.imports, package.top_level)
     if missing:
         names = ", ".join(f"{name} ({ms:.0f} ms)" for name, ms in missing)
-        print(f"\nImported by `import app` here but absent from the zip (section 2 counts them, Lambda won't): {names}")
+        print(f"\nImported by `import app` here but absent from the zip (section 3 counts them, Lambda won't): {names}")
     return [("package size", status)]
 
 
@@ -189,12 +303,16 @@ def main() -> None:
     parser.add_argument(
         "--quick",
         action="store_true",
-        help=f"{QUICK_COLD_START_RUNS} cold-start runs instead of {COLD_START_RUNS}, and no package build",
+        help=(
+            f"{QUICK_COLD_START_RUNS} cold-start runs instead of {COLD_START_RUNS}, {processing.QUICK_RUNS} "
+            f"processing runs instead of {processing.RUNS}, and no package build"
+        ),
     )
     args = parser.parse_args()
     env.apply()
     started = time.perf_counter()
-    checks = dynamodb_section()
+    checks, report = dynamodb_section()
+    checks += files_section(report, processing.QUICK_RUNS if args.quick else processing.RUNS)
     with tempfile.TemporaryDirectory(prefix="disqua-bench-package-") as scratch:
         bundle = package_size.locate(allow_build=not args.quick, scratch=Path(scratch))
         more, cold = cold_start_section(QUICK_COLD_START_RUNS if args.quick else COLD_START_RUNS, bundle)

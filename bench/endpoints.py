@@ -5,7 +5,8 @@ the handler, as in Lambda); the backend is built like tests/conftest.py's
 ``aws_backend`` fixture. Setup (verifying the email, seeding memberships, a second
 account) goes through the store and services directly, and the 10,000 channels and
 100,000 messages of the listing budgets are written with raw BatchWriteItem
-(bench/seed.py): none of it is recorded, only the measured request is.
+(bench/seed.py): none of it is recorded, only the measured request is. The files
+endpoints (bench/uploads.py) are measured in the same backend, for a table of their own.
 """
 
 from __future__ import annotations
@@ -148,6 +149,8 @@ class Report:
     measurements: list[Measurement]
     comparisons: list[ComparisonGroup]
     notes: list[str] = field(default_factory=list)  # printed under the measurements
+    files: list[Measurement] = field(default_factory=list)  # the files endpoints (bench/uploads.py)
+    files_notes: list[str] = field(default_factory=list)
 
 
 # --- driving the app ----------------------------------------------------------------
@@ -206,7 +209,7 @@ class Runner:
 
 
 @contextmanager
-def _backend() -> Iterator[None]:
+def backend() -> Iterator[None]:
     """tests/conftest.py's ``aws_backend``: moto, the resources, rebound app modules."""
     import boto3
     from moto import mock_aws
@@ -245,15 +248,18 @@ def run() -> Report:
     from chalice.test import Client
 
     from app import app
+    from bench import uploads
 
     recorder = Recorder()
-    with _backend(), Client(app, project_dir=str(ROOT)) as client:
+    with backend(), Client(app, project_dir=str(ROOT)) as client:
         recorder.install()
         try:
             runner = Runner(client, recorder)
             jwt, workspace_id = _accounts_and_workspaces(runner)
             channel_id = _channels_members_invites(runner, jwt, workspace_id)
             notes = _messages(runner, jwt, channel_id)
+            files = Runner(client, recorder)  # a table of their own
+            files_notes = uploads.scenario(files, jwt, workspace_id, channel_id)
             comparisons = [
                 _listing_flatness(runner),
                 _channel_listing_flatness(runner),
@@ -261,7 +267,7 @@ def run() -> Report:
             ]
         finally:
             recorder.uninstall()
-    return Report(runner.measurements, comparisons, notes)
+    return Report(runner.measurements, comparisons, notes, files.measurements, files_notes)
 
 
 # --- the scenarios ------------------------------------------------------------------
