@@ -93,9 +93,10 @@ SIZING: dict[str, Sizing] = {
     # ClamAV and, for images, decodes and resizes them with Pillow (a 24-megapixel
     # photo is ~70 MB decoded as RGB, ~100 MB as RGBA, before the thumbnails), then
     # copies it out of quarantine. 1024 MB also buys ~0.6 vCPU for the decode and the
-    # scan; 120 s bounds a large upload's download and scan. Both figures are to be
-    # confirmed by `make bench`'s processing figure; FilesQueue's VisibilityTimeout
-    # (infra/resources.yaml) must stay >= 6 x the timeout.
+    # scan; 120 s bounds a large upload's download and scan. `make bench` measured a
+    # 512 MB peak for the largest image accepted (40 MP) with the EICAR-only database;
+    # the full ClamAV database adds ~1 GB: use 2048 MB with it (docs/deploy.md).
+    # FilesQueue's VisibilityTimeout (infra/resources.yaml) must stay >= 6 x the timeout.
     "process_uploads": Sizing(memory_mb=1024, timeout_s=120),
 }
 
