@@ -319,3 +319,35 @@ def test_deleting_a_file_you_cannot_see_is_not_found(api, owner_and_ws):
     file_id = _upload(api, owner, ws["id"], b"private notes", content_type="text/plain", filename="n.txt")
     answer = api.delete(f"/v1/files/{file_id}", token=member.access_token)
     assert (answer.status, answer.error["code"]) == (404, "E_NOT_FOUND")
+
+
+def test_a_file_that_keeps_failing_lands_in_the_dead_letter_queue_marked(api, owner_and_ws, monkeypatch, aws_backend):
+    owner, ws = owner_and_ws
+    file_id = _upload(api, owner, ws["id"], b"plain text", content_type="text/plain", filename="a.txt")
+    monkeypatch.setenv("CLAMSCAN_PATH", "/nonexistent/clamscan")  # the scanner is down
+    sqs = boto3.client("sqs")
+    queue = aws_backend["QUEUE_URL:FilesQueue"]
+    dead_letters = aws_backend["QUEUE_URL:FilesDeadLetterQueue"]
+    for _ in range(8):  # each failed delivery comes back until the redrive policy gives up
+        received = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10, AttributeNames=["All"])
+        for message in received.get("Messages", []):
+            if file_id not in message["Body"]:
+                sqs.delete_message(QueueUrl=queue, ReceiptHandle=message["ReceiptHandle"])  # the test event
+                continue
+            record = {
+                "messageId": message["MessageId"],
+                "receiptHandle": message["ReceiptHandle"],
+                "body": message["Body"],
+                "attributes": message["Attributes"],
+                "messageAttributes": {},
+                "eventSource": "aws:sqs",
+                "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:files",
+                "awsRegion": "us-east-1",
+            }
+            with pytest.raises(BatchProcessingError):
+                process_uploads({"Records": [record]}, LambdaContext())
+            sqs.change_message_visibility(QueueUrl=queue, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0)
+    parked = sqs.receive_message(QueueUrl=dead_letters, MaxNumberOfMessages=10).get("Messages", [])
+    assert [file_id in m["Body"] for m in parked] == [True]
+    item = file_store.get(file_id)
+    assert (item.status, int(item.failures)) == ("pending", 5) and "Scanner" in item.last_error
