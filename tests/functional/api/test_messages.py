@@ -11,8 +11,6 @@ import time
 from html.parser import HTMLParser
 from urllib.parse import urlencode
 
-import pytest
-
 from chalicelib.auth.principal import Principal
 from chalicelib.ids import is_id, now_iso
 from chalicelib.services import messages as message_service
@@ -76,15 +74,6 @@ def _error(answer):
 
 def _as(account):
     return Principal(user_id=account.user_id, kind="session")
-
-
-@pytest.fixture
-def team(api):
-    """A workspace: its owner and a member, both in #general."""
-    owner, member = register(api, "jane"), register(api, "bob")
-    ws = create_workspace(api, owner)
-    _join(ws, member)
-    return ws, owner, member
 
 
 # --- sending and the message object --------------------------------------------------

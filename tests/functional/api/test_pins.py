@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 from chalicelib.services import pins as pin_service
 from chalicelib.workers import router
 from tests.functional.workers.pipeline import StreamReader
@@ -55,15 +53,6 @@ def _pinned_ids(api, account, channel_id):
 
 def _error(answer):
     return answer.status, answer.error["code"], answer.error.get("field")
-
-
-@pytest.fixture
-def team(api):
-    """A workspace: its owner and a member, both in #general."""
-    owner, member = register(api, "jane"), register(api, "bob")
-    ws = create_workspace(api, owner)
-    _join(ws, member)
-    return ws, owner, member
 
 
 # --- pinning -------------------------------------------------------------------------
