@@ -164,22 +164,9 @@ class Runner:
         self.recorder = recorder
         self.measurements: list[Measurement] = []
 
-    def measure(
-        self,
-        endpoint: str,
-        case: str,
-        *,
-        path: str | None = None,
-        token: str | None = None,
-        body: dict[str, Any] | None = None,
-        expect: int = 200,
-        budget: Budget | None = None,
-        keep: bool = True,
-    ) -> tuple[Measurement, dict[str, Any]]:
-        """One request; returns what it cost and its ``data``."""
-        measurement, answer = self.request(
-            endpoint, case, path=path, token=token, body=body, expect=expect, budget=budget, keep=keep
-        )
+    def measure(self, endpoint: str, case: str, **options: Any) -> tuple[Measurement, dict[str, Any]]:
+        """One request (``options`` as for ``request``); returns its cost and its ``data``."""
+        measurement, answer = self.request(endpoint, case, **options)
         return measurement, answer.get("data") or {}
 
     def request(

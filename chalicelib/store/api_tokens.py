@@ -5,10 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist
-
 from chalicelib.store import keys
-from chalicelib.store.db import transaction
+from chalicelib.store.db import fetch, transaction
 from chalicelib.store.errors import ConditionFailed, TransactionCancelled
 from chalicelib.store.models import ApiToken, Event
 from chalicelib.store.pages import Page, query_page
@@ -32,10 +30,7 @@ def create(token: ApiToken, event: Event) -> None:
 
 
 def get_by_hash(token_hash: str) -> ApiToken | None:
-    try:
-        return ApiToken.get(keys.api_token(token_hash), keys.GUARD)
-    except DoesNotExist:
-        return None
+    return fetch(ApiToken, keys.api_token(token_hash), keys.GUARD)
 
 
 def list_for_workspace(

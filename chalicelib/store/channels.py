@@ -13,11 +13,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.exceptions import UpdateError
 
 from chalicelib.store import keys
-from chalicelib.store.db import set_or_remove, transaction
-from chalicelib.store.errors import AlreadyExists, ConditionFailed, TransactionCancelled
+from chalicelib.store.db import fetch, set_or_remove, transaction
+from chalicelib.store.errors import ConditionFailed, TransactionCancelled
 from chalicelib.store.models import Channel, ChannelMember, ChannelNameClaim, Entity, Event, Membership
 from chalicelib.store.pages import Page, query_page
 
@@ -67,17 +67,12 @@ def birth_items(channel: Channel, creator: ChannelMember) -> list[Entity]:
 
 def create(channel: Channel, creator: ChannelMember, event: Event) -> None:
     """AlreadyExists("name") when the workspace has a channel of that name."""
-    try:
-        with transaction() as tx:
-            tx.save(name_claim(channel), condition=ChannelNameClaim.PK.does_not_exist(), label="name")
-            tx.save(channel, condition=Channel.PK.does_not_exist(), label="channel")
-            tx.save(creator)
-            _count_private(tx, channel, creator.user_id, +1)
-            tx.save(event)
-    except TransactionCancelled as cancelled:
-        if "name" in cancelled.failed:
-            raise AlreadyExists("name") from None
-        raise
+    with transaction(taken=("name",)) as tx:
+        tx.save(name_claim(channel), condition=ChannelNameClaim.PK.does_not_exist(), label="name")
+        tx.save(channel, condition=Channel.PK.does_not_exist(), label="channel")
+        tx.save(creator)
+        _count_private(tx, channel, creator.user_id, +1)
+        tx.save(event)
 
 
 def key_of(channel_id: str) -> tuple[str, str]:
@@ -85,10 +80,7 @@ def key_of(channel_id: str) -> tuple[str, str]:
 
 
 def get(channel_id: str) -> Channel | None:
-    try:
-        return Channel.get(keys.channel(channel_id), keys.META)
-    except DoesNotExist:
-        return None
+    return fetch(Channel, keys.channel(channel_id), keys.META)
 
 
 def access(channel: Channel, user_id: str) -> tuple[Membership | None, ChannelMember | None]:
@@ -104,10 +96,7 @@ def access(channel: Channel, user_id: str) -> tuple[Membership | None, ChannelMe
 
 
 def get_member(channel_id: str, user_id: str) -> ChannelMember | None:
-    try:
-        return ChannelMember.get(keys.channel(channel_id), keys.member(user_id))
-    except DoesNotExist:
-        return None
+    return fetch(ChannelMember, keys.channel(channel_id), keys.member(user_id))
 
 
 def list_by_type(
@@ -161,7 +150,7 @@ def add_member(channel: Channel, member: ChannelMember, event: Event, also: Sequ
     """AlreadyExists("member") if already in; ConditionFailed if the channel is
     archived or gone."""
     try:
-        with transaction() as tx:
+        with transaction(taken=("member",)) as tx:
             tx.save(member, condition=ChannelMember.PK.does_not_exist(), label="member")
             tx.update(
                 channel,
@@ -173,9 +162,7 @@ def add_member(channel: Channel, member: ChannelMember, event: Event, also: Sequ
             tx.save(event)
             for item in also:
                 tx.save(item)
-    except TransactionCancelled as cancelled:
-        if "member" in cancelled.failed:
-            raise AlreadyExists("member") from None
+    except TransactionCancelled:
         raise ConditionFailed() from None
 
 
@@ -212,20 +199,15 @@ def update(
     if "archived" in changes:
         listing = keys.channel_listing(channel.workspace_id, channel.channel_type, bool(changes["archived"]))
         actions.append(Channel.GSI1PK.set(listing))
-    try:
-        with transaction() as tx:
-            if old_name is not None:
-                renamed = Channel(workspace_id=channel.workspace_id, name=changes["name"], id=channel.id)
-                tx.save(name_claim(renamed), condition=ChannelNameClaim.PK.does_not_exist(), label="name")
-                tx.delete(ChannelNameClaim(keys.channel_name(channel.workspace_id, old_name), keys.GUARD))
-            tx.update(channel, actions=actions, condition=Channel.PK.exists(), label="channel")
-            tx.save(event)
-            for item in also:
-                tx.save(item)
-    except TransactionCancelled as cancelled:
-        if "name" in cancelled.failed:
-            raise AlreadyExists("name") from None
-        raise
+    with transaction(taken=("name",)) as tx:
+        if old_name is not None:
+            renamed = Channel(workspace_id=channel.workspace_id, name=changes["name"], id=channel.id)
+            tx.save(name_claim(renamed), condition=ChannelNameClaim.PK.does_not_exist(), label="name")
+            tx.delete(ChannelNameClaim(keys.channel_name(channel.workspace_id, old_name), keys.GUARD))
+        tx.update(channel, actions=actions, condition=Channel.PK.exists(), label="channel")
+        tx.save(event)
+        for item in also:
+            tx.save(item)
 
 
 def touch(channel_id: str, at: str) -> None:

@@ -9,15 +9,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import TransactWriteError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.config import get_settings
-from chalicelib.store.errors import TransactionCancelled
+from chalicelib.store.errors import AlreadyExists, TransactionCancelled
 from chalicelib.store.models import Entity
+
+T = TypeVar("T", bound=Entity)
 
 
 def _all_models() -> list[type[Entity]]:
@@ -80,11 +82,13 @@ class Transaction:
 
 
 @contextmanager
-def transaction() -> Iterator[Transaction]:
+def transaction(taken: tuple[str, ...] = ()) -> Iterator[Transaction]:
     """A TransactWriteItems call: all the writes, guards and events commit together.
 
-    Raises TransactionCancelled naming the labels whose conditions failed, and
-    E_CONFLICT when DynamoDB cancelled it for a concurrent transaction on the same
+    ``taken`` names the labelled guards whose failure means "already exists", in the
+    order they should be reported: AlreadyExists(label) for the first that failed.
+    Otherwise raises TransactionCancelled naming the labels whose conditions failed,
+    and E_CONFLICT when DynamoDB cancelled it for a concurrent transaction on the same
     items (the client may retry)."""
     bind()
     collected: Transaction | None = None
@@ -102,7 +106,18 @@ def transaction() -> Iterator[Transaction]:
             raise
         labels = collected.sent_order()
         failed = {labels[i] or f"#{i}" for i, code in enumerate(reasons) if code == "ConditionalCheckFailed"}
+        for label in taken:
+            if label in failed:
+                raise AlreadyExists(label) from None
         raise TransactionCancelled(failed) from error
+
+
+def fetch(model: type[T], hash_key: str, range_key: str, *, consistent: bool = False) -> T | None:
+    """The item, or None (the store's get-or-nothing, one GetItem)."""
+    try:
+        return model.get(hash_key, range_key, consistent_read=consistent)
+    except DoesNotExist:
+        return None
 
 
 def is_expired(item: Entity) -> bool:

@@ -8,9 +8,10 @@ import time
 from datetime import timedelta
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.exceptions import UpdateError
 
 from chalicelib.store import keys
+from chalicelib.store.db import fetch
 from chalicelib.store.errors import ConditionFailed
 from chalicelib.store.models import Entity, File
 from chalicelib.store.pages import Page, query_page
@@ -43,10 +44,7 @@ def put(item: File) -> None:
 
 
 def get(file_id: str) -> File | None:
-    try:
-        return File.get(keys.file(file_id), keys.META, consistent_read=True)
-    except DoesNotExist:
-        return None
+    return fetch(File, keys.file(file_id), keys.META, consistent=True)
 
 
 def get_many(file_ids: list[str]) -> dict[str, File]:

@@ -8,10 +8,8 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist
-
 from chalicelib.store import keys
-from chalicelib.store.db import transaction
+from chalicelib.store.db import fetch, transaction
 from chalicelib.store.errors import ConditionFailed, TransactionCancelled
 from chalicelib.store.models import Event, Invite
 from chalicelib.store.pages import Page, query_page
@@ -38,10 +36,7 @@ def create(invite: Invite, event: Event) -> None:
 
 
 def get(invite_id: str) -> Invite | None:
-    try:
-        return Invite.get(keys.invite(invite_id), keys.META)
-    except DoesNotExist:
-        return None
+    return fetch(Invite, keys.invite(invite_id), keys.META)
 
 
 def set_secret(invite: Invite, secret_hash: str) -> None:

@@ -17,10 +17,10 @@ from collections.abc import Sequence
 from contextlib import suppress
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
+from pynamodb.exceptions import PutError, UpdateError
 
 from chalicelib.store import keys
-from chalicelib.store.db import connection, transaction
+from chalicelib.store.db import connection, fetch, transaction
 from chalicelib.store.errors import AlreadyExists, ConditionFailed, TransactionCancelled
 from chalicelib.store.models import Channel, ChannelMember, Entity, Membership, Message, Pin, Reaction, ThreadFollow
 from chalicelib.store.pages import Page, query_page
@@ -125,10 +125,7 @@ def get_with_access(
 
 
 def get(channel_id: str, sort_key: str) -> Message | None:
-    try:
-        return Message.get(keys.channel(channel_id), sort_key, consistent_read=True)
-    except DoesNotExist:
-        return None
+    return fetch(Message, keys.channel(channel_id), sort_key, consistent=True)
 
 
 def list_top_level(
@@ -307,7 +304,7 @@ def reactions_of(message_id: str, emoji: str, *, limit: int, position: dict[str,
 def pin(channel: Channel, item: Pin, limit: int, also: Sequence[Entity] = ()) -> None:
     """AlreadyExists if pinned; ConditionFailed if the channel is at its pin limit."""
     try:
-        with transaction() as tx:
+        with transaction(taken=("pin",)) as tx:
             tx.save(item, condition=Pin.PK.does_not_exist(), label="pin")
             tx.update(
                 channel,
@@ -317,9 +314,7 @@ def pin(channel: Channel, item: Pin, limit: int, also: Sequence[Entity] = ()) ->
             )
             for extra in also:
                 tx.save(extra)
-    except TransactionCancelled as cancelled:
-        if "pin" in cancelled.failed:
-            raise AlreadyExists("pin") from None
+    except TransactionCancelled:
         raise ConditionFailed() from None
 
 

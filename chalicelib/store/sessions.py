@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.exceptions import UpdateError
 
 from chalicelib.store import keys
+from chalicelib.store.db import fetch
 from chalicelib.store.errors import ConditionFailed
 from chalicelib.store.models import Entity, Session, User
 
@@ -41,10 +42,7 @@ def create(session_id: str, user_id: str, token_hash: str, created_at: str, expi
 
 
 def get(user_id: str, session_id: str) -> Session | None:
-    try:
-        return Session.get(keys.user(user_id), keys.session(session_id))
-    except DoesNotExist:
-        return None
+    return fetch(Session, keys.user(user_id), keys.session(session_id))
 
 
 def get_with_user(user_id: str, session_id: str) -> tuple[Session | None, User | None]:

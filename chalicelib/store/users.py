@@ -8,8 +8,8 @@ from typing import Any
 from pynamodb.exceptions import DoesNotExist
 
 from chalicelib.store import keys
-from chalicelib.store.db import is_expired, set_or_remove, transaction
-from chalicelib.store.errors import AlreadyExists, ConditionFailed, TransactionCancelled
+from chalicelib.store.db import fetch, is_expired, set_or_remove, transaction
+from chalicelib.store.errors import ConditionFailed, TransactionCancelled
 from chalicelib.store.models import EmailVerification, Event, Login, User, UsernameClaim
 from chalicelib.store.outbox import new_event
 
@@ -39,19 +39,12 @@ def create_account(user: User, password_hash: str, event: Event) -> None:
         keys.login(user.email), keys.LOGIN, user_id=user.id, password_hash=password_hash, email_verified=False
     )
     claim = UsernameClaim(keys.username(user.username), keys.GUARD, user_id=user.id)
-    try:
-        with transaction() as tx:
-            tx.save(login, condition=Login.PK.does_not_exist(), label="email")
-            tx.save(claim, condition=UsernameClaim.PK.does_not_exist(), label="username")
-            tx.save(user, condition=User.PK.does_not_exist(), label="user")
-            tx.save(event)
-    except TransactionCancelled as cancelled:
-        # Username first: it is public, the email's existence is not (no enumeration).
-        if "username" in cancelled.failed:
-            raise AlreadyExists("username") from None
-        if "email" in cancelled.failed:
-            raise AlreadyExists("email") from None
-        raise
+    # Username first: it is public, the email's existence is not (no enumeration).
+    with transaction(taken=("username", "email")) as tx:
+        tx.save(login, condition=Login.PK.does_not_exist(), label="email")
+        tx.save(claim, condition=UsernameClaim.PK.does_not_exist(), label="username")
+        tx.save(user, condition=User.PK.does_not_exist(), label="user")
+        tx.save(event)
 
 
 def username_taken(username: str) -> bool:
@@ -63,17 +56,11 @@ def key_of(user_id: str) -> tuple[str, str]:
 
 
 def get_user(user_id: str) -> User | None:
-    try:
-        return User.get(keys.user(user_id), keys.PROFILE)
-    except DoesNotExist:
-        return None
+    return fetch(User, keys.user(user_id), keys.PROFILE)
 
 
 def get_login(email: str) -> Login | None:
-    try:
-        return Login.get(keys.login(email), keys.LOGIN)
-    except DoesNotExist:
-        return None
+    return fetch(Login, keys.login(email), keys.LOGIN)
 
 
 def login_key(email: str) -> tuple[str, str]:

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.exceptions import UpdateError
 
 from chalicelib.store import keys
-from chalicelib.store.db import set_or_remove, transaction
-from chalicelib.store.errors import AlreadyExists, ConditionFailed, TransactionCancelled
+from chalicelib.store.db import fetch, set_or_remove, transaction
+from chalicelib.store.errors import ConditionFailed, TransactionCancelled
 from chalicelib.store.models import Entity, Event, Membership, SlugClaim, Workspace
 from chalicelib.store.pages import Page, query_page
 
@@ -34,19 +34,14 @@ def create(workspace: Workspace, owner: Membership, events: list[Event], extra: 
     """Workspace, slug claim, the owner's membership, anything else the workspace is
     born with (``extra``) and the events, in one transaction. AlreadyExists("slug")."""
     claim = SlugClaim(keys.workspace_slug(workspace.slug), keys.GUARD, workspace_id=workspace.id)
-    try:
-        with transaction() as tx:
-            tx.save(claim, condition=SlugClaim.PK.does_not_exist(), label="slug")
-            tx.save(workspace, condition=Workspace.PK.does_not_exist(), label="workspace")
-            tx.save(owner)
-            for item in extra:
-                tx.save(item)
-            for event in events:
-                tx.save(event)
-    except TransactionCancelled as cancelled:
-        if "slug" in cancelled.failed:
-            raise AlreadyExists("slug") from None
-        raise
+    with transaction(taken=("slug",)) as tx:
+        tx.save(claim, condition=SlugClaim.PK.does_not_exist(), label="slug")
+        tx.save(workspace, condition=Workspace.PK.does_not_exist(), label="workspace")
+        tx.save(owner)
+        for item in extra:
+            tx.save(item)
+        for event in events:
+            tx.save(event)
 
 
 def new_workspace(workspace_id: str, name: str, slug: str, owner_id: str, created_at: str) -> Workspace:
@@ -63,17 +58,11 @@ def new_workspace(workspace_id: str, name: str, slug: str, owner_id: str, create
 
 
 def get(workspace_id: str) -> Workspace | None:
-    try:
-        return Workspace.get(keys.workspace(workspace_id), keys.META)
-    except DoesNotExist:
-        return None
+    return fetch(Workspace, keys.workspace(workspace_id), keys.META)
 
 
 def get_membership(workspace_id: str, user_id: str) -> Membership | None:
-    try:
-        return Membership.get(keys.workspace(workspace_id), keys.member(user_id))
-    except DoesNotExist:
-        return None
+    return fetch(Membership, keys.workspace(workspace_id), keys.member(user_id))
 
 
 def get_with_membership(workspace_id: str, user_id: str) -> tuple[Workspace | None, Membership | None]:
@@ -120,18 +109,13 @@ def update(workspace: Workspace, changes: dict[str, Any], event: Event, *, old_s
     """Set (None: remove) attributes; a slug change swaps the claims atomically
     (AlreadyExists("slug"))."""
     actions = set_or_remove(Workspace, changes)
-    try:
-        with transaction() as tx:
-            if old_slug is not None:
-                claim = SlugClaim(keys.workspace_slug(changes["slug"]), keys.GUARD, workspace_id=workspace.id)
-                tx.save(claim, condition=SlugClaim.PK.does_not_exist(), label="slug")
-                tx.delete(SlugClaim(keys.workspace_slug(old_slug), keys.GUARD))
-            tx.update(workspace, actions=actions, condition=Workspace.PK.exists(), label="workspace")
-            tx.save(event)
-    except TransactionCancelled as cancelled:
-        if "slug" in cancelled.failed:
-            raise AlreadyExists("slug") from None
-        raise
+    with transaction(taken=("slug",)) as tx:
+        if old_slug is not None:
+            claim = SlugClaim(keys.workspace_slug(changes["slug"]), keys.GUARD, workspace_id=workspace.id)
+            tx.save(claim, condition=SlugClaim.PK.does_not_exist(), label="slug")
+            tx.delete(SlugClaim(keys.workspace_slug(old_slug), keys.GUARD))
+        tx.update(workspace, actions=actions, condition=Workspace.PK.exists(), label="workspace")
+        tx.save(event)
 
 
 def set_plan(workspace_id: str, plan: str) -> None:
@@ -200,16 +184,14 @@ def join(
     are (item, actions, condition) triples. AlreadyExists("member") if already in;
     ConditionFailed if another condition failed."""
     try:
-        with transaction() as tx:
+        with transaction(taken=("member",)) as tx:
             tx.save(membership, condition=Membership.PK.does_not_exist(), label="member")
             for item, actions, condition in extra_updates:
                 tx.update(item, actions=actions, condition=condition)
             for item in extra_items:
                 tx.save(item)
             tx.save(event)
-    except TransactionCancelled as cancelled:
-        if "member" in cancelled.failed:
-            raise AlreadyExists("member") from None
+    except TransactionCancelled:
         raise ConditionFailed() from None
 
 
