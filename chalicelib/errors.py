@@ -2,7 +2,7 @@
 
 The codes and HTTP statuses are the spec's error table (disqua-getting-started).
 ``E_AUTHZ_EMAIL_UNVERIFIED``, ``E_IDEMPOTENCY_*``, ``E_METHOD_NOT_ALLOWED`` and
-``E_PAYLOAD_TOO_LARGE`` are ours, documented in README.md.
+``E_PAYLOAD_TOO_LARGE`` and ``E_UNSUPPORTED_MEDIA_TYPE`` are ours, documented in README.md.
 """
 
 from __future__ import annotations
@@ -29,6 +29,12 @@ class ValidationError(DisquaError):
 class PayloadTooLarge(ValidationError):
     status = 413
     default_message = "The request body is too large."
+
+
+class UnsupportedMediaType(DisquaError):
+    code = "E_UNSUPPORTED_MEDIA_TYPE"
+    status = 415
+    default_message = "Request bodies are JSON in UTF-8 (Content-Type: application/json)."
 
 
 class InvalidToken(DisquaError):

@@ -356,7 +356,12 @@ def gateway_responses() -> dict[str, Any]:
         quoted = json.dumps(message) if message is not None else "$context.error.messageString"
         body = f'{{"ok": false, "error": {{"code": "{code}", "message": {quoted}, "requestId": "$context.requestId"}}}}'
         # The same requestId in the header as in the body, as the app's own answers do.
-        headers = {"Content-Type": "'application/json'", "X-Request-Id": "context.requestId"}
+        headers = {
+            "Content-Type": "'application/json'",
+            "X-Request-Id": "context.requestId",
+            "Cache-Control": "'no-store'",
+            "X-Content-Type-Options": "'nosniff'",
+        }
         if code == "E_RATE_LIMIT":
             headers["Retry-After"] = "'1'"
         response: dict[str, Any] = {

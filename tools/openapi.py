@@ -10,6 +10,8 @@ import json
 import sys
 from typing import Any
 
+from chalicelib.auth import scopes
+
 ERROR_CODES = {
     400: "E_VALIDATION",
     401: "E_AUTHN_INVALID_TOKEN / E_AUTHN_TOKEN_EXPIRED",
@@ -19,6 +21,12 @@ ERROR_CODES = {
     413: "E_VALIDATION (body too large)",
     422: "E_IDEMPOTENCY_MISMATCH",
     429: "E_RATE_LIMIT",
+}
+
+# Route requirements that are not token scopes, in words for the document.
+_SCOPE_WORDS = {
+    scopes.SESSION: "session (a login session; API tokens may not)",
+    scopes.ANY_TOKEN: "any (any token of the workspace)",
 }
 
 
@@ -84,7 +92,7 @@ def build() -> dict[str, Any]:
             operation["security"] = [{"bearer": []}]
             operation["responses"]["401"] = _error_response(401)
             operation["responses"]["403"] = _error_response(403)
-            operation["x-disqua-scope"] = route.scope or "none (any authenticated caller)"
+            operation["x-disqua-scope"] = _SCOPE_WORDS.get(route.scope or "", route.scope)
         else:
             operation["security"] = []
         if "{" in route.path:

@@ -26,7 +26,7 @@ from chalicelib.auth.principal import Principal
 from chalicelib.config import get_settings
 from chalicelib.errors import DisquaError, InvalidToken, ValidationError
 from chalicelib.http import cursors
-from chalicelib.http.request import client_address, header, parse_json, query_params, raw_body
+from chalicelib.http.request import check_content_type, client_address, header, parse_json, query_params, raw_body
 from chalicelib.http.schema import Field, Id, Obj, validate
 from chalicelib.ids import new_id
 from chalicelib.observability import logger
@@ -44,13 +44,16 @@ class RouteSpec:
     path: str
     name: str
     summary: str
-    scope: str | None
+    scope: str | None  # a scope, scopes.SESSION or scopes.ANY_TOKEN; None on anonymous routes
     auth: bool
     body: Obj | None
     query: Obj | None
     status: int
     tag: str
     params: dict[str, Field]
+    # False on routes where a replay could bypass a rule (login, refresh: reuse
+    # detection) or would have to store a secret: Idempotency-Key is ignored there.
+    idempotent: bool = True
 
 
 ROUTES: list[RouteSpec] = []
@@ -64,6 +67,15 @@ class Reply:
     status: int = 200
     pagination: dict[str, Any] | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    # Keys of ``data`` shown once: an idempotent replay answers them as null, since
+    # the stored response must never hold a secret.
+    secrets: tuple[str, ...] = ()
+
+    def without_secrets(self) -> Reply:
+        if not self.secrets or not isinstance(self.data, dict):
+            return self
+        data = {k: (None if k in self.secrets else v) for k, v in self.data.items()}
+        return Reply(data, self.status, self.pagination, self.headers)
 
 
 @dataclass
@@ -99,12 +111,20 @@ class Call:
         return Reply(items, pagination={"hasMore": cursor is not None, "nextCursor": cursor})
 
 
+# Every API answer is private to its caller and JSON only: never cached by a browser
+# or a proxy (tokens, secrets, personal data), never sniffed as another type.
+SECURITY_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
+
+
+def response_headers(request_id: str, content_type: str = "application/json") -> dict[str, str]:
+    return {"Content-Type": content_type, "X-Request-Id": request_id, **SECURITY_HEADERS}
+
+
 def v1_error_response(exc: DisquaError, request_id: str) -> Response:
     """An error in the v1 envelope, with the requestId in the body and the header."""
     from chalicelib.http.envelope import error
 
-    headers = {"Content-Type": "application/json", "X-Request-Id": request_id, **exc.headers}
-    return _json_response(error(exc, request_id), exc.status, headers)
+    return _json_response(error(exc, request_id), exc.status, {**response_headers(request_id), **exc.headers})
 
 
 def _json_response(body: Any, status: int, headers: dict[str, str]) -> Response:
@@ -126,7 +146,7 @@ class Surface:
     def render(self, reply: Reply, request_id: str) -> Response:
         from chalicelib.http.envelope import ok
 
-        headers = {"Content-Type": "application/json", "X-Request-Id": request_id, **reply.headers}
+        headers = {**response_headers(request_id), **reply.headers}
         if reply.status == 204:
             return Response(body="", status_code=204, headers=headers)
         return _json_response(ok(reply.data, reply.pagination), reply.status, headers)
@@ -147,14 +167,34 @@ class Surface:
         query: Obj | None = None,
         status: int = 200,
         params: dict[str, Field] | None = None,
+        idempotent: bool = True,
     ) -> Callable[[Callable[[Call], Any]], Callable[..., Response]]:
-        """Declare a route. Path parameters are ids unless ``params`` says otherwise."""
+        """Declare a route. Path parameters are ids unless ``params`` says otherwise.
+
+        An authenticated route must say what a token needs (``scope``: a scope,
+        ``scopes.SESSION`` or ``scopes.ANY_TOKEN``); the pipeline enforces it."""
+        if auth and scope is None:
+            raise TypeError(f"{method} {path}: an authenticated route must declare its scope")
+        if not auth and scope is not None:
+            raise TypeError(f"{method} {path}: an anonymous route has no scope")
 
         def decorator(handler: Callable[[Call], Any]) -> Callable[..., Response]:
             names = re.findall(r"{(\w+)}", path)
             declared = {name: (params or {}).get(name, _PATH_ID) for name in names}
             spec = RouteSpec(
-                self.name, method, path, handler.__name__, summary, scope, auth, body, query, status, self.tag, declared
+                self.name,
+                method,
+                path,
+                handler.__name__,
+                summary,
+                scope,
+                auth,
+                body,
+                query,
+                status,
+                self.tag,
+                declared,
+                idempotent,
             )
             ROUTES.append(spec)
 
@@ -162,15 +202,16 @@ class Surface:
             def view(**params: str) -> Response:
                 return self._dispatch(spec, handler, params)
 
-            content_types = ["application/json", "application/x-www-form-urlencoded", "text/plain"]
-            self.blueprint.route(path, methods=[method], content_types=content_types)(view)
+            # Every media type reaches the pipeline, which answers a wrong one in the
+            # envelope (Chalice's own 415 is not).
+            self.blueprint.route(path, methods=[method], content_types=["*/*"])(view)
             return view
 
         return decorator
 
     # -- handling ----------------------------------------------------------------------
     def _dispatch(self, spec: RouteSpec, handler: Callable[[Call], Any], params: dict[str, str]) -> Response:
-        from chalicelib.services import authn
+        from chalicelib.services import authn, authz
 
         request = self.blueprint.current_request
         request_id = f"req_{new_id()}"
@@ -178,7 +219,9 @@ class Surface:
         status = 500
         principal: Principal | None = None
         try:
-            principal = authn.authenticate(header(request, "authorization")) if spec.auth else None
+            if spec.auth:
+                principal = authn.authenticate(header(request, "authorization"))
+                authz.require_route(principal, spec.scope or "")
             call = Call(
                 request_id=request_id,
                 route=spec,
@@ -211,6 +254,8 @@ class Surface:
 
     def _body(self, spec: RouteSpec, request: Any) -> dict[str, Any]:
         raw = raw_body(request)
+        if raw:
+            check_content_type(header(request, "content-type"))
         if spec.body is None:
             payload = parse_json(raw, get_settings().max_body_bytes)
             if payload not in ({}, None):
@@ -229,28 +274,41 @@ class Surface:
 
     def _run_idempotently(self, spec: RouteSpec, handler: Callable[[Call], Any], call: Call, request: Any) -> Response:
         key = header(request, IDEMPOTENCY_HEADER)
-        if spec.method != "POST" or key is None:
+        if spec.method != "POST" or key is None or not spec.idempotent:
             return self.render(_as_reply(handler(call), spec), call.request_id)
 
         from chalicelib.services import idempotency
 
         if not 1 <= len(key) <= 255 or not key.isprintable():
             raise ValidationError("Idempotency-Key must be 1 to 255 printable characters.", field="Idempotency-Key")
-        scope = f"{call.principal.subject if call.principal else 'ip:' + call.client_ip}|{spec.method}|{request.path}"
-        request_hash = hashlib.sha256(raw_body(request)).hexdigest()
+        # A key belongs to its caller; what it stands for is the whole request: the
+        # route, its path parameters and the body. The same key on another channel,
+        # message or workspace is a mismatch, never a replay of the first answer.
+        scope = call.principal.subject if call.principal else f"ip:{call.client_ip}"
+        request_hash = _fingerprint(spec, call.params, raw_body(request))
         previous = idempotency.begin(scope, key, request_hash)
         if previous is not None:
             headers = {**previous["headers"], "X-Request-Id": call.request_id, REPLAY_HEADER: "true"}
             return Response(body=previous["body"], status_code=previous["status"], headers=headers)
         try:
-            response = self.render(_as_reply(handler(call), spec), call.request_id)
+            reply = _as_reply(handler(call), spec)
         except BaseException:
             idempotency.release(scope, key)  # nothing was done: the client may retry
             raise
-        body = response.body if isinstance(response.body, str) else json.dumps(response.body)
-        headers = {k: v for k, v in response.headers.items() if k != "X-Request-Id"}
-        idempotency.finish(scope, key, request_hash, {"status": response.status_code, "body": body, "headers": headers})
+        response = self.render(reply, call.request_id)
+        stored = self.render(reply.without_secrets(), call.request_id) if reply.secrets else response
+        body = stored.body if isinstance(stored.body, str) else json.dumps(stored.body)
+        headers = {k: v for k, v in stored.headers.items() if k != "X-Request-Id"}
+        idempotency.finish(scope, key, request_hash, {"status": stored.status_code, "body": body, "headers": headers})
         return response
+
+
+def _fingerprint(spec: RouteSpec, params: dict[str, str], body: bytes) -> str:
+    digest = hashlib.sha256()
+    for part in (spec.surface, spec.method, spec.path, json.dumps(params, sort_keys=True)):
+        digest.update(part.encode() + b"\0")
+    digest.update(body)
+    return digest.hexdigest()
 
 
 def _as_reply(result: Any, spec: RouteSpec) -> Reply:

@@ -1,5 +1,15 @@
 """Token scopes (the spec's scope table). A login session holds every scope; an API
-token holds only those it was created with."""
+token holds only those it was created with.
+
+Every authenticated route declares what a token needs (docs/permissions.md):
+a scope below, ``SESSION`` (a login session only: tokens never mint tokens, make
+workspaces or log out), or ``ANY_TOKEN`` (any token of the workspace, e.g. reading
+the workspace or the caller's own profile). ``ADMIN`` is what admin work needs on a
+token: the reference's "admin" column (workspace settings, invites, member removal,
+role changes), and every admin power inside other routes (archiving someone's
+channel, deleting someone's message). It never lifts a token above its minting
+user's current role, which is checked at use.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +18,11 @@ MESSAGES_WRITE = "messages:write"
 CHANNELS_READ = "channels:read"
 CHANNELS_WRITE = "channels:write"
 USERS_READ = "users:read"
+USERS_WRITE = "users:write"
 FILES_READ = "files:read"
 FILES_WRITE = "files:write"
 WEBHOOKS_WRITE = "webhooks:write"
+ADMIN = "admin"
 
 ALL: tuple[str, ...] = (
     MESSAGES_READ,
@@ -18,7 +30,13 @@ ALL: tuple[str, ...] = (
     CHANNELS_READ,
     CHANNELS_WRITE,
     USERS_READ,
+    USERS_WRITE,
     FILES_READ,
     FILES_WRITE,
     WEBHOOKS_WRITE,
+    ADMIN,
 )
+
+# Route requirements that are not scopes a token can hold.
+SESSION = "@session"
+ANY_TOKEN = "@any"

@@ -9,6 +9,7 @@ Unknown fields are rejected.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
@@ -90,6 +91,48 @@ class Str(Field):
         if self.pattern:
             schema["pattern"] = self.pattern.pattern
         return schema
+
+
+# Characters that render as nothing (or as blank) and so let one name pose as another.
+_BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800\u034f")
+_ZWJ = "\u200d"
+
+
+class Text(Str):
+    """Text people see as a name or a label (display, workspace and channel names,
+    topics): NFC-normalized, and no control characters (C0, DEL, C1), no format
+    characters (bidi overrides and isolates, zero-width spaces and joiners, BOM,
+    tags), no line or paragraph separators, no blank letters (Hangul fillers, the
+    Braille blank), so no one can pose as "admin" with invisible characters.
+    A zero-width joiner inside an emoji sequence (e.g. a family emoji) is kept."""
+
+    def __init__(self, *, multiline: bool = False, **kw: Any):
+        super().__init__(**kw)
+        self.multiline = multiline
+
+    def check(self, value: Any, path: str) -> Any:
+        if isinstance(value, str):
+            value = unicodedata.normalize("NFC", value)
+            for index, char in enumerate(value):
+                if not self._visible(value, index, char):
+                    raise ValidationError(
+                        f"{path} must not contain invisible or control characters (U+{ord(char):04X}).", field=path
+                    )
+        return super().check(value, path)
+
+    def _visible(self, value: str, index: int, char: str) -> bool:
+        if char == "\n" or char == "\t":
+            return self.multiline
+        if char in _BLANK_LETTERS:
+            return False
+        category = unicodedata.category(char)
+        if char == _ZWJ:
+            return 0 < index < len(value) - 1 and _emoji_part(value[index - 1]) and _emoji_part(value[index + 1])
+        return category not in ("Cc", "Cf", "Cs", "Zl", "Zp")
+
+
+def _emoji_part(char: str) -> bool:
+    return unicodedata.category(char) in ("So", "Sk") or char == "\ufe0f"
 
 
 class Email(Str):

@@ -12,9 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from chalicelib.auth import scopes as scope_names
 from chalicelib.auth import tokens
 from chalicelib.auth.principal import Principal
-from chalicelib.errors import NotFound
+from chalicelib.errors import Forbidden, NotFound
 from chalicelib.ids import new_id, now_iso
 from chalicelib.services import authz
 from chalicelib.services.authn import forget_cached_tokens
@@ -33,7 +34,9 @@ class CreatedToken:
 def create(principal: Principal, workspace_id: str, name: str, scopes: list[str], *, bot: bool = False) -> CreatedToken:
     authz.require_session(principal)
     authz.require_verified(principal)
-    authz.workspace_access(principal, workspace_id)
+    _, membership = authz.workspace_access(principal, workspace_id)
+    if scope_names.ADMIN in scopes and not authz.acts_as_admin(principal, membership):
+        raise Forbidden("Only workspace admins and owners may mint tokens with the admin scope.", field="scopes")
     secret = tokens.new_api_token()
     token_id = new_id()
     record = token_store.new_token(
@@ -61,7 +64,7 @@ def list_tokens(
 ) -> tuple[list[ApiToken], dict[str, Any] | None]:
     authz.require_session(principal)
     _, membership = authz.workspace_access(principal, workspace_id)
-    everyone = authz.ROLE_RANK[membership.role] >= authz.ROLE_RANK["admin"]
+    everyone = authz.acts_as_admin(principal, membership)
     page = token_store.list_for_workspace(
         workspace_id, None if everyone else principal.user_id, limit=limit, position=position
     )
@@ -72,7 +75,7 @@ def revoke(principal: Principal, workspace_id: str, token_id: str) -> None:
     authz.require_session(principal)
     _, membership = authz.workspace_access(principal, workspace_id)
     record = token_store.find(workspace_id, principal.user_id, token_id)
-    if record is None and authz.ROLE_RANK[membership.role] >= authz.ROLE_RANK["admin"]:
+    if record is None and authz.acts_as_admin(principal, membership):
         record = token_store.find(workspace_id, None, token_id)
     if record is None:
         raise NotFound("Token not found.")

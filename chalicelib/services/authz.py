@@ -7,6 +7,7 @@ the workspace exists or not, so it reveals nothing). See docs/permissions.md.
 
 from __future__ import annotations
 
+from chalicelib.auth import scopes
 from chalicelib.auth.principal import Principal
 from chalicelib.errors import EmailUnverified, Forbidden, InsufficientScope, NotFound, NotMember
 from chalicelib.store import workspaces as workspace_store
@@ -18,6 +19,21 @@ ROLE_RANK = {"member": 1, "admin": 2, "owner": 3}
 def require_scope(principal: Principal, scope: str | None) -> None:
     if scope is not None and not principal.has_scope(scope):
         raise InsufficientScope(f"The token lacks the {scope} scope.")
+
+
+def require_route(principal: Principal, requirement: str) -> None:
+    """What a route declares a token needs (a scope, SESSION or ANY_TOKEN), checked by
+    the routing pipeline before the handler runs: no route can forget it. Services
+    check again where they decide (defence in depth, and for surfaces without routes)."""
+    if requirement == scopes.SESSION:
+        require_session(principal)
+    elif requirement != scopes.ANY_TOKEN:
+        require_scope(principal, requirement)
+
+
+def acts_as_admin(principal: Principal, membership: Membership) -> bool:
+    """Admin powers need the admin role now and, on a token, the admin scope."""
+    return ROLE_RANK.get(membership.role, 0) >= ROLE_RANK["admin"] and principal.has_scope(scopes.ADMIN)
 
 
 def require_session(principal: Principal) -> None:
@@ -46,6 +62,8 @@ def workspace_access(
     """
     require_token_workspace(principal, workspace_id)
     require_scope(principal, scope)
+    if ROLE_RANK[role] >= ROLE_RANK["admin"]:
+        require_scope(principal, scopes.ADMIN)
     workspace, membership = workspace_store.get_with_membership(workspace_id, principal.user_id)
     return check_access(workspace, membership, role=role)
 

@@ -38,11 +38,11 @@ class ChannelAccess:
     channel: Channel
     membership: Membership  # the caller's workspace membership
     member: ChannelMember | None  # the caller's channel membership, if any
+    is_admin: bool  # workspace admin powers (role, and the admin scope on a token)
 
     @property
     def can_manage(self) -> bool:
-        is_admin = authz.ROLE_RANK[self.membership.role] >= authz.ROLE_RANK["admin"]
-        return is_admin or (self.member is not None and self.member.role == "manager")
+        return self.is_admin or (self.member is not None and self.member.role == "manager")
 
 
 def normalize_name(name: str) -> str:
@@ -81,7 +81,7 @@ def access(principal: Principal, channel_id: str, scope: str) -> ChannelAccess:
     membership, member = channel_store.access(channel, principal.user_id)
     if membership is None or (channel.channel_type == "private" and member is None):
         raise NotFound("Channel not found.")
-    return ChannelAccess(channel, membership, member)
+    return ChannelAccess(channel, membership, member, authz.acts_as_admin(principal, membership))
 
 
 def get(principal: Principal, channel_id: str) -> ChannelAccess:
@@ -200,7 +200,7 @@ def set_archived(principal: Principal, channel_id: str, archived: bool) -> Chann
         _require_manager(found)
         if channel.is_default:
             raise Forbidden("#general cannot be archived.")
-    elif authz.ROLE_RANK[found.membership.role] < authz.ROLE_RANK["admin"]:
+    elif not found.is_admin:
         raise Forbidden("Only workspace admins may unarchive a channel.")
     if bool(channel.archived) == archived:
         return channel

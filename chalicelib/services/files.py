@@ -347,7 +347,7 @@ def delete(principal: Principal, file_id: str) -> None:
     membership = workspace_store.get_membership(item.workspace_id, principal.user_id)
     if membership is None:
         raise NotFound("File not found.")
-    is_admin = authz.ROLE_RANK[membership.role] >= authz.ROLE_RANK["admin"]
+    is_admin = authz.acts_as_admin(principal, membership)
     if item.uploader_id != principal.user_id and not is_admin:
         member_of = file_store.channel_memberships(principal.user_id, set(item.private_channel_ids or ()))
         if not _may_see(principal, item, member_of):

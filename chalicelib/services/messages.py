@@ -190,7 +190,7 @@ def delete(principal: Principal, message_id: str) -> None:
     """The author or a workspace admin. A parent with replies becomes a tombstone."""
     found = locate(principal, message_id, scopes.MESSAGES_WRITE)
     message = found.message
-    is_admin = authz.ROLE_RANK[found.membership.role] >= authz.ROLE_RANK["admin"]
+    is_admin = authz.acts_as_admin(principal, found.membership)
     if message.author_id != principal.user_id and not is_admin:
         raise Forbidden("Only the author or a workspace admin may delete a message.")
     if message.deleted:

@@ -7,8 +7,9 @@ from typing import Any
 from chalice import Blueprint
 
 from chalicelib.api.routing import Call, Reply, Surface
+from chalicelib.auth import scopes
 from chalicelib.auth.tokens import ACCESS_TTL_SECONDS
-from chalicelib.http.schema import Bool, Email, Obj, Str
+from chalicelib.http.schema import Bool, Email, Obj, Str, Text
 from chalicelib.services import accounts
 
 bp = Blueprint(__name__)
@@ -40,9 +41,12 @@ def _tokens(pair: accounts.TokenPair) -> dict[str, Any]:
     "/v1/auth/register",
     "POST",
     summary="Register a new user account and send a verification email",
+    idempotent=False,
     auth=False,
     status=201,
-    body=Obj({"email": Email(), "password": PASSWORD, "username": USERNAME, "displayName": Str(min_len=1, max_len=80)}),
+    body=Obj(
+        {"email": Email(), "password": PASSWORD, "username": USERNAME, "displayName": Text(min_len=1, max_len=80)}
+    ),
 )
 def register(call: Call) -> Any:
     b = call.body
@@ -65,6 +69,7 @@ def verify_link(call: Call) -> Any:
     "/v1/auth/verify",
     "POST",
     summary="Verify an email address with the token from the verification email",
+    idempotent=False,
     auth=False,
     body=Obj({"token": TOKEN}),
 )
@@ -73,7 +78,14 @@ def verify(call: Call) -> Any:
     return {"verified": True}
 
 
-@v1.route("/v1/auth/verify/resend", "POST", summary="Send another verification email", status=202)
+@v1.route(
+    "/v1/auth/verify/resend",
+    "POST",
+    summary="Send another verification email",
+    scope=scopes.SESSION,
+    status=202,
+    idempotent=False,
+)
 def resend_verification(call: Call) -> Any:
     accounts.request_verification(call.user)
     return {"sent": True}
@@ -83,6 +95,7 @@ def resend_verification(call: Call) -> Any:
     "/v1/auth/login",
     "POST",
     summary="Authenticate with email and password; returns access and refresh tokens",
+    idempotent=False,
     auth=False,
     body=Obj({"email": Email(), "password": Str(min_len=1, max_len=256, strip=False)}),
 )
@@ -94,6 +107,7 @@ def login(call: Call) -> Any:
     "/v1/auth/refresh",
     "POST",
     summary="Exchange a refresh token for new tokens (the refresh token rotates)",
+    idempotent=False,
     auth=False,
     body=Obj({"refreshToken": Str(min_len=1, max_len=256)}),
 )
@@ -105,6 +119,8 @@ def refresh(call: Call) -> Any:
     "/v1/auth/logout",
     "POST",
     summary='Revoke this session\'s refresh token, or every session with {"all": true}',
+    scope=scopes.SESSION,
+    idempotent=False,
     body=Obj({"all": Bool(required=False, default=False)}),
 )
 def logout(call: Call) -> Any:

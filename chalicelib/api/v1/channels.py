@@ -10,15 +10,15 @@ from chalicelib.api.routing import Call, Reply, Surface
 from chalicelib.api.v1 import views
 from chalicelib.api.v1.schemas import page_query
 from chalicelib.auth import scopes
-from chalicelib.http.schema import Bool, Enum, Id, List, Obj, Str
+from chalicelib.http.schema import Bool, Enum, Id, List, Obj, Text
 from chalicelib.services import channels
 
 bp = Blueprint(__name__)
 v1 = Surface(bp, tag="Channels")
 
-NAME = Str(min_len=1, max_len=80, description="Lowercase letters, digits, '-' and '_'; unique in the workspace")
-TOPIC = Str(required=False, nullable=True, max_len=250)
-DESCRIPTION = Str(required=False, nullable=True, max_len=1000)
+NAME = Text(min_len=1, max_len=80, description="Lowercase letters, digits, '-' and '_'; unique in the workspace")
+TOPIC = Text(required=False, nullable=True, max_len=250)
+DESCRIPTION = Text(required=False, nullable=True, max_len=1000, multiline=True)
 
 
 @v1.route(
@@ -77,7 +77,7 @@ def get_channel(call: Call) -> Any:
     summary="Update a channel's name, topic or description (channel managers and admins)",
     scope=scopes.CHANNELS_WRITE,
     body=Obj(
-        {"name": Str(required=False, min_len=1, max_len=80), "topic": TOPIC, "description": DESCRIPTION},
+        {"name": Text(required=False, min_len=1, max_len=80), "topic": TOPIC, "description": DESCRIPTION},
         at_least_one=True,
     ),
 )

@@ -9,6 +9,7 @@ from chalice import Blueprint
 from chalicelib.api.routing import Call, Reply, Surface
 from chalicelib.api.v1 import views
 from chalicelib.api.v1.schemas import page_query
+from chalicelib.auth import scopes
 from chalicelib.http.schema import Email, Enum, Int, Obj, Str
 from chalicelib.services import invites
 
@@ -22,6 +23,7 @@ CODE = Str(min_len=40, max_len=80, pattern=r"[0-9a-f-]{36}\.[A-Za-z0-9_-]{16,40}
     "/v1/workspaces/{workspaceId}/invites",
     "POST",
     summary="Create an invite link, or send an email invite (with email)",
+    scope=scopes.SESSION,
     status=201,
     body=Obj(
         {
@@ -46,7 +48,13 @@ def create_invite(call: Call) -> Any:
     return views.invite(created.invite, created.code, url)
 
 
-@v1.route("/v1/workspaces/{workspaceId}/invites", "GET", summary="List invites (admins)", query=page_query())
+@v1.route(
+    "/v1/workspaces/{workspaceId}/invites",
+    "GET",
+    summary="List invites (admins)",
+    scope=scopes.ADMIN,
+    query=page_query(),
+)
 def list_invites(call: Call) -> Any:
     items, position = invites.list_invites(
         call.user, call.params["workspaceId"], limit=call.query["limit"], position=call.position()
@@ -54,7 +62,13 @@ def list_invites(call: Call) -> Any:
     return call.page([views.invite(i) for i in items], position)
 
 
-@v1.route("/v1/workspaces/{workspaceId}/invites/{inviteId}", "DELETE", summary="Revoke an invite (admins)", status=204)
+@v1.route(
+    "/v1/workspaces/{workspaceId}/invites/{inviteId}",
+    "DELETE",
+    summary="Revoke an invite (admins)",
+    scope=scopes.ADMIN,
+    status=204,
+)
 def revoke_invite(call: Call) -> Any:
     invites.revoke(call.user, call.params["workspaceId"], call.params["inviteId"])
     return Reply(status=204)
@@ -86,6 +100,7 @@ def look_up_invite(call: Call) -> Any:
     "/v1/invites/{code}/accept",
     "POST",
     summary="Accept an invite: join the workspace (and #general)",
+    scope=scopes.SESSION,
     params={"code": CODE},
 )
 def accept_invite(call: Call) -> Any:

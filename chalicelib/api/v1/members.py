@@ -35,6 +35,7 @@ def list_members(call: Call) -> Any:
     "/v1/workspaces/{workspaceId}/members/{userId}",
     "PATCH",
     summary="Change a member's role (owners)",
+    scope=scopes.SESSION,
     body=Obj({"role": Enum(members.ROLES)}),
 )
 def change_role(call: Call) -> Any:
@@ -46,6 +47,7 @@ def change_role(call: Call) -> Any:
     "/v1/workspaces/{workspaceId}/members/{userId}",
     "DELETE",
     summary="Remove a member (admins), or leave (yourself)",
+    scope=scopes.ADMIN,
     status=204,
 )
 def remove_member(call: Call) -> Any:

@@ -10,7 +10,7 @@ from chalicelib.api.routing import Call, Reply, Surface
 from chalicelib.api.v1 import views
 from chalicelib.api.v1.schemas import page_query
 from chalicelib.auth import scopes
-from chalicelib.http.schema import Bool, Enum, List, Obj, Str
+from chalicelib.http.schema import Bool, Enum, List, Obj, Text
 from chalicelib.services import api_tokens
 
 bp = Blueprint(__name__)
@@ -21,10 +21,11 @@ v1 = Surface(bp, tag="API tokens")
     "/v1/workspaces/{workspaceId}/tokens",
     "POST",
     summary="Create an API token; the secret is in this response only",
+    scope=scopes.SESSION,
     status=201,
     body=Obj(
         {
-            "name": Str(min_len=1, max_len=80),
+            "name": Text(min_len=1, max_len=80),
             "scopes": List(Enum(scopes.ALL), min_items=1, max_items=len(scopes.ALL), unique=True),
             "bot": Bool(required=False, default=False, description="A bot integration: its messages have type bot"),
         }
@@ -34,13 +35,14 @@ def create_token(call: Call) -> Any:
     created = api_tokens.create(
         call.user, call.params["workspaceId"], call.body["name"], call.body["scopes"], bot=call.body["bot"]
     )
-    return {**views.api_token(created.record), "token": created.secret}
+    return Reply({**views.api_token(created.record), "token": created.secret}, status=201, secrets=("token",))
 
 
 @v1.route(
     "/v1/workspaces/{workspaceId}/tokens",
     "GET",
     summary="List API tokens (yours; admins see every member's), never their secrets",
+    scope=scopes.SESSION,
     query=page_query(),
 )
 def list_tokens(call: Call) -> Any:
@@ -50,7 +52,13 @@ def list_tokens(call: Call) -> Any:
     return call.page([views.api_token(t) for t in items], position)
 
 
-@v1.route("/v1/workspaces/{workspaceId}/tokens/{tokenId}", "DELETE", summary="Revoke an API token", status=204)
+@v1.route(
+    "/v1/workspaces/{workspaceId}/tokens/{tokenId}",
+    "DELETE",
+    summary="Revoke an API token",
+    scope=scopes.SESSION,
+    status=204,
+)
 def revoke_token(call: Call) -> Any:
     api_tokens.revoke(call.user, call.params["workspaceId"], call.params["tokenId"])
     return Reply(status=204)

@@ -8,7 +8,8 @@ from chalice import Blueprint
 
 from chalicelib.api.routing import Call, Surface
 from chalicelib.api.v1 import views
-from chalicelib.http.schema import Bool, Enum, Obj, Str, Url
+from chalicelib.auth import scopes
+from chalicelib.http.schema import Bool, Enum, Obj, Str, Text, Url
 from chalicelib.services import users
 
 bp = Blueprint(__name__)
@@ -17,7 +18,7 @@ v1 = Surface(bp, tag="Users")
 NOTIFY_LEVEL = Enum(("all", "mentions", "never"), required=False)
 
 
-@v1.route("/v1/users/me", "GET", summary="Get the current user's profile")
+@v1.route("/v1/users/me", "GET", summary="Get the current user's profile", scope=scopes.ANY_TOKEN)
 def get_me(call: Call) -> Any:
     return views.me(users.get_me(call.user))
 
@@ -26,11 +27,12 @@ def get_me(call: Call) -> Any:
     "/v1/users/me",
     "PATCH",
     summary="Update display name, avatar, bio",
+    scope=scopes.USERS_WRITE,
     body=Obj(
         {
-            "displayName": Str(required=False, min_len=1, max_len=80),
+            "displayName": Text(required=False, min_len=1, max_len=80),
             "avatarUrl": Url(required=False, nullable=True),
-            "bio": Str(required=False, nullable=True, max_len=500),
+            "bio": Text(required=False, nullable=True, max_len=500, multiline=True),
         },
         at_least_one=True,
     ),
@@ -45,6 +47,7 @@ def update_me(call: Call) -> Any:
     "/v1/users/me/status",
     "PATCH",
     summary="Set presence status",
+    scope=scopes.USERS_WRITE,
     body=Obj({"status": Enum(("online", "away", "dnd", "invisible"))}),
 )
 def set_status(call: Call) -> Any:
@@ -55,6 +58,7 @@ def set_status(call: Call) -> Any:
     "/v1/users/me/preferences",
     "PATCH",
     summary="Update notification, theme and language preferences",
+    scope=scopes.USERS_WRITE,
     body=Obj(
         {
             "notifications": Obj(

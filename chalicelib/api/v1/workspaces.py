@@ -9,7 +9,8 @@ from chalice import Blueprint
 from chalicelib.api.routing import Call, Surface
 from chalicelib.api.v1 import views
 from chalicelib.api.v1.schemas import page_query
-from chalicelib.http.schema import Obj, Str, Url
+from chalicelib.auth import scopes
+from chalicelib.http.schema import Obj, Str, Text, Url
 from chalicelib.services import workspaces
 
 bp = Blueprint(__name__)
@@ -31,20 +32,27 @@ def slug(*, required: bool = True) -> Str:
     "/v1/workspaces",
     "POST",
     summary="Create a workspace (the caller becomes its owner)",
+    scope=scopes.SESSION,
     status=201,
-    body=Obj({"name": Str(min_len=1, max_len=80), "slug": slug(required=False)}),
+    body=Obj({"name": Text(min_len=1, max_len=80), "slug": slug(required=False)}),
 )
 def create_workspace(call: Call) -> Any:
     return views.workspace(workspaces.create(call.user, call.body["name"], call.body.get("slug")))
 
 
-@v1.route("/v1/workspaces", "GET", summary="List the workspaces the caller belongs to", query=page_query())
+@v1.route(
+    "/v1/workspaces",
+    "GET",
+    summary="List the workspaces the caller belongs to",
+    scope=scopes.ANY_TOKEN,
+    query=page_query(),
+)
 def list_workspaces(call: Call) -> Any:
     items, position = workspaces.list_mine(call.user, limit=call.query["limit"], position=call.position())
     return call.page([views.workspace(v) for v in items], position)
 
 
-@v1.route("/v1/workspaces/{workspaceId}", "GET", summary="Get workspace details")
+@v1.route("/v1/workspaces/{workspaceId}", "GET", summary="Get workspace details", scope=scopes.ANY_TOKEN)
 def get_workspace(call: Call) -> Any:
     return views.workspace(workspaces.get(call.user, call.params["workspaceId"]))
 
@@ -53,9 +61,10 @@ def get_workspace(call: Call) -> Any:
     "/v1/workspaces/{workspaceId}",
     "PATCH",
     summary="Update workspace name, slug or icon (admins)",
+    scope=scopes.ADMIN,
     body=Obj(
         {
-            "name": Str(required=False, min_len=1, max_len=80),
+            "name": Text(required=False, min_len=1, max_len=80),
             "slug": slug(required=False),
             "iconUrl": Url(required=False, nullable=True),
         },

@@ -186,8 +186,8 @@ class World:
     bystander: str  # a workspace member in every test channel: whom "remove someone else" removes
     newcomer: str  # a workspace member in no channel: whom "add others" adds
     stranger: Account  # not in the workspace
-    read_token: str  # the owner's, channels:read only
-    write_token: str  # the owner's, channels:write only
+    read_token: str  # the owner's, channels:read and admin
+    write_token: str  # the owner's, channels:write and admin
     foreign_token: str  # the owner's, both scopes, minted in another workspace
     names: itertools.count = field(default_factory=itertools.count)
 
@@ -221,8 +221,9 @@ def world(api):
         bystander=bystander,
         newcomer=newcomer,
         stranger=people["sam"],
-        read_token=_mint(api, owner, ws["id"], ["channels:read"]),
-        write_token=_mint(api, owner, ws["id"], ["channels:write"]),
+        # With the admin scope: a token acts as its creator, the owner (docs/permissions.md).
+        read_token=_mint(api, owner, ws["id"], ["channels:read", "admin"]),
+        write_token=_mint(api, owner, ws["id"], ["channels:write", "admin"]),
         foreign_token=_mint(api, owner, elsewhere["id"], ["channels:read", "channels:write"]),
     )
 

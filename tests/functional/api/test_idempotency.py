@@ -1,6 +1,8 @@
 """The Idempotency-Key contract on POST routes."""
 
-from tests.helpers import register
+import json
+
+from tests.helpers import create_workspace, register
 
 
 def _create(api, account, body, key):
@@ -49,25 +51,81 @@ def test_a_failed_request_is_not_remembered(api):
 
 
 def test_key_in_progress_is_a_conflict(api):
+    from chalicelib.api.routing import ROUTES, _fingerprint
     from chalicelib.services import idempotency
 
     owner = register(api, "jane")
-    scope = f"user:{owner.user_id}|POST|/v1/workspaces"
-    import hashlib
-    import json
-
     body = json.dumps({"name": "Acme"})
-    assert idempotency.begin(scope, "busy-key", hashlib.sha256(body.encode()).hexdigest()) is None
+    route = next(r for r in ROUTES if (r.method, r.path) == ("POST", "/v1/workspaces"))
+    assert idempotency.begin(f"user:{owner.user_id}", "busy-key", _fingerprint(route, {}, body.encode())) is None
     answer = api.post("/v1/workspaces", raw=body, token=owner.access_token, headers={"Idempotency-Key": "busy-key"})
     assert (answer.status, answer.error["code"]) == (409, "E_IDEMPOTENCY_IN_PROGRESS")
 
 
-def test_unauthenticated_posts_are_keyed_by_address(api):
+def test_auth_routes_ignore_the_key(api):
+    """Login, refresh, register and verify never replay: a replayed refresh would
+    hand out the successor of a rotated token, bypassing reuse detection."""
     body = {"email": "a@example.com", "password": "long enough pw", "username": "alice", "displayName": "A"}
     first = api.post("/v1/auth/register", body, headers={"Idempotency-Key": "signup"})
     second = api.post("/v1/auth/register", body, headers={"Idempotency-Key": "signup"})
-    assert first.status == second.status == 201 and first.data == second.data
+    assert first.status == 201
+    assert second.status == 409 and "Idempotent-Replayed" not in second.headers  # ran again: username taken
+    jane = register(api, "jane")
+    key = {"Idempotency-Key": "refresh-1"}
+    rotated = api.post("/v1/auth/refresh", {"refreshToken": jane.refresh_token}, headers=key)
+    assert rotated.status == 200
+    replay = api.post("/v1/auth/refresh", {"refreshToken": jane.refresh_token}, headers=key)
+    assert replay.status == 401 and "Idempotent-Replayed" not in replay.headers
+    # Reuse detection revoked the family: the successor is dead too.
+    successor = api.post("/v1/auth/refresh", {"refreshToken": rotated.data["refreshToken"]})
+    assert successor.status == 401
+
+
+def test_the_key_is_bound_to_the_path_parameters(api):
+    """The same key and body on another channel is a mismatch: nothing is replayed
+    as if it had been sent there (issue 8, item 2)."""
+    owner = register(api, "jane")
+    ws = create_workspace(api, owner)
+    other = api.post(f"/v1/workspaces/{ws['id']}/channels", {"name": "random"}, token=owner.access_token).data
+    key = {"Idempotency-Key": "send-1"}
+    general = f"/v1/channels/{ws['generalChannelId']}/messages"
+    assert api.post(general, {"content": "hi"}, token=owner.access_token, headers=key).status == 201
+    path = f"/v1/channels/{other['id']}/messages"
+    elsewhere = api.post(path, {"content": "hi"}, token=owner.access_token, headers=key)
+    assert (elsewhere.status, elsewhere.error["code"]) == (422, "E_IDEMPOTENCY_MISMATCH")
+    assert [m for m in api.get(path, token=owner.access_token).data if m["type"] == "message"] == []
+
+
+def test_the_key_is_bound_to_the_route(api):
+    owner = register(api, "jane")
+    ws = create_workspace(api, owner)
+    channel = ws["generalChannelId"]
+    message = api.post(f"/v1/channels/{channel}/messages", {"content": "hi"}, token=owner.access_token).data
+    key = {"Idempotency-Key": "same"}
+    body = {"messageId": message["id"]}
+    other = api.post(f"/v1/channels/{channel}/messages", {"content": "x"}, token=owner.access_token).data
+    assert api.post(f"/v1/channels/{channel}/pins", body, token=owner.access_token, headers=key).status in (200, 201)
+    # The same key and body to another route (and another message) is never the pin's answer.
+    reply = api.post(f"/v1/messages/{other['id']}/reactions", {"emoji": "👍"}, token=owner.access_token, headers=key)
+    assert (reply.status, reply.error["code"]) == (422, "E_IDEMPOTENCY_MISMATCH")
+
+
+def test_a_replayed_token_creation_never_shows_the_secret_again(api):
+    from chalicelib.store.models import Entity
+
+    owner = register(api, "jane")
+    ws = create_workspace(api, owner)
+    body = {"name": "ci", "scopes": ["users:read"]}
+    key = {"Idempotency-Key": "mint-1"}
+    path = f"/v1/workspaces/{ws['id']}/tokens"
+    first = api.post(path, body, token=owner.access_token, headers=key)
+    second = api.post(path, body, token=owner.access_token, headers=key)
+    secret = first.data["token"]
+    assert secret.startswith("dqa_") and second.status == 201
     assert second.headers.get("Idempotent-Replayed") == "true"
+    assert second.data["token"] is None and second.data["id"] == first.data["id"]
+    stored = [item for item in Entity.scan() if secret in json.dumps(item.attribute_values, default=str)]
+    assert stored == []  # no item anywhere holds the secret in clear
 
 
 def test_invalid_key(api):

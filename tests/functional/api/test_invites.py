@@ -80,9 +80,9 @@ def _emailed_code(address):
     return found.group(2)
 
 
-def _mint(api, account, workspace_id):
+def _mint(api, account, workspace_id, scopes=("users:read",)):
     answer = api.post(
-        f"/v1/workspaces/{workspace_id}/tokens", {"name": "bot", "scopes": ["users:read"]}, token=account.access_token
+        f"/v1/workspaces/{workspace_id}/tokens", {"name": "bot", "scopes": list(scopes)}, token=account.access_token
     )
     assert answer.status == 201, answer.body
     return answer.data["token"]
@@ -517,9 +517,10 @@ def test_api_token_lists_and_revokes_with_its_creators_role(api, owned):
     created = _link(api, owner, ws)
     mias = _mint(api, mia, ws["id"])
     denied = api.get(f"/v1/workspaces/{ws['id']}/invites", token=mias)
-    assert (denied.status, denied.error["code"]) == (403, "E_AUTHZ_FORBIDDEN")
+    assert (denied.status, denied.error["code"]) == (403, "E_AUTHZ_INSUFFICIENT_SCOPE")
     assert api.delete(f"/v1/workspaces/{ws['id']}/invites/{created['id']}", token=mias).status == 403
-    owners = _mint(api, owner, ws["id"])
+    assert api.get(f"/v1/workspaces/{ws['id']}/invites", token=_mint(api, owner, ws["id"])).status == 403
+    owners = _mint(api, owner, ws["id"], ("admin",))
     assert [i["id"] for i in api.get(f"/v1/workspaces/{ws['id']}/invites", token=owners).data] == [created["id"]]
     assert api.delete(f"/v1/workspaces/{ws['id']}/invites/{created['id']}", token=owners).status == 204
     assert api.get(f"/v1/invites/{created['code']}").status == 410

@@ -148,11 +148,14 @@ def test_update_emits_workspace_updated(api):
 
 def test_api_token_updates_with_its_creators_role(api, team):
     ws, owner, _, mia, _ = team
-    owners = _mint(api, owner, ws["id"])
+    owners = _mint(api, owner, ws["id"], ("admin",))
     assert api.patch(f"/v1/workspaces/{ws['id']}", {"name": "By bot"}, token=owners).status == 200
+    without_admin = _mint(api, owner, ws["id"])
+    denied = api.patch(f"/v1/workspaces/{ws['id']}", {"name": "By a plain bot"}, token=without_admin)
+    assert (denied.status, denied.error["code"]) == (403, "E_AUTHZ_INSUFFICIENT_SCOPE")
     mias = _mint(api, mia, ws["id"])
     denied = api.patch(f"/v1/workspaces/{ws['id']}", {"name": "By mia's bot"}, token=mias)
-    assert (denied.status, denied.error["code"]) == (403, "E_AUTHZ_FORBIDDEN")
+    assert (denied.status, denied.error["code"]) == (403, "E_AUTHZ_INSUFFICIENT_SCOPE")
 
 
 # --- GET members and profiles ------------------------------------------------------------
