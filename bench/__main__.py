@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 # None of these imports the app or boto3: safe before env.apply().
-from bench import coldstart, env, package_size, processing
+from bench import coldstart, env, package_size, processing, soak
 from bench.table import FAIL, INFO, PASS, heading, render, verdict
 
 if TYPE_CHECKING:
@@ -318,6 +318,7 @@ def main() -> None:
         more, cold = cold_start_section(QUICK_COLD_START_RUNS if args.quick else COLD_START_RUNS, bundle)
         checks += more
         checks += package_section(bundle, cold)
+    checks += soak.section(quick=args.quick)
 
     print(heading("Summary"))
     failed = [label for label, result in checks if result.startswith(FAIL)]

@@ -1,8 +1,17 @@
 """Serving the Chalice app over HTTP with chalice.local, as `chalice local` does.
 
-One difference, on purpose: a path that matches no route gets the v1 404 envelope,
-which is what API Gateway's gateway response (declared in infra/) answers in AWS.
-chalice.local would answer 403 "Missing Authentication Token" (API Gateway's default).
+Differences, on purpose:
+- A path that matches no route gets the v1 404 envelope, which is what API Gateway's
+  gateway response (declared in infra/) answers in AWS. chalice.local would answer
+  403 "Missing Authentication Token" (API Gateway's default).
+- Any other method on a known path (HEAD, TRACE, CONNECT, PROPFIND, FOO, ...) gets
+  the v1 405 envelope with ``Allow``, as GET/POST/PUT/PATCH/DELETE do from the app's
+  fallback routes (chalicelib/api/fallback.py). http.server would answer a method
+  the handler has no ``do_<METHOD>`` for with an HTML 501, and chalice.local HEAD
+  with its own 405 body. OPTIONS keeps chalice.local's CORS preflight answer.
+- Responses leave without Nagle's delay: http.server writes the headers and the
+  body separately, and on a keep-alive connection the body then waited for the
+  client's delayed ACK, 40 ms on every response.
 """
 
 from __future__ import annotations
@@ -27,14 +36,23 @@ class RouteNotFound(LocalGatewayException):
     CODE = 404
 
 
+class RouteMethodNotAllowed(LocalGatewayException):
+    CODE = 405
+
+
 class EnvelopeGateway(LocalGateway):
-    """chalice's fake API Gateway, with our gateway response for unknown paths."""
+    """chalice's fake API Gateway, with our gateway responses for unknown paths and
+    for methods no route declares."""
 
     def _generate_lambda_event(self, method: str, path: str, headers: Any, body: bytes | None) -> Any:
         try:
-            return super()._generate_lambda_event(method, path, headers, body)
+            event = super()._generate_lambda_event(method, path, headers, body)
         except ValueError:  # chalice.local's RouteMatcher: no route matches the path
             raise not_found() from None
+        entries = self._app_object.routes[event["requestContext"]["resourcePath"]]
+        if method not in entries and method != "OPTIONS":  # OPTIONS: chalice.local's preflight
+            raise method_not_allowed(entries)
+        return event
 
 
 def not_found() -> RouteNotFound:
@@ -46,12 +64,47 @@ def not_found() -> RouteNotFound:
     return RouteNotFound({"Content-Type": "application/json", "X-Request-Id": request_id}, body)
 
 
+def method_not_allowed(entries: dict[str, Any]) -> RouteMethodNotAllowed:
+    """The app's own 405 (chalicelib/api/fallback.py), for a method it has no route for.
+
+    ``Allow`` lists the methods the path really has: not the fallback's own routes."""
+    from chalicelib.api import fallback
+    from chalicelib.api.routing import v1_error_response
+    from chalicelib.errors import MethodNotAllowed
+    from chalicelib.ids import new_id
+
+    real = [m for m, entry in entries.items() if entry.view_function.__module__ != fallback.__name__]
+    allowed = ", ".join(sorted(real))
+    error = MethodNotAllowed(f"Allowed methods: {allowed}.", headers={"Allow": allowed})
+    response = v1_error_response(error, f"req_{new_id()}").to_dict()
+    return RouteMethodNotAllowed(response["headers"], response["body"].encode())
+
+
 class RequestHandler(ChaliceRequestHandler):
+    disable_nagle_algorithm = True  # TCP_NODELAY: see the module docstring
+
     def __init__(self, request: Any, client_address: Any, server: Any, app_object: Chalice, config: Config) -> None:
         # ChaliceRequestHandler.__init__ would build a plain LocalGateway; the request
         # is handled inside BaseHTTPRequestHandler.__init__, so set ours first.
         self.local_gateway = EnvelopeGateway(app_object, config)
         BaseHTTPRequestHandler.__init__(self, request, client_address, server)
+
+    def __getattr__(self, name: str) -> Any:
+        # http.server looks up do_<METHOD> and answers an HTML 501 when there is none:
+        # every method goes to the gateway instead (chalice.local defines the usual seven).
+        if name.startswith("do_"):
+            return self._generic_handle
+        raise AttributeError(name)
+
+    def _send_http_response_with_body(self, code: int, headers: Any, body: str | bytes) -> None:
+        if self.command != "HEAD":
+            super()._send_http_response_with_body(code, headers, body)
+            return
+        # A HEAD answer has the headers a GET would have, and no body.
+        self.send_response(code)
+        self.send_header("Content-Length", str(len(body.encode() if isinstance(body, str) else body)))
+        self.send_header("Content-Type", headers.pop("Content-Type", "application/json"))
+        self._send_headers(headers)
 
 
 def create_server(app: Chalice, config: Config, host: str, port: int) -> LocalDevServer:

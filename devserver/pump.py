@@ -109,6 +109,7 @@ class StreamPump(Pump):
         if records:
             # Raises on failure: the iterator stays put and the same records come again.
             self.invoke({"Records": [self._lambda_record(r) for r in records]})
+            forget_processed_records(self.stream_arn, int(records[-1]["dynamodb"]["SequenceNumber"]))
         self._iterator = result["NextShardIterator"]
         self._polls += 1
         if self._polls % 500 == 0:
@@ -144,6 +145,23 @@ def _json_attributes(value: Any) -> Any:
     if isinstance(value, list):
         return [_json_attributes(v) for v in value]
     return value
+
+
+def forget_processed_records(stream_arn: str, last: int) -> None:
+    """DynamoDB keeps stream records for 24 hours, moto for the life of the process
+    (each with the item's old and new images); we are the stream's only reader, so
+    drop the records up to ``last``, which we have processed (devserver/moto_fixes.py,
+    trim_stream). Best effort: skipped if moto's internals move."""
+    try:
+        from moto.dynamodb.models import dynamodb_backends
+
+        from devserver import moto_fixes
+
+        _arn, _aws, _service, region, account, resource = stream_arn.split(":", 5)
+        table = dynamodb_backends[account][region].get_table(resource.split("/")[1])
+        moto_fixes.trim_stream(table, before=last + 1)
+    except Exception:  # an optimisation only: never fail the pump over it
+        log.debug("could not trim the stream's processed records", exc_info=True)
 
 
 def forget_stale_iterators(stream_arn: str, keep: str) -> None:
