@@ -57,11 +57,12 @@ class EnvelopeGateway(LocalGateway):
 
 def not_found() -> RouteNotFound:
     from chalicelib.api.fallback import not_found_body
+    from chalicelib.api.routing import response_headers
     from chalicelib.ids import new_id
 
     request_id = f"req_{new_id()}"
     body = json.dumps(not_found_body(request_id), separators=(",", ":")).encode()
-    return RouteNotFound({"Content-Type": "application/json", "X-Request-Id": request_id}, body)
+    return RouteNotFound(response_headers(request_id), body)
 
 
 def method_not_allowed(entries: dict[str, Any]) -> RouteMethodNotAllowed:

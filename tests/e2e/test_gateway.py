@@ -30,6 +30,8 @@ def test_unknown_path_is_a_404_envelope(server: Devserver, method: str, path: st
     assert body["error"]["code"] == "E_NOT_FOUND"
     assert body["error"]["requestId"].startswith("req_")
     assert response.headers["X-Request-Id"] == body["error"]["requestId"]
+    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
 
 
 def test_wrong_method_is_a_405_envelope(server: Devserver) -> None:
