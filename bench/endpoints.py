@@ -186,7 +186,7 @@ class Runner:
         headers = {"Content-Type": "application/json"}
         if token:
             headers["Authorization"] = f"Bearer {token}"
-        payload = json.dumps(body).encode() if body is not None else b""
+        payload = json.dumps(body, ensure_ascii=False).encode() if body is not None else b""  # UTF-8, as clients send
         with self.recorder.recording() as calls:
             response = self.client.http.request(method, path or route, headers=headers, body=payload)
         measurement = Measurement(endpoint, case, response.status_code, expect, calls, budget)
@@ -235,7 +235,7 @@ def run() -> Report:
     from chalice.test import Client
 
     from app import app
-    from bench import uploads
+    from bench import large_messages, uploads
 
     recorder = Recorder()
     with backend(), Client(app, project_dir=str(ROOT)) as client:
@@ -245,6 +245,7 @@ def run() -> Report:
             jwt, workspace_id = _accounts_and_workspaces(runner)
             channel_id = _channels_members_invites(runner, jwt, workspace_id)
             notes = _messages(runner, jwt, channel_id)
+            notes += large_messages.scenario(runner, jwt, workspace_id)
             files = Runner(client, recorder)  # a table of their own
             files_notes = uploads.scenario(files, jwt, workspace_id, channel_id)
             comparisons = [

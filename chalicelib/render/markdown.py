@@ -21,6 +21,11 @@ Decisions:
   them. Tables are not enabled.
 * Fuzzy links are off: ``www.example.com`` or ``notes.md`` stay text (linkify-it would
   link any word ending in a country TLD, which is most file names in a dev chat).
+* The HTML is at most MAX_HTML bytes (``HtmlTooLarge`` past that). Markup expands text
+  (40,000 characters of ``a@b.cd`` lines make 360 KB of mailto links), and reference
+  links repeat their URL at every use: ``[a]: http://x/<20,000 characters>`` used 6,000
+  times as ``[a]`` would be 120 MB. Their total is checked on the parsed tokens, before
+  anything is rendered.
 
 markdown-it-py and nh3 are imported on the first ``render`` (built once per container):
 importing this module stays cheap for the handlers that never render.
@@ -43,6 +48,7 @@ ATTRIBUTES = {"a": frozenset({"href", "title"}), "ol": frozenset({"start"}), "co
 URL_SCHEMES = frozenset({"http", "https", "mailto"})
 LINK_REL = "nofollow noopener"
 MAX_URL = 2048  # characters of a bare URL that get linkified (see BoundedLinkify)
+MAX_HTML = 512 * 1024  # bytes of UTF-8: the worst real markup (mailto lines) is 360 KB
 
 _SAFE_URL = re.compile(r"(?:https?|mailto):", re.IGNORECASE)
 _CODE_CLASS = re.compile(r"language-[A-Za-z0-9_+#.-]{1,40}")
@@ -58,6 +64,10 @@ class Rendered:
 EMPTY = Rendered("", (), ())
 
 
+class HtmlTooLarge(ValueError):
+    """The message would render to more than MAX_HTML bytes."""
+
+
 def render(markdown: str) -> Rendered:
     """Render a message. The caller bounds the length: parsing is linear, but pure Python
     (a 40,000-character message of ``![`` takes about a second of CPU)."""
@@ -66,9 +76,25 @@ def render(markdown: str) -> Rendered:
     parser, cleaner = _pipeline()
     env: dict[str, Any] = {}
     tokens = parser.parse(markdown, env)
+    if _link_bytes(tokens) > MAX_HTML:
+        raise HtmlTooLarge()
     html = cleaner.clean(parser.renderer.render(tokens, parser.options, env)).strip()
+    if len(html.encode()) > MAX_HTML:
+        raise HtmlTooLarge()
     usernames, special = mentions.extract(tokens)
     return Rendered(html=html, usernames=usernames, special=special)
+
+
+def _link_bytes(tokens: list[Any]) -> int:
+    """A lower bound of the HTML's size from its links alone: every use of a reference
+    link carries the whole URL and title (parsing is linear, rendering them is not)."""
+    total = 0
+    for block in tokens:
+        for token in block.children or ():
+            if token.type in ("link_open", "image"):
+                for name in ("href", "src", "title"):
+                    total += len(str(token.attrGet(name) or ""))
+    return total
 
 
 def sanitize(html: str) -> str:

@@ -12,6 +12,13 @@ itself for joins, renames and pins; never through the API).
 Threads are one level deep, as in Slack: ``threadId`` names a top-level message of
 the same channel; a reply to a reply is a 400.
 
+Size: content is at most MAX_CONTENT (40,000) characters, like Slack's; a message is
+refused (400 E_VALIDATION, field ``content``) when its HTML would pass 512 KB
+(chalicelib/render/markdown.py) or when its text and stored HTML would pass the
+store's BODY_LIMIT (210 KB: the HTML is compressed when over 1 KB, so only text near
+40,000 four-byte characters that do not compress comes close). Only the first
+MENTIONS_CAP (100) distinct @usernames of a message are resolved (mentions).
+
 Events come from the table's stream (chalicelib/workers/router.py): a message item
 appearing is ``message.created``, and so on, so sending costs no outbox write. The
 channel's ``lastMessageAt`` follows from that event too (chalicelib/workers/activity.py):
@@ -36,6 +43,7 @@ from chalicelib.store import users as user_store
 from chalicelib.store import workspaces as workspace_store
 from chalicelib.store.errors import ConditionFailed
 from chalicelib.store.models import Channel, ChannelMember, Membership, Message
+from chalicelib.store.pages import Admit
 
 MAX_CONTENT = 40_000
 
@@ -102,10 +110,21 @@ class Content:
 
 
 def _render(content: str, workspace_id: str) -> Content:
-    from chalicelib.render.markdown import render
+    from chalicelib.render.markdown import MAX_HTML, HtmlTooLarge, render
 
-    rendered = render(content)
-    return Content(content, rendered.html, _resolve_mentions(rendered.usernames, workspace_id), list(rendered.special))
+    try:
+        rendered = render(content)
+    except HtmlTooLarge:
+        raise ValidationError(
+            f"content would render to more than {MAX_HTML // 1024} KB of HTML: shorten it.", field="content"
+        ) from None
+    if message_store.body_bytes(content, rendered.html) > message_store.BODY_LIMIT:
+        raise ValidationError(
+            f"content is too large to store (at most {message_store.BODY_LIMIT // 1000} KB with its HTML): shorten it.",
+            field="content",
+        )
+    usernames = rendered.usernames[: message_store.MENTIONS_CAP]
+    return Content(content, rendered.html, _resolve_mentions(usernames, workspace_id), list(rendered.special))
 
 
 def _resolve_mentions(usernames: tuple[str, ...], workspace_id: str) -> list[str]:
@@ -220,15 +239,16 @@ def list_messages(
     position: dict[str, Any] | None,
     before: str | None,
     after: str | None,
+    admit: Admit[Message] | None = None,
 ) -> tuple[list[Message], dict[str, Any] | None]:
     """Top-level messages, newest first. ``before``/``after``: a message id or an
-    ISO 8601 timestamp (exclusive)."""
+    ISO 8601 timestamp (exclusive). ``admit``: the response budget (store.pages)."""
     channel, _ = channel_for_reading(principal, channel_id, scopes.MESSAGES_READ)
     bounds: dict[str, Any] = {}
     for name, value in (("before", before), ("after", after)):
         if value is not None:
             bounds.update(_bound(name, value))
-    page = message_store.list_top_level(channel.id, limit=limit, position=position, bounds=bounds)
+    page = message_store.list_top_level(channel.id, limit=limit, position=position, bounds=bounds, admit=admit)
     return page.items, page.position
 
 
@@ -250,13 +270,21 @@ def get(principal: Principal, message_id: str) -> Message:
 
 
 def thread(
-    principal: Principal, message_id: str, *, limit: int, position: dict[str, Any] | None
+    principal: Principal,
+    message_id: str,
+    *,
+    limit: int,
+    position: dict[str, Any] | None,
+    admit: Admit[Message] | None = None,
 ) -> tuple[Message, list[Message], dict[str, Any] | None]:
-    """The parent and a page of its replies, oldest first."""
+    """The parent and a page of its replies, oldest first (``admit`` sees the parent
+    first, then the replies)."""
     parent = locate(principal, message_id, scopes.MESSAGES_READ).message
     if parent.thread_id is not None:
         raise ValidationError("This message is a reply: open its parent's thread.", field="messageId")
-    page = message_store.list_replies(parent.channel_id, parent.id, limit=limit, position=position)
+    if admit is not None:
+        admit(parent)
+    page = message_store.list_replies(parent.channel_id, parent.id, limit=limit, position=position, admit=admit)
     return parent, page.items, page.position
 
 

@@ -13,15 +13,22 @@ from chalicelib.services import messages, system_messages
 from chalicelib.store import messages as message_store
 from chalicelib.store.errors import AlreadyExists, ConditionFailed
 from chalicelib.store.models import Message, Pin
+from chalicelib.store.pages import Admit
 
 PIN_LIMIT = 100
 
 
 def list_pins(
-    principal: Principal, channel_id: str, *, limit: int, position: dict[str, Any] | None
+    principal: Principal,
+    channel_id: str,
+    *,
+    limit: int,
+    position: dict[str, Any] | None,
+    admit: Admit[tuple[Pin, Message]] | None = None,
 ) -> tuple[list[tuple[Pin, Message]], dict[str, Any] | None]:
+    """``admit``: the response budget (store.pages)."""
     messages.channel_for_reading(principal, channel_id, scopes.MESSAGES_READ)
-    return message_store.list_pins(channel_id, limit=limit, position=position)
+    return message_store.list_pins(channel_id, limit=limit, position=position, admit=admit)
 
 
 def pin(principal: Principal, channel_id: str, message_id: str) -> tuple[Pin, Message]:

@@ -2,7 +2,13 @@
 only your own. Emoji are Unicode emoji (one, with skin tones and ZWJ sequences) or a
 ``:shortcode:``. The message keeps exact counts and up to
 ``store.messages.REACTION_USERS_CAP`` user ids per emoji (past that, ``userIds`` is a
-sample and ``count`` the truth)."""
+sample and ``count`` the truth).
+
+A message holds at most ``store.messages.REACTIONS_CAP`` (20) distinct emoji, as on
+Discord: one more is 409 E_CONFLICT (reacting with an emoji already there still works).
+Every reaction grows the message item (its count and listed user ids), and DynamoDB
+items are capped at 400 KB; the store's docstring has the arithmetic. An emoji is at
+most ``EMOJI_MAX_BYTES`` (52) bytes of UTF-8."""
 
 from __future__ import annotations
 
@@ -27,11 +33,13 @@ ATTEMPTS = 8  # concurrent reactors on one message retry on a changed aggregate
 
 def validate_emoji(value: str, field: str = "emoji") -> str:
     value = value.strip()
+    if len(value.encode()) > message_store.EMOJI_MAX_BYTES:
+        raise ValidationError(f"{field} must be one emoji or a :shortcode:.", field=field)
     if SHORTCODE.fullmatch(value):
         return value
     import emoji  # ~80 ms: only when someone reacts
 
-    if len(value) <= 32 and emoji.is_emoji(value):
+    if emoji.is_emoji(value):
         return value
     raise ValidationError(f"{field} must be one emoji or a :shortcode:.", field=field)
 
@@ -56,6 +64,13 @@ def add(principal: Principal, message_id: str, emoji: str) -> Message:
     emoji = validate_emoji(emoji)
 
     def react(message: Message) -> None:
+        tally = message.reaction_tally()
+        if emoji not in tally and len(tally) >= message_store.REACTIONS_CAP:
+            raise Conflict(
+                f"A message holds at most {message_store.REACTIONS_CAP} different reactions: "
+                "react with one that is already there.",
+                field="emoji",
+            )
         reaction = Reaction(
             keys.message(message.id),
             keys.reaction(emoji, principal.user_id),

@@ -16,7 +16,8 @@ from chalicelib.errors import NotFound
 from chalicelib.services import authz
 from chalicelib.store import keys
 from chalicelib.store import messages as message_store
-from chalicelib.store.models import Message
+from chalicelib.store.models import Message, ThreadFollow
+from chalicelib.store.pages import Admit
 
 
 def record_reply(event_data: dict[str, Any]) -> None:
@@ -30,11 +31,17 @@ def record_reply(event_data: dict[str, Any]) -> None:
 
 
 def list_threads(
-    principal: Principal, workspace_id: str, *, limit: int, position: dict[str, Any] | None
+    principal: Principal,
+    workspace_id: str,
+    *,
+    limit: int,
+    position: dict[str, Any] | None,
+    admit: Admit[Message] | None = None,
 ) -> tuple[list[Message], dict[str, Any] | None]:
     """Two calls per page: the followed threads (GSI1 Query), then their parents,
     channels and the caller's memberships in one batch. Threads in channels the
-    caller can no longer see are left out (a page may come out shorter)."""
+    caller can no longer see are left out (a page may come out shorter). ``admit``:
+    the response budget; the page ends before the first parent it refuses."""
     authz.require_token_workspace(principal, workspace_id)
     authz.require_scope(principal, scopes.MESSAGES_READ)
     page = message_store.followed_threads(principal.user_id, workspace_id, limit=limit, position=position)
@@ -43,12 +50,16 @@ def list_threads(
     )
     if membership is None:
         raise NotFound("Workspace not found.")
-    visible = []
+    visible: list[Message] = []
+    last: ThreadFollow | None = None  # the follow of the last parent kept
     for follow in page.items:
         channel, parent = channels.get(follow.channel_id), parents.get(follow.parent_id)
         if channel is None or parent is None:
             continue
         if channel.channel_type == "private" and channel.id not in member_of:
             continue
+        if admit is not None and not admit(parent) and last is not None:
+            return visible, page.after(last)
         visible.append(parent)
+        last = follow
     return visible, page.position

@@ -9,6 +9,29 @@ Layout (docs/access-patterns.md):
 
 Sending a plain message is one PutItem (the table stream is its outbox: the router
 turns the new item into ``message.created``) plus the channel's ``last_message_at``.
+
+Size: DynamoDB refuses an item over 400 KB, so a message item is kept under ITEM_LIMIT
+(350,000 bytes) whatever is sent and done to it. Its text is checked when it is
+written, everything that grows afterwards is capped:
+
+====================================================  ========================
+what                                                  bytes at most
+====================================================  ========================
+``content`` + stored ``contentHtml`` (BODY_LIMIT:     210,000
+checked on send and edit; HTML compressed above
+1 KB, see models.pack_html)
+reactions: REACTIONS_CAP (20) emoji of up to          115,200
+EMOJI_MAX_BYTES (52), each with its count and up to
+REACTION_USERS_CAP (50) ``emoji|userId`` -> time
+entries (114 bytes each)
+attachments: 10 file summaries (255-byte names)       5,400
+mentions: MENTIONS_CAP (100) user ids                 3,800
+thread participants: PARTICIPANTS_CAP (100)           3,700
+keys, ids, times, counters and attribute names        1,000
+====================================================  ========================
+
+That is at most about 339,000 bytes (tests/security/test_item_size.py builds the
+worst item, and sends, edits and fills the worst message through the API).
 """
 
 from __future__ import annotations
@@ -18,16 +41,34 @@ from contextlib import suppress
 from typing import Any
 
 from pynamodb.exceptions import PutError, UpdateError
+from pynamodb.expressions.condition import size
 
 from chalicelib.store import keys
 from chalicelib.store.db import connection, fetch, transaction
 from chalicelib.store.errors import AlreadyExists, ConditionFailed, TransactionCancelled
-from chalicelib.store.models import Channel, ChannelMember, Entity, Membership, Message, Pin, Reaction, ThreadFollow
-from chalicelib.store.pages import Page, query_page
+from chalicelib.store.models import (
+    Channel,
+    ChannelMember,
+    Entity,
+    Membership,
+    Message,
+    Pin,
+    Reaction,
+    ThreadFollow,
+    pack_html,
+)
+from chalicelib.store.pages import Admit, Page, query_page
 
 # Past this many reactors of one emoji a message lists no more user ids (the count
 # stays exact): an item is at most 400 KB.
 REACTION_USERS_CAP = 50
+# What else bounds a message item (the table in the module docstring).
+ITEM_LIMIT = 350_000
+BODY_LIMIT = 210_000  # UTF-8 bytes of content + the stored (maybe compressed) HTML
+REACTIONS_CAP = 20  # distinct emoji on one message (Discord's limit; Slack's is 50)
+EMOJI_MAX_BYTES = 52  # UTF-8 bytes of one emoji (``:`` + a 50-character shortcode + ``:``)
+MENTIONS_CAP = 100  # distinct @usernames resolved per message
+PARTICIPANTS_CAP = 100  # thread participants kept on the parent (the threads list follows them)
 
 
 def _conditional(error: Exception) -> bool:
@@ -36,7 +77,8 @@ def _conditional(error: Exception) -> bool:
 
 def new_message(message_id: str, channel: Channel, *, parent_id: str | None, **attributes: Any) -> Message:
     sort_key = keys.reply(parent_id, message_id) if parent_id else keys.message(message_id)
-    return Message(
+    html = attributes.pop("content_html", "")
+    message = Message(
         keys.channel(channel.id),
         sort_key,
         GSI2PK=keys.message(message_id),
@@ -50,6 +92,14 @@ def new_message(message_id: str, channel: Channel, *, parent_id: str | None, **a
         reaction_users={},
         **attributes,
     )
+    message.content_html = html  # a string, or compressed (models.pack_html)
+    return message
+
+
+def body_bytes(content: str, html: str) -> int:
+    """What ``content`` and its HTML take in an item (checked against BODY_LIMIT)."""
+    text, packed = pack_html(html)
+    return len(content.encode()) + len((text or "").encode()) + len(packed or b"")
 
 
 def channel_and_member(channel_id: str, user_id: str) -> tuple[Channel | None, ChannelMember | None]:
@@ -70,19 +120,32 @@ def put(message: Message) -> None:
 
 def put_reply(reply: Message, parent: Message) -> None:
     """The reply and its parent's count in one transaction (exact under concurrent
-    replies); ConditionFailed if the parent was deleted meanwhile."""
+    replies); ConditionFailed if the parent was deleted meanwhile.
+
+    The replier joins the parent's ``participants`` while they are fewer than
+    PARTICIPANTS_CAP (past that, a new replier's thread moves up on their own replies
+    only: the threads worker always follows the author of a reply)."""
+    listed = set(parent.participants or ())
+    join = reply.author_id not in listed and len(listed) < PARTICIPANTS_CAP
+    try:
+        _put_reply(reply, parent, join=join)
+    except ConditionFailed:
+        if not join:
+            raise
+        _put_reply(reply, parent, join=False)  # others joined meanwhile: the list is full
+
+
+def _put_reply(reply: Message, parent: Message, *, join: bool) -> None:
+    actions = [Message.reply_count.add(1), Message.last_reply_at.set(reply.created_at)]
+    condition = Message.PK.exists() & (Message.deleted == False)  # noqa: E712
+    if join:
+        actions.append(Message.participants.add({reply.author_id, parent.author_id}))
+        has_room = Message.participants.does_not_exist() | (size(Message.participants) < PARTICIPANTS_CAP)
+        condition = condition & has_room
     try:
         with transaction() as tx:
             tx.save(reply, condition=Message.PK.does_not_exist())
-            tx.update(
-                parent,
-                actions=[
-                    Message.reply_count.add(1),
-                    Message.last_reply_at.set(reply.created_at),
-                    Message.participants.add({reply.author_id, parent.author_id}),
-                ],
-                condition=Message.PK.exists() & (Message.deleted == False),  # noqa: E712
-            )
+            tx.update(parent, actions=actions, condition=condition)
     except TransactionCancelled:
         raise ConditionFailed() from None
 
@@ -129,33 +192,74 @@ def get(channel_id: str, sort_key: str) -> Message | None:
 
 
 def list_top_level(
-    channel_id: str, *, limit: int, position: dict[str, Any] | None, bounds: dict[str, Any] | None = None
+    channel_id: str,
+    *,
+    limit: int,
+    position: dict[str, Any] | None,
+    bounds: dict[str, Any] | None = None,
+    admit: Admit[Message] | None = None,
 ) -> Page[Message]:
-    """Newest first; ``bounds`` are keys.message_range's (before/after an id or a time)."""
+    """Newest first; ``bounds`` are keys.message_range's (before/after an id or a time);
+    ``admit``: the response budget (pages.query_page)."""
     lower, upper = keys.message_range(**(bounds or {}))
     if lower > upper:
         return Page([], None)
     condition = Message.SK.between(lower, upper)
-    return query_page(Message, keys.channel(channel_id), condition, limit=limit, position=position, newest_first=True)
-
-
-def list_replies(channel_id: str, parent_id: str, *, limit: int, position: dict[str, Any] | None) -> Page[Message]:
     return query_page(
-        Message, keys.channel(channel_id), Message.SK.startswith(keys.reply(parent_id)), limit=limit, position=position
+        Message,
+        keys.channel(channel_id),
+        condition,
+        limit=limit,
+        position=position,
+        newest_first=True,
+        admit=admit,
+    )
+
+
+def list_replies(
+    channel_id: str,
+    parent_id: str,
+    *,
+    limit: int,
+    position: dict[str, Any] | None,
+    admit: Admit[Message] | None = None,
+) -> Page[Message]:
+    return query_page(
+        Message,
+        keys.channel(channel_id),
+        Message.SK.startswith(keys.reply(parent_id)),
+        limit=limit,
+        position=position,
+        admit=admit,
     )
 
 
 def edit(message: Message, changes: dict[str, Any]) -> None:
     """ConditionFailed if the message is gone or deleted."""
+    actions = []
+    for name, value in changes.items():
+        if name == "content_html":
+            actions += _html_actions(value)
+        else:
+            actions.append(getattr(Message, name).set(value))
     try:
         message.update(
-            actions=[getattr(Message, name).set(value) for name, value in changes.items()],
+            actions=actions,
             condition=Message.PK.exists() & (Message.deleted == False),  # noqa: E712
         )
     except UpdateError as error:
         if _conditional(error):
             raise ConditionFailed() from None
         raise
+
+
+def _html_actions(html: str) -> list[Any]:
+    """Store ``html`` as ``Message.content_html`` does: one attribute set, the other removed."""
+    text, packed = pack_html(html)
+    return [
+        Message.html_text.set(text) if text is not None else Message.html_text.remove(),
+        Message.html_zlib.set(packed) if packed is not None else Message.html_zlib.remove(),
+    ]
 
 
 def tombstone(message: Message, at: str, channel: Channel, pinned: bool) -> None:
@@ -168,7 +272,7 @@ def tombstone(message: Message, at: str, channel: Channel, pinned: bool) -> None
         actions=[
             Message.deleted.set(True),
             Message.content.set(""),
-            Message.content_html.set(""),
+            *_html_actions(""),
             Message.mentions.set([]),
             Message.special_mentions.set([]),
             Message.attachments.set([]),
@@ -206,7 +310,9 @@ def add_reaction(message: Message, reaction: Reaction) -> None:
     """The user's reaction item and the message's aggregate, together.
 
     AlreadyExists if this user already reacted with this emoji (idempotent);
-    ConditionFailed if the count crossed the listing cap meanwhile (retry)."""
+    ConditionFailed if the count crossed the listing cap meanwhile, or the message
+    reached REACTIONS_CAP distinct emoji (retry: the caller checks the cap on what it
+    reads)."""
     emoji, user_id = reaction.emoji, reaction.user_id
     count = message.reaction_tally().get(emoji, (0, []))[0]
     names = {"#counts": "reaction_counts", "#e": emoji, "#deleted": "deleted"}
@@ -218,8 +324,11 @@ def add_reaction(message: Message, reaction: Reaction) -> None:
         names["#users"] = "reaction_users"
         names["#me"] = f"{emoji}|{user_id}"
         values[":at"] = {"S": reaction.created_at}
+        values[":distinct"] = {"N": str(REACTIONS_CAP)}
         update += ", #users.#me = :at"
         condition += " AND (attribute_not_exists(#counts.#e) OR #counts.#e < :cap)"
+        # a new emoji only while the message has fewer than REACTIONS_CAP
+        condition += " AND (attribute_exists(#counts.#e) OR size(#counts) < :distinct)"
     else:
         condition += " AND #counts.#e >= :cap"
     _transact([_put(reaction), _update(message, update, condition, names, values)], exists_first=True)
@@ -342,15 +451,29 @@ def unpin(channel: Channel, message_id: str) -> None:
 
 
 def list_pins(
-    channel_id: str, *, limit: int, position: dict[str, Any] | None
+    channel_id: str,
+    *,
+    limit: int,
+    position: dict[str, Any] | None,
+    admit: Admit[tuple[Pin, Message]] | None = None,
 ) -> tuple[list[tuple[Pin, Message]], dict[str, Any] | None]:
-    """Pins, newest first, with their messages (a Query and a batch)."""
+    """Pins, newest first, with their messages (a Query and a batch). ``admit``: the
+    response budget; the page ends before the first pin it refuses (the first is
+    always kept). At most a page of messages is read whatever the budget keeps."""
     page = query_page(
         Pin, keys.channel(channel_id), Pin.SK.startswith(keys.pin()), limit=limit, position=position, newest_first=True
     )
     wanted = [(keys.channel(channel_id), p.message_key) for p in page.items]
     found = {m.id: m for m in Message.batch_get(wanted)} if wanted else {}
-    return [(p, found[p.message_id]) for p in page.items if p.message_id in found], page.position
+    kept: list[tuple[Pin, Message]] = []
+    for pin in page.items:
+        if pin.message_id not in found:
+            continue
+        pair = (pin, found[pin.message_id])
+        if admit is not None and not admit(pair) and kept:
+            return kept, page.after(kept[-1][0])
+        kept.append(pair)
+    return kept, page.position
 
 
 # --- threads the user follows -----------------------------------------------------

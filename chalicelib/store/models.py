@@ -7,10 +7,14 @@ built only by ``chalicelib.store.keys``. See docs/access-patterns.md.
 
 from __future__ import annotations
 
+import base64
 import os
+import zlib
+from functools import lru_cache
 from typing import Any
 
 from pynamodb.attributes import (
+    BinaryAttribute,
     BooleanAttribute,
     DiscriminatorAttribute,
     JSONAttribute,
@@ -177,7 +181,11 @@ class Message(Entity, discriminator="Message"):
 
     Reactions are aggregated on the message (counts, and up to a cap of user ids per
     emoji) in the same transaction as each user's ``Reaction`` item, so a page of
-    messages needs no extra reads and the counts stay exact."""
+    messages needs no extra reads and the counts stay exact.
+
+    ``content_html`` is stored as a string up to HTML_INLINE_BYTES, zlib-compressed in
+    ``content_html_z`` (binary) above: the property reads and writes either. What an
+    item may hold at most, and why it fits: chalicelib/store/messages.py."""
 
     id = UnicodeAttribute()
     channel_id = UnicodeAttribute()
@@ -185,7 +193,8 @@ class Message(Entity, discriminator="Message"):
     channel_type = UnicodeAttribute()  # never changes: decides who may read it
     author_id = UnicodeAttribute()
     content = UnicodeAttribute()
-    content_html = UnicodeAttribute()
+    html_text = UnicodeAttribute(null=True, attr_name="content_html")
+    html_zlib = BinaryAttribute(null=True, legacy_encoding=False, attr_name="content_html_z")
     kind = UnicodeAttribute(default="message")  # message | system | bot
     thread_id = UnicodeAttribute(null=True)
     reply_count = NumberAttribute(default=0)
@@ -201,6 +210,19 @@ class Message(Entity, discriminator="Message"):
     # Who started or replied in this thread (on parents): the threads list follows them.
     participants = UnicodeSetAttribute(null=True)
 
+    @property
+    def content_html(self) -> str:
+        packed = self.html_zlib
+        if packed is None:
+            return self.html_text or ""
+        if isinstance(packed, str):  # a Lambda stream image carries binary as base64
+            packed = base64.b64decode(packed)
+        return zlib.decompress(packed).decode()
+
+    @content_html.setter
+    def content_html(self, html: str) -> None:
+        self.html_text, self.html_zlib = pack_html(html)
+
     def reaction_tally(self) -> dict[str, tuple[int, list[str]]]:
         """emoji -> (count, user ids listed, in the order they reacted).
 
@@ -215,6 +237,22 @@ class Message(Entity, discriminator="Message"):
         return {
             emoji: (int(count), [user for _, user in sorted(listed.get(emoji, []))]) for emoji, count in counts.items()
         }
+
+
+# Rendered HTML up to this many bytes is stored as a string; above, compressed when that
+# is smaller (it always is for markup: a 360 KB page of mailto links packs to ~1 KB).
+HTML_INLINE_BYTES = 1024
+
+
+@lru_cache(maxsize=4)  # checking a body's size and storing it pack the same HTML
+def pack_html(html: str) -> tuple[str | None, bytes | None]:
+    """(string, compressed): how ``Message.content_html`` stores ``html``."""
+    raw = html.encode()
+    if len(raw) > HTML_INLINE_BYTES:
+        packed = zlib.compress(raw, 6)
+        if len(packed) < len(raw):
+            return None, packed
+    return html, None
 
 
 def _plain_map(value: Any) -> dict[str, Any]:

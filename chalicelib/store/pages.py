@@ -3,10 +3,17 @@
 Reads ``limit + 1`` items so ``has_more`` is exact (no empty last page), and resumes
 strictly after the last item returned, so inserts between pages cause neither
 duplicates nor gaps.
+
+A page may also end early: ``admit`` (the caller's response budget: a Lambda response
+is at most 6 MB) refuses an item, and the page stops before it, with a position right
+after the last item kept. It always keeps the first item. Items are read as they are
+admitted, so a page of large items stops reading where it stops (DynamoDB returns at
+most 1 MB per call: a page of 350 KB messages takes a few calls).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -16,6 +23,10 @@ from chalicelib.errors import ValidationError
 from chalicelib.store.models import Entity
 
 T = TypeVar("T", bound=Entity)
+V = TypeVar("V")
+
+# Whether an item still fits in the page being built (it counts the item if so).
+Admit = Callable[[V], bool]
 
 _KEY_ATTRIBUTES = ("PK", "SK")
 _GSI1_ATTRIBUTES = ("PK", "SK", "GSI1PK", "GSI1SK")
@@ -26,10 +37,16 @@ class Page(Generic[T]):
     items: list[T]
     position: dict[str, Any] | None = None  # where the next page starts; None at the end
     extra: dict[str, Any] = field(default_factory=dict)
+    key_attributes: tuple[str, ...] = _KEY_ATTRIBUTES
 
     @property
     def has_more(self) -> bool:
         return self.position is not None
+
+    def after(self, item: T) -> dict[str, Any]:
+        """The position right after ``item`` (one of this page's): where a page cut
+        short after it continues."""
+        return _position(item, self.key_attributes)
 
 
 def _position(item: Entity, attributes: tuple[str, ...]) -> dict[str, Any]:
@@ -57,6 +74,7 @@ def query_page(
     newest_first: bool = False,
     index: str | None = None,
     filter_condition: Condition | None = None,
+    admit: Admit[T] | None = None,
 ) -> Page[T]:
     attributes = _GSI1_ATTRIBUTES if index == "GSI1" else _KEY_ATTRIBUTES
     _check_position(position, attributes, "GSI1PK" if index == "GSI1" else "PK", hash_key)
@@ -70,8 +88,11 @@ def query_page(
         page_size=limit + 1,
         last_evaluated_key=position,
     )
-    items = list(results)
-    if len(items) > limit:
-        items = items[:limit]
-        return Page(items, _position(items[-1], attributes))
-    return Page(items, None)
+    items: list[T] = []
+    for item in results:
+        if len(items) == limit:
+            return Page(items, _position(items[-1], attributes), key_attributes=attributes)
+        if admit is not None and not admit(item) and items:  # the first is kept anyway
+            return Page(items, _position(items[-1], attributes), key_attributes=attributes)
+        items.append(item)
+    return Page(items, None, key_attributes=attributes)

@@ -1,4 +1,7 @@
-"""/v1/channels/{id}/messages, /v1/messages/{id}, threads, reactions and pins."""
+"""/v1/channels/{id}/messages, /v1/messages/{id}, threads, reactions and pins.
+
+Lists of messages stay under 5 MB of JSON (chalicelib/api/v1/budget.py): a page may
+hold fewer than ``limit`` items, with ``hasMore`` and a cursor to continue."""
 
 from __future__ import annotations
 
@@ -9,10 +12,12 @@ from chalice import Blueprint
 
 from chalicelib.api.routing import Call, Reply, Surface
 from chalicelib.api.v1 import views
+from chalicelib.api.v1.budget import Budget
 from chalicelib.api.v1.schemas import page_query
 from chalicelib.auth import scopes
 from chalicelib.http.schema import Id, List, Obj, Str
 from chalicelib.services import messages, pins, reactions, threads
+from chalicelib.store.models import Message, Pin
 
 bp = Blueprint(__name__)
 v1 = Surface(bp, tag="Messages")
@@ -50,6 +55,7 @@ def send_message(call: Call) -> Any:
     query=page_query(before=BOUND, after=BOUND),
 )
 def list_messages(call: Call) -> Any:
+    budget = Budget(views.message)
     items, position = messages.list_messages(
         call.user,
         call.params["channelId"],
@@ -57,8 +63,9 @@ def list_messages(call: Call) -> Any:
         position=call.position(),
         before=call.query.get("before"),
         after=call.query.get("after"),
+        admit=budget.admit,
     )
-    return call.page([views.message(m) for m in items], position)
+    return call.page(budget.shown(items), position)
 
 
 @v1.route("/v1/messages/{messageId}", "GET", summary="Get a message", scope=scopes.MESSAGES_READ)
@@ -97,11 +104,12 @@ def delete_message(call: Call) -> Any:
     query=page_query(),
 )
 def get_thread(call: Call) -> Any:
+    budget = Budget(views.message)
     parent, replies, position = messages.thread(
-        call.user, call.params["messageId"], limit=call.query["limit"], position=call.position()
+        call.user, call.params["messageId"], limit=call.query["limit"], position=call.position(), admit=budget.admit
     )
-    page = call.page([views.message(m) for m in replies], position)
-    page.data = {"parent": views.message(parent), "replies": page.data}
+    page = call.page(budget.shown(replies), position)
+    page.data = {"parent": budget.shown([parent])[0], "replies": page.data}
     return page
 
 
@@ -113,10 +121,11 @@ def get_thread(call: Call) -> Any:
     query=page_query(),
 )
 def list_threads(call: Call) -> Any:
+    budget = Budget(views.message)
     parents, position = threads.list_threads(
-        call.user, call.params["workspaceId"], limit=call.query["limit"], position=call.position()
+        call.user, call.params["workspaceId"], limit=call.query["limit"], position=call.position(), admit=budget.admit
     )
-    return call.page([views.message(m) for m in parents], position)
+    return call.page(budget.shown(parents), position)
 
 
 @v1.route(
@@ -150,12 +159,16 @@ def remove_reaction(call: Call) -> Any:
     query=page_query(),
 )
 def list_pins(call: Call) -> Any:
+    budget = Budget(_pinned)
     items, position = pins.list_pins(
-        call.user, call.params["channelId"], limit=call.query["limit"], position=call.position()
+        call.user, call.params["channelId"], limit=call.query["limit"], position=call.position(), admit=budget.admit
     )
-    return call.page(
-        [{"pinnedBy": p.pinned_by, "pinnedAt": p.pinned_at, "message": views.message(m)} for p, m in items], position
-    )
+    return call.page(budget.shown(items), position)
+
+
+def _pinned(item: tuple[Pin, Message]) -> dict[str, Any]:
+    pin, message = item
+    return {"pinnedBy": pin.pinned_by, "pinnedAt": pin.pinned_at, "message": views.message(message)}
 
 
 @v1.route(
@@ -167,8 +180,7 @@ def list_pins(call: Call) -> Any:
     body=Obj({"messageId": Id()}),
 )
 def pin_message(call: Call) -> Any:
-    item, message = pins.pin(call.user, call.params["channelId"], call.body["messageId"])
-    return {"pinnedBy": item.pinned_by, "pinnedAt": item.pinned_at, "message": views.message(message)}
+    return _pinned(pins.pin(call.user, call.params["channelId"], call.body["messageId"]))
 
 
 @v1.route(
