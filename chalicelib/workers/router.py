@@ -117,24 +117,52 @@ def _pin(new: Any, old: Any) -> tuple[str, str, dict[str, Any]] | None:
 PROJECTIONS: dict[str, Projection] = {"Message": _message, "Reaction": _reaction, "Pin": _pin}
 
 
+# SQS takes 256 KiB per message and per batch. A message of 40,000 characters (the
+# content cap) still fits as UTF-8; anything larger is sent without its text, which
+# consumers read from the message itself (data.contentOmitted).
+MAX_BATCH_BYTES = 256 * 1024
+MAX_EVENT_BYTES = 240 * 1024
+_TEXT_FIELDS = ("content", "contentHtml")
+
+
+def encode(event: dict[str, Any]) -> str:
+    body = json.dumps(event, ensure_ascii=False, separators=(",", ":"))
+    if len(body.encode()) <= MAX_EVENT_BYTES:
+        return body
+    data = {k: v for k, v in event["data"].items() if k not in _TEXT_FIELDS}
+    return json.dumps({**event, "data": {**data, "contentOmitted": True}}, ensure_ascii=False, separators=(",", ":"))
+
+
+def batches(bodies: list[str]) -> list[list[str]]:
+    """At most 10 messages and MAX_BATCH_BYTES per SendMessageBatch."""
+    out: list[list[str]] = []
+    size = 0
+    for body in bodies:
+        length = len(body.encode())
+        if not out or len(out[-1]) == 10 or size + length > MAX_BATCH_BYTES:
+            out.append([])
+            size = 0
+        out[-1].append(body)
+        size += length
+    return out
+
+
 def route(records: list[dict[str, Any]]) -> int:
     """Send every event of these records to its queues; returns how many were sent."""
     from chalicelib.aws import client
 
     sqs = client("sqs")
     sent = 0
-    by_queue: dict[str, list[dict[str, Any]]] = {}
+    by_queue: dict[str, list[str]] = {}
     for record in records:
         for event in events_from_record(record):
             for queue in ROUTES.get(event["type"], ()):
-                by_queue.setdefault(queue, []).append(event)
-    for queue, events in by_queue.items():
+                by_queue.setdefault(queue, []).append(encode(event))
+    for queue, bodies in by_queue.items():
         url = get_settings().queue_url(queue)
-        for start in range(0, len(events), 10):  # SendMessageBatch takes 10 at most
-            chunk = events[start : start + 10]
+        for chunk in batches(bodies):
             result = sqs.send_message_batch(
-                QueueUrl=url,
-                Entries=[{"Id": str(i), "MessageBody": json.dumps(e)} for i, e in enumerate(chunk)],
+                QueueUrl=url, Entries=[{"Id": str(i), "MessageBody": body} for i, body in enumerate(chunk)]
             )
             if result.get("Failed"):
                 raise RuntimeError(f"SQS refused {len(result['Failed'])} events for {queue}; the batch will be retried")
