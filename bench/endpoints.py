@@ -281,7 +281,7 @@ def _verified_user(email: str, username: str) -> str:
     from chalicelib.ids import new_id
     from chalicelib.services import accounts
 
-    user_id = accounts.register(email, PASSWORD, username, username.title())
+    user_id = accounts.register(email, PASSWORD, username, username.title(), client_ip=f"bench-{username}")
     _verify_email(user_id, email)
     return tokens.issue_access_token(user_id, new_id(), email_verified=True)
 

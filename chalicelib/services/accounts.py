@@ -9,6 +9,19 @@ public, so a taken username is a plain 409.
 An unverified account may log in, read and edit its own profile and ask for another
 verification email; everything that reaches other people (creating workspaces,
 minting API tokens, accepting invites) needs a verified email (docs/permissions.md).
+
+Throttles (OWASP Authentication Cheat Sheet, "Account Lockout"; numbers in README.md):
+- Failed logins are counted per account *and client address* (the tight limit, so
+  someone guessing from elsewhere cannot lock the owner out), per account (a looser
+  ceiling against guessing from many addresses) and per address (against stuffing
+  many accounts). Counting and checking are one conditional write (store/throttle.py):
+  a wrong password is answered 401 only if its failure could be counted, else 429; a
+  right one gets a session only while no counter is full (its session write carries
+  the same conditions), so a burst of parallel guesses learns no more than the same
+  guesses one after the other.
+- Registrations are counted per client address before anything else happens, so the
+  answer (201 or 429) does not depend on whether the email has an account.
+- Mail to one recipient is throttled where it is sent (services/email.py).
 """
 
 from __future__ import annotations
@@ -31,12 +44,18 @@ from chalicelib.store.errors import AlreadyExists, ConditionFailed
 from chalicelib.store.models import Entity, Login
 from chalicelib.store.outbox import new_event
 
-# Failed logins: per account (email) and per client address, in fixed windows.
+# Failed logins, in fixed windows: per account from one client address (the limit
+# an owner logging in from elsewhere never meets), per account from anywhere, and
+# per client address whatever the account.
 LOGIN_WINDOW_SECONDS = 15 * 60
-MAX_FAILURES_PER_ACCOUNT = 5
+MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS = 5
+MAX_FAILURES_PER_ACCOUNT = 100
 MAX_FAILURES_PER_ADDRESS = 50
+# Registrations per client address (whatever the outcome).
+REGISTER_WINDOW_SECONDS = 3600
+MAX_REGISTRATIONS_PER_ADDRESS = 10
 RESEND_WINDOW_SECONDS = 3600
-MAX_RESENDS = 5
+MAX_RESENDS = 3  # verification mail is capped at 3 an hour per recipient anyway
 
 
 @dataclass(frozen=True)
@@ -48,7 +67,13 @@ class TokenPair:
 # --- registration ------------------------------------------------------------------
 
 
-def register(email_address: str, password: str, username: str, display_name: str) -> str:
+def register(email_address: str, password: str, username: str, display_name: str, *, client_ip: str) -> str:
+    # Counted first, whatever follows: the answer cannot depend on the email.
+    try:
+        throttle.take([throttle.Limit(_registrations(client_ip), MAX_REGISTRATIONS_PER_ADDRESS)])
+    except throttle.Exceeded as full:
+        count("RegistrationThrottled")
+        raise RateLimited(full.retry_after, "Too many sign-ups from this address: try again later.") from None
     user_id = new_id()
     password_hash = passwords.hash_password(password)
     user = user_store.new_user(user_id, email_address, username, display_name, now_iso())
@@ -65,6 +90,10 @@ def register(email_address: str, password: str, username: str, display_name: str
     return user_id
 
 
+def _registrations(client_ip: str) -> throttle.Counter:
+    return throttle.Counter("register-address", client_ip, REGISTER_WINDOW_SECONDS)
+
+
 def send_verification(user_id: str) -> None:
     """Mint a verification token (stored hashed, 24 h) and mail the link."""
     user = user_store.get_user(user_id)
@@ -74,13 +103,14 @@ def send_verification(user_id: str) -> None:
     user_store.save_verification(tokens.sha256_hex(token), user.id, user.email)
     link = f"{get_settings().public_base_url}/v1/auth/verify?token={token}"
     email.send(
+        "verification",
         email.compose(
             user.email,
             "Verify your Disqua email address",
             f"Hello {user.display_name},\n\nConfirm your email address by opening this link within 24 hours:\n\n"
             f"{link}\n\nOr POST the token to /v1/auth/verify: {token}\n\n"
             "If you did not sign up for Disqua, ignore this message.\n",
-        )
+        ),
     )
 
 
@@ -89,13 +119,14 @@ def send_registration_notice(user_id: str) -> None:
     if user is None:
         return
     email.send(
+        "registration-notice",
         email.compose(
             user.email,
             "Someone tried to sign up with your email address",
             f"Hello {user.display_name},\n\nSomeone tried to create a Disqua account with this address, which "
             "already has one. If it was you, log in instead (or reset your password).\n"
             "If it was not you, you can ignore this message: nothing changed.\n",
-        )
+        ),
     )
 
 
@@ -115,40 +146,69 @@ def request_verification(principal: Principal) -> None:
     if principal.email_verified:
         raise Conflict("The email address is already verified.")
     counter = throttle.Counter("verify-resend", principal.user_id, RESEND_WINDOW_SECONDS)
-    (sent,) = throttle.counts(list(Entity.batch_get([counter.key()])), [counter])
-    if sent >= MAX_RESENDS:
-        raise RateLimited(counter.retry_after(), "Too many verification emails: try again later.")
-    throttle.increment([counter])
+    try:
+        throttle.take([throttle.Limit(counter, MAX_RESENDS)])
+    except throttle.Exceeded as full:
+        raise RateLimited(full.retry_after, "Too many verification emails: try again later.") from None
     outbox.publish("user.verification_requested", {"userId": principal.user_id})
 
 
 # --- sessions ----------------------------------------------------------------------
 
 
-def _start_session(user_id: str, email_verified: bool) -> TokenPair:
+def _start_session(user_id: str, email_verified: bool, within: tuple[throttle.Limit, ...] = ()) -> TokenPair:
     session_id = new_id()
     refresh = tokens.new_refresh_token(user_id, session_id)
     session_store.create(
-        session_id, user_id, refresh.secret_hash, now_iso(), int(time.time()) + tokens.REFRESH_TTL_SECONDS
+        session_id,
+        user_id,
+        refresh.secret_hash,
+        now_iso(),
+        int(time.time()) + tokens.REFRESH_TTL_SECONDS,
+        within=within,
     )
     access = tokens.issue_access_token(user_id, session_id, email_verified=email_verified)
     return TokenPair(access, str(refresh))
 
 
+_LOGIN_REFUSALS = {
+    "login-account-address": "Too many failed logins for this account from this address: try again later.",
+    "login-account": "Too many failed logins for this account: try again later.",
+    "login-address": "Too many failed logins from this address: try again later.",
+}
+
+
+def _login_limits(email_address: str, client_ip: str) -> tuple[throttle.Limit, ...]:
+    """The tight per-(account, address) limit first: its counter is the one a
+    successful login resets."""
+    return (
+        throttle.Limit(
+            throttle.Counter("login-account-address", f"{email_address}\n{client_ip}", LOGIN_WINDOW_SECONDS),
+            MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS,
+        ),
+        throttle.Limit(
+            throttle.Counter("login-account", email_address, LOGIN_WINDOW_SECONDS), MAX_FAILURES_PER_ACCOUNT
+        ),
+        throttle.Limit(throttle.Counter("login-address", client_ip, LOGIN_WINDOW_SECONDS), MAX_FAILURES_PER_ADDRESS),
+    )
+
+
+def _refused(limit: throttle.Limit, retry_after: int) -> RateLimited:
+    count("LoginThrottled")
+    return RateLimited(retry_after, _LOGIN_REFUSALS[limit.counter.bucket])
+
+
 def login(email_address: str, password: str, client_ip: str) -> TokenPair:
-    """At most three DynamoDB calls: one batch read (credentials and both failure
-    counters), then the session write and, after earlier failures, a counter reset;
-    or, on failure, one counter increment."""
-    counters = [
-        throttle.Counter("login-account", email_address, LOGIN_WINDOW_SECONDS),
-        throttle.Counter("login-address", client_ip, LOGIN_WINDOW_SECONDS),
-    ]
-    found = list(Entity.batch_get([user_store.login_key(email_address)] + [c.key() for c in counters]))
-    account_failures, address_failures = throttle.counts(found, counters)
-    if account_failures >= MAX_FAILURES_PER_ACCOUNT:
-        raise RateLimited(counters[0].retry_after(), "Too many failed logins for this account: try again later.")
-    if address_failures >= MAX_FAILURES_PER_ADDRESS:
-        raise RateLimited(counters[1].retry_after(), "Too many failed logins from this address: try again later.")
+    """At most three DynamoDB calls: one batch read (credentials and the failure
+    counters), then the session write guarded by the counters' limits and, after
+    earlier failures from this address, a counter reset; or, on failure, one
+    conditional increment of every counter."""
+    limits = _login_limits(email_address, client_ip)
+    found = list(Entity.batch_get([user_store.login_key(email_address)] + [limit.counter.key() for limit in limits]))
+    failures = throttle.counts(found, [limit.counter for limit in limits])
+    for limit, failed in zip(limits, failures, strict=True):
+        if failed >= limit.max:  # already full: refuse without spending argon2 on it
+            raise _refused(limit, limit.counter.retry_after())
     login_record = next((item for item in found if isinstance(item, Login)), None)
     if login_record is None:
         passwords.burn_verification_time(password)
@@ -156,12 +216,19 @@ def login(email_address: str, password: str, client_ip: str) -> TokenPair:
     else:
         ok = passwords.verify_password(login_record.password_hash, password)
     if not ok or login_record is None:
-        throttle.increment(counters)
+        try:
+            throttle.take(limits)  # the failure is answered only if it could be counted
+        except throttle.Exceeded as full:
+            raise _refused(full.limit, full.retry_after) from None
         count("LoginFailed")
         raise InvalidCredentials()
-    pair = _start_session(login_record.user_id, bool(login_record.email_verified))
-    if account_failures:
-        throttle.reset(counters[0])
+    try:
+        pair = _start_session(login_record.user_id, bool(login_record.email_verified), within=limits)
+    except throttle.Exceeded as full:
+        # Others' failures filled a counter since it was read: no session either.
+        raise _refused(full.limit, full.retry_after) from None
+    if failures[0]:
+        throttle.reset(limits[0].counter)
     count("LoginSucceeded")
     return pair
 

@@ -97,6 +97,7 @@ def send_email_invite(invite_id: str) -> None:
     who = inviter.display_name if inviter else "Someone"
     expires = datetime.fromtimestamp(invite.expires_at, UTC).strftime("%Y-%m-%d %H:%M UTC")
     email.send(
+        "invite",
         email.compose(
             invite.email,
             f"{who} invited you to {workspace.name} on Disqua",
@@ -104,7 +105,7 @@ def send_email_invite(invite_id: str) -> None:
             f"Accept the invite (log in or sign up with this email address first):\n\n"
             f"POST {invite_url(_code(invite.id, secret))}/accept\n\n"
             f"The invite expires on {expires}.\n",
-        )
+        ),
     )
 
 

@@ -77,6 +77,14 @@ class Transaction:
         self._write.delete(item, condition=condition)
         self._labels["delete"].append(label)
 
+    def check(
+        self, model: type[Entity], hash_key: str, range_key: str, condition: Any, *, label: str | None = None
+    ) -> None:
+        """A ConditionCheck: the transaction commits only if ``condition`` holds on
+        that item (which need not exist), and writes nothing to it."""
+        self._write.condition_check(model, hash_key, range_key, condition=condition)
+        self._labels["check"].append(label)
+
     def sent_order(self) -> list[str | None]:
         return [label for kind in self._ORDER for label in self._labels[kind]]
 

@@ -7,13 +7,14 @@ refreshes with the same token exactly one wins. Hashes of rotated tokens are kep
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from pynamodb.exceptions import UpdateError
 
-from chalicelib.store import keys
-from chalicelib.store.db import fetch
-from chalicelib.store.errors import ConditionFailed
+from chalicelib.store import keys, throttle
+from chalicelib.store.db import fetch, transaction
+from chalicelib.store.errors import ConditionFailed, TransactionCancelled
 from chalicelib.store.models import Entity, Session, User
 
 PREVIOUS_HASHES_KEPT = 50
@@ -23,7 +24,17 @@ def _is_conditional(error: Exception) -> bool:
     return getattr(error, "cause_response_code", None) == "ConditionalCheckFailedException"
 
 
-def create(session_id: str, user_id: str, token_hash: str, created_at: str, expires_at: int) -> Session:
+def create(
+    session_id: str,
+    user_id: str,
+    token_hash: str,
+    created_at: str,
+    expires_at: int,
+    within: Sequence[throttle.Limit] = (),
+) -> Session:
+    """Put the session; with ``within``, only while those throttles are under their
+    limits (one TransactWriteItems with their condition checks; raises
+    throttle.Exceeded)."""
     session = Session(
         keys.user(user_id),
         keys.session(session_id),
@@ -37,7 +48,15 @@ def create(session_id: str, user_id: str, token_hash: str, created_at: str, expi
         # Kept a day past expiry so a late replay is still recognised as reuse.
         ttl=datetime.fromtimestamp(expires_at, UTC) + timedelta(days=1),
     )
-    session.save(condition=Session.PK.does_not_exist())
+    if not within:
+        session.save(condition=Session.PK.does_not_exist())
+        return session
+    try:
+        with transaction() as tx:
+            tx.save(session, condition=Session.PK.does_not_exist(), label="session")
+            throttle.guard(tx, within)
+    except TransactionCancelled as cancelled:
+        raise throttle.exceeded(cancelled, within) or cancelled from None
     return session
 
 

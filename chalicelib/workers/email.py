@@ -1,4 +1,8 @@
-"""The email worker: turns account events into mail."""
+"""The email worker: turns account events into mail.
+
+Each mail is sent through ``services.email.send`` with its kind, which caps what one
+recipient gets (3 of a kind an hour) and drops the rest: the event still counts as
+handled, so a dropped mail is never retried."""
 
 from __future__ import annotations
 

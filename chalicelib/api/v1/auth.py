@@ -50,7 +50,8 @@ def _tokens(pair: accounts.TokenPair) -> dict[str, Any]:
 )
 def register(call: Call) -> Any:
     b = call.body
-    return {"userId": accounts.register(b["email"], b["password"], b["username"], b["displayName"])}
+    user_id = accounts.register(b["email"], b["password"], b["username"], b["displayName"], client_ip=call.client_ip)
+    return {"userId": user_id}
 
 
 @v1.route(

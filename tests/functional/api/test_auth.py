@@ -94,9 +94,9 @@ def test_unknown_email_and_wrong_password_answer_the_same(api, monkeypatch):
     assert verified == ["nope-nope", "nope-nope"]  # argon2 ran for the unknown email too
 
 
-def test_failed_logins_are_throttled_per_account(api):
+def test_failed_logins_are_throttled_per_account_and_address(api):
     _register(api, "jane")
-    for _ in range(accounts.MAX_FAILURES_PER_ACCOUNT):
+    for _ in range(accounts.MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS):
         assert api.post("/v1/auth/login", {"email": "jane@example.com", "password": "wrong-pass"}).status == 401
     limited = api.post("/v1/auth/login", {"email": "jane@example.com", "password": "correct horse battery"})
     assert (limited.status, limited.error["code"]) == (429, "E_RATE_LIMIT")
@@ -111,12 +111,12 @@ def test_failed_logins_are_throttled_per_address(api, monkeypatch):
     assert limited.status == 429 and "address" in limited.error["message"]
 
 
-def test_successful_login_resets_the_account_counter(api):
+def test_successful_login_resets_the_account_and_address_counter(api):
     _register(api, "jane")
-    for _ in range(accounts.MAX_FAILURES_PER_ACCOUNT - 1):
+    for _ in range(accounts.MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS - 1):
         api.post("/v1/auth/login", {"email": "jane@example.com", "password": "wrong-pass"})
     assert api.post("/v1/auth/login", {"email": "jane@example.com", "password": "correct horse battery"}).status == 200
-    for _ in range(accounts.MAX_FAILURES_PER_ACCOUNT - 1):
+    for _ in range(accounts.MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS - 1):
         assert api.post("/v1/auth/login", {"email": "jane@example.com", "password": "wrong-pass"}).status == 401
 
 
