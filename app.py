@@ -72,6 +72,27 @@ def track_activity(event: Any) -> dict[str, Any]:
     return process_sqs_batch(event.to_dict(), activity.CONSUMER, activity.handle)
 
 
+@app.on_sqs_message(queue="notifications", batch_size=10)
+def notify(event: Any) -> dict[str, Any]:
+    from chalicelib.workers import notifications
+
+    return notifications.handle_batch(event.to_dict())
+
+
+@app.on_sqs_message(queue="push", batch_size=10)
+def push_notifications(event: Any) -> dict[str, Any]:
+    from chalicelib.workers import push
+
+    return push.handle_batch(event.to_dict())
+
+
+@app.on_sqs_message(queue="webhooks", batch_size=10)
+def deliver_webhooks(event: Any) -> dict[str, Any]:
+    from chalicelib.workers import webhooks
+
+    return webhooks.handle_batch(event.to_dict())
+
+
 @app.on_sqs_message(queue="files", batch_size=1)
 def process_uploads(event: Any) -> dict[str, Any]:
     # S3 notifications, not our events: processing is made exactly-once by the file's

@@ -123,9 +123,15 @@ UPLOADS_ACCESS: dict[str, dict[str, tuple[str, ...]]] = {
 # which chalicelib/store/objects.py's size_of reads as "not uploaded (yet)". It lets
 # these functions list keys (ids, no file names), nothing more.
 UPLOADS_LISTED_BY = ("api_handler", "process_uploads")
-# Functions that send to a queue besides the router: the API's confirm nudges the
-# processor when S3's notification is late.
-SENDS_TO: dict[str, tuple[str, ...]] = {"api_handler": (FILES_QUEUE,)}
+# Functions that send to a queue besides the router.
+SENDS_TO: dict[str, tuple[str, ...]] = {
+    # the API: confirm nudges the file processor; a webhook redelivery is queued
+    "api_handler": (FILES_QUEUE, "webhooks"),
+    # a large fan-out (@channel) continues through its own queue in bounded steps
+    "notify": ("notifications",),
+    # a failed delivery is retried later through the queue (DelaySeconds)
+    "deliver_webhooks": ("webhooks",),
+}
 
 LAMBDA_TRUST_POLICY = {
     "Version": "2012-10-17",
@@ -535,6 +541,10 @@ def build(app: chalice_app.Chalice, stage: str, project_dir: Path = ROOT) -> dic
         if name in merged["Parameters"]:
             raise ValueError(f"parameter {name} is declared both in infra/resources.yaml and in infra/merge.py")
         merged["Parameters"][name] = parameter
+    for name, condition in infra.get("Conditions", {}).items():
+        if name in merged["Conditions"]:
+            raise ValueError(f"condition {name} is declared both in infra/resources.yaml and in infra/merge.py")
+        merged["Conditions"][name] = condition
     for function in found:
         scoped = config.scope(stage, function.name)
         role = role_of(function, config)

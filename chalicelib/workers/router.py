@@ -22,14 +22,24 @@ from typing import Any
 from chalicelib.config import get_settings
 from chalicelib.ids import iso
 
-# event type -> the queues that consume it. Add a consumer here and in infra/.
-ROUTES: dict[str, tuple[str, ...]] = {
-    "user.registered": ("email",),
-    "user.verification_requested": ("email",),
-    "user.registration_attempted": ("email",),
-    "invite.created": ("email",),
-    "message.created": ("activity",),
+# queue -> the event types its consumer takes. Add a consumer here, in
+# chalicelib/config.py's QUEUE_NAMES, in app.py and in infra/resources.yaml.
+SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
+    "email": ("user.registered", "user.verification_requested", "user.registration_attempted", "invite.created"),
+    "activity": ("message.created",),
 }
+
+
+def _routes() -> dict[str, tuple[str, ...]]:
+    routes: dict[str, tuple[str, ...]] = {}
+    for queue, event_types in SUBSCRIPTIONS.items():
+        for event_type in event_types:
+            routes[event_type] = (*routes.get(event_type, ()), queue)
+    return routes
+
+
+# event type -> the queues that consume it
+ROUTES: dict[str, tuple[str, ...]] = _routes()
 
 
 def _plain(value: dict[str, Any]) -> Any:
