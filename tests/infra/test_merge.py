@@ -292,11 +292,19 @@ def test_no_function_may_do_everything(packaged: dict[str, Any]) -> None:
 def test_each_function_may_do_what_it_is_for_and_no_more(packaged: dict[str, Any]) -> None:
     table = {"Fn::GetAtt": ["AppTable", "Arn"]}
     email_queue = {"Fn::GetAtt": ["EmailQueue", "Arn"]}
-    # The API handler: table, keys, uploads; the files queue only (confirm); no mail, no stream.
+    # The API handler: table, keys, uploads; the files queue (confirm) and the webhooks
+    # queue (redelivery) only; no mail, no stream.
     assert table in allowed(packaged, "APIHandler", "dynamodb:PutItem")
     assert {"Fn::Sub": "${AppTable.Arn}/index/*"} in allowed(packaged, "APIHandler", "dynamodb:Query")
-    assert allowed(packaged, "APIHandler", "secretsmanager:GetSecretValue") == [{"Ref": "SigningKeysSecret"}]
-    assert allowed(packaged, "APIHandler", "sqs:SendMessage") == [{"Fn::GetAtt": ["FilesQueue", "Arn"]}]
+    assert {"Ref": "SigningKeysSecret"} in allowed(packaged, "APIHandler", "secretsmanager:GetSecretValue")
+    assert allowed(packaged, "APIHandler", "sqs:SendMessage") == [
+        {"Fn::GetAtt": ["FilesQueue", "Arn"]},
+        {"Fn::GetAtt": ["WebhooksQueue", "Arn"]},
+    ]
+    # Workers that continue or retry through their own queue send to it and nowhere else.
+    for logical, queue in (("Notify", "NotificationsQueue"), ("DeliverWebhooks", "WebhooksQueue")):
+        assert allowed(packaged, logical, "sqs:SendMessage") == [{"Fn::GetAtt": [queue, "Arn"]}], logical
+    assert allowed(packaged, "PushNotifications", "sqs:SendMessage") == []
     for action in ("sqs:ReceiveMessage", "ses:SendEmail", "dynamodb:GetRecords", "dynamodb:Scan"):
         assert allowed(packaged, "APIHandler", action) == [], action
     # The router: the stream in, the queues out.
@@ -315,6 +323,13 @@ def test_each_function_may_do_what_it_is_for_and_no_more(packaged: dict[str, Any
     for logical in ("SendEmails", "TrackActivity", "RouteEvents"):
         for action in ("s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket"):
             assert allowed(packaged, logical, action) == [], (logical, action)
+    # Every dead-letter queue has an alarm on its depth.
+    resources = packaged["Resources"]
+    for name in resources:
+        if name.endswith("DeadLetterQueue"):
+            alarm = resources[f"{name}Alarm"]["Properties"]
+            assert alarm["Dimensions"] == [{"Name": "QueueName", "Value": {"Fn::GetAtt": [name, "QueueName"]}}]
+            assert alarm["MetricName"] == "ApproximateNumberOfMessagesVisible" and alarm["Threshold"] == 0
     # Every function writes its own log group, and only that one.
     for logical in functions_of(packaged):
         group = packaged["Resources"][logical]["Properties"]["LoggingConfig"]["LogGroup"]
