@@ -32,6 +32,9 @@ class Settings:
     signing_keys_secret: str = ""
     max_body_bytes: int = 256 * 1024
     api_token_cache_seconds: int = 30
+    # Sign-ups per client address and hour. The local stage raises it: there every
+    # request comes from 127.0.0.1 (.chalice/config.json).
+    registrations_per_address: int = 10
 
     def queue_url(self, name: str) -> str:
         try:
@@ -57,6 +60,7 @@ def get_settings() -> Settings:
         signing_keys_secret=env.get("SIGNING_KEYS_SECRET_ARN", ""),
         max_body_bytes=int(env.get("MAX_BODY_BYTES", 256 * 1024)),
         api_token_cache_seconds=int(env.get("API_TOKEN_CACHE_SECONDS", 30)),
+        registrations_per_address=int(env.get("MAX_REGISTRATIONS_PER_ADDRESS", 10)),
     )
 
 

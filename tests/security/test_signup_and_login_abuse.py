@@ -19,6 +19,7 @@ import pytest
 from chalice.local import LambdaEventConverter
 
 from app import route_events, send_emails
+from chalicelib.config import get_settings
 from chalicelib.errors import InvalidCredentials, RateLimited
 from chalicelib.services import accounts
 from chalicelib.services import email as email_service
@@ -108,7 +109,7 @@ def test_every_kind_of_mail_is_capped_per_recipient(aws_backend):
 
 def test_registrations_per_address_are_limited_whether_or_not_the_email_has_an_account(api):
     assert _register(api, "jane", "jane@example.com", ip="192.0.2.9").status == 201
-    for i in range(accounts.MAX_REGISTRATIONS_PER_ADDRESS):
+    for i in range(get_settings().registrations_per_address):
         assert _register(api, f"user{i}", f"user{i}@example.com").status == 201
     existing = _register(api, "someone", "jane@example.com")
     fresh = _register(api, "another", "fresh@example.com")
