@@ -48,6 +48,11 @@ let a long-running moto (the local runtime) serve for hours in constant memory.
    records before a sequence number; the local runtime's stream pump, the stream's
    only reader, calls it for what it has processed (devserver/pump.py). A reader
    with an older iterator would then fail, as one does in AWS past the 24 hours.
+8. An update is sized as the item it leaves. moto adds the size of an attribute's
+   new value to the item's size *including the old value* it replaces, so an
+   UpdateItem that sets a large attribute of a large item (editing a message near
+   the 400 KB item limit) fails with "Item size to update has exceeded the maximum
+   allowed size" where DynamoDB, which sizes the item after the update, accepts it.
 
 Used by tests/conftest.py and the local runtime; never by the Lambda bundle.
 """
@@ -77,10 +82,11 @@ def apply() -> None:
     from moto.core.common_models import BaseModel
     from moto.core.serialize import BaseJSONSerializer
     from moto.dynamodb import models
-    from moto.dynamodb.models import DynamoDBBackend, Table
+    from moto.dynamodb.models import DynamoDBBackend, Table, dynamo_type
     from moto.dynamodbstreams.models import DynamoDBStreamsBackend
 
     BaseModel.__new__ = staticmethod(_untracked_new)  # type: ignore[method-assign]
+    dynamo_type.LimitedSizeDict.__setitem__ = _sized_after_replacing(dynamo_type.LimitedSizeDict.__setitem__)
     for name in SERIALIZED:
         _serialize(DynamoDBBackend, name)
     _serialize(DynamoDBStreamsBackend, "get_records")
@@ -105,6 +111,23 @@ def apply() -> None:
 
     DynamoDBBackend.transact_write_items = transact_write_items
     _applied = True
+
+
+def _sized_after_replacing(original: Any) -> Any:
+    """Set an attribute with the item sized without the value being replaced."""
+
+    def setitem(self: Any, key: str, value: Any) -> None:
+        if key in self:
+            old = dict.__getitem__(self, key)
+            dict.__delitem__(self, key)  # the old value no longer counts; a failure puts it back
+            try:
+                return original(self, key, value)
+            except Exception:
+                dict.__setitem__(self, key, old)
+                raise
+        return original(self, key, value)
+
+    return setitem
 
 
 def trim_stream(table: Any, before: int) -> int:

@@ -1,5 +1,6 @@
 """The moto corrections the tests and the local runtime rely on (devserver/moto_fixes)."""
 
+import os
 import threading
 
 import boto3
@@ -50,3 +51,16 @@ def test_conditional_writes_are_atomic_under_threads(aws_backend):
     [t.join() for t in threads]
     final = ddb.get_item(TableName="disqua-test-table", Key={"PK": {"S": "N"}, "SK": {"S": "X"}})["Item"]["v"]["N"]
     assert int(final) == len(wins)  # every successful conditional update counted exactly once
+
+
+def test_an_update_is_sized_as_the_item_it_leaves(aws_backend):
+    # 300 KB replaced by 300 KB: DynamoDB sizes the item after the update (~300 KB).
+    table = boto3.resource("dynamodb").Table(os.environ["TABLE_NAME"])
+    key = {"PK": "T#size", "SK": "T#size"}
+    table.put_item(Item={**key, "body": "a" * 300_000})
+    table.update_item(Key=key, UpdateExpression="SET body = :b", ExpressionAttributeValues={":b": "b" * 300_000})
+    assert table.get_item(Key=key)["Item"]["body"] == "b" * 300_000
+    # Over the limit is still refused, and the item is left as it was.
+    with pytest.raises(ClientError, match="exceeded the maximum allowed size"):
+        table.update_item(Key=key, UpdateExpression="SET body = :b", ExpressionAttributeValues={":b": "c" * 420_000})
+    assert table.get_item(Key=key)["Item"]["body"] == "b" * 300_000
