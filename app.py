@@ -11,7 +11,7 @@ from typing import Any
 from chalice import Chalice
 
 from chalicelib.api.fallback import register_method_not_allowed
-from chalicelib.api.v1 import auth, channels, files, invites, members, messages, tokens, users, workspaces
+from chalicelib.api.v1 import auth, channels, files, invites, members, messages, push, tokens, users, workspaces
 from chalicelib.observability import flush_metrics, quiet_libraries, tracer
 
 app = Chalice(app_name="disqua", configure_logs=False)
@@ -28,6 +28,7 @@ for blueprint in (
     messages.bp,
     files.bp,
     tokens.bp,
+    push.bp,
 ):
     app.register_blueprint(blueprint)
 register_method_not_allowed(app)

@@ -30,6 +30,12 @@ class Settings:
     queue_urls: dict[str, str] = field(default_factory=dict)
     signing_keys_json: str = ""
     signing_keys_secret: str = ""
+    # Web Push (chalicelib/services/vapid.py): the VAPID seed as JSON (local) or the
+    # stack's secret; ``sub`` of the VAPID JWT; loopback http endpoints (local/tests).
+    vapid_keys_json: str = ""
+    vapid_keys_secret: str = ""
+    vapid_subject: str = ""
+    push_allow_loopback: bool = False
     max_body_bytes: int = 256 * 1024
     api_token_cache_seconds: int = 30
     # Sign-ups per client address and hour. The local stage raises it: there every
@@ -58,6 +64,10 @@ def get_settings() -> Settings:
         queue_urls={n: env[f"{n.upper()}_QUEUE_URL"] for n in QUEUE_NAMES if env.get(f"{n.upper()}_QUEUE_URL")},
         signing_keys_json=env.get("SIGNING_KEYS", ""),
         signing_keys_secret=env.get("SIGNING_KEYS_SECRET_ARN", ""),
+        vapid_keys_json=env.get("VAPID_KEYS", ""),
+        vapid_keys_secret=env.get("VAPID_KEYS_SECRET_ARN", ""),
+        vapid_subject=env.get("VAPID_SUBJECT", ""),
+        push_allow_loopback=stage == "local" or env.get("PUSH_ALLOW_LOOPBACK", "") == "true",
         max_body_bytes=int(env.get("MAX_BODY_BYTES", 256 * 1024)),
         api_token_cache_seconds=int(env.get("API_TOKEN_CACHE_SECONDS", 30)),
         registrations_per_address=int(env.get("MAX_REGISTRATIONS_PER_ADDRESS", 10)),

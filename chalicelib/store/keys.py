@@ -213,3 +213,22 @@ def promoted_object(workspace_id: str, file_id: str) -> str:
 
 def thumbnail_object(workspace_id: str, file_id: str, size: str) -> str:
     return f"thumbnails/{workspace_id}/{file_id}/{size}"
+
+
+def push_subscription(endpoint_hash: str) -> str:
+    """A Web Push subscription under its user (``USER#id``), one per endpoint."""
+    return f"{PUSH_SUBSCRIPTION_PREFIX}{endpoint_hash}"
+
+
+PUSH_SUBSCRIPTION_PREFIX = "PUSHSUB#"
+PUSH_SUBSCRIPTIONS = "PUSHSUBS"  # the per-user counter item (at most 10 subscriptions)
+
+
+def push_endpoint(endpoint_hash: str) -> str:
+    """GSI2 partition of an endpoint: which user holds it (a browser has one owner)."""
+    return f"PUSHEP#{endpoint_hash}"
+
+
+def push_progress(event_id: str) -> str:
+    """The subscriptions a push event already reached (kept only while it retries)."""
+    return f"PUSHED#{event_id}"

@@ -375,3 +375,68 @@ class Processed(Entity, discriminator="Processed"):
 
     status = UnicodeAttribute()  # in_progress | done
     lease_until = NumberAttribute()
+
+
+class PushSubscription(Entity, discriminator="PushSubscription"):
+    """A browser's Web Push subscription (RFC 8030/8291): ``USER#id`` / ``PUSHSUB#<sha256
+    of the endpoint>``, and GSI2 ``PUSHEP#<hash>`` so an endpoint has one owner."""
+
+    user_id = UnicodeAttribute()
+    endpoint = UnicodeAttribute()
+    p256dh = UnicodeAttribute()  # base64url, the browser's uncompressed P-256 point
+    auth = UnicodeAttribute()  # base64url, 16 bytes
+    expiration_time = NumberAttribute(null=True)  # epoch ms, as the browser says
+    created_at = UnicodeAttribute()
+
+
+class PushSubscriptionCount(Entity, discriminator="PushSubscriptionCount"):
+    """How many subscriptions a user has: the cap is checked in the same transaction."""
+
+    count = NumberAttribute(default=0)
+
+
+class PushProgress(Entity, discriminator="PushProgress"):
+    """The endpoints one push event has reached, written only when some of them must be
+    retried: a redelivery skips the ones already pushed."""
+
+    pushed = UnicodeSetAttribute(null=True)
+
+
+class Notification(Entity, discriminator="Notification"):
+    """One in-app notification: ``USER#uid`` / ``NOTIF#<id>``, newest first by id (a
+    UUIDv7 whose time is the event's, the rest a hash of its source and recipient:
+    a redelivered event writes the same item); per workspace through GSI1
+    (``NOTIFS#<uid>#<wid>`` / ``<id>``). Read when ``read`` or when its id is at most
+    the user's ``NotificationState.watermark``. 90-day TTL."""
+
+    id = UnicodeAttribute()
+    user_id = UnicodeAttribute()
+    kind = UnicodeAttribute()  # mention | channel_mention | thread_reply | invite | reaction
+    workspace_id = UnicodeAttribute()
+    channel_id = UnicodeAttribute(null=True)
+    message_id = UnicodeAttribute(null=True)
+    thread_id = UnicodeAttribute(null=True)
+    actor_id = UnicodeAttribute()
+    actor_username = UnicodeAttribute()
+    actor_display_name = UnicodeAttribute()
+    preview = UnicodeAttribute(default="")
+    read = BooleanAttribute(default=False)
+    created_at = UnicodeAttribute()
+
+
+class NotificationState(Entity, discriminator="NotificationState"):
+    """``USER#uid`` / ``NOTIFSTATE``: "mark all read" moves ``watermark`` (an id) forward."""
+
+    watermark = UnicodeAttribute(null=True)
+
+
+class NotificationSource(Entity, discriminator="NotificationSource"):
+    """Who one step of the notifications worker notified about a message:
+    ``NOTIFSRC#<messageId>`` / ``<eventId>#<step>``. Deleting the message clears their
+    previews; an edit notifies only people not listed yet. The ids are derived again
+    from ``id_ms``, ``seed`` and each recipient. 90-day TTL."""
+
+    message_id = UnicodeAttribute()
+    id_ms = NumberAttribute()
+    seed = UnicodeAttribute()
+    recipients = ListAttribute(of=UnicodeAttribute, default=list)
