@@ -30,7 +30,7 @@ AUTH_BYTES = 16
 # RFC 8291: a push message carries at most 4096 bytes, of which the aes128gcm header
 # (86 bytes with a 65-byte key id), the padding delimiter and the tag take 103.
 MAX_PAYLOAD_BYTES = 3993
-MAX_BODY_CHARS = 500
+MAX_BODY_CHARS = 1000  # previews are <= 140 (the event contract); defensive
 TTL_SECONDS = 24 * 3600  # how long the push service keeps it for an offline browser
 TITLES = {
     "mention": "{actor} mentioned you",
@@ -177,7 +177,9 @@ def payload(data: dict[str, Any]) -> bytes:
     actor = data.get("actor") or {}
     who = actor.get("displayName") or actor.get("username") or "Someone"
     title = TITLES.get(str(data.get("type")), "New notification on Disqua").format(actor=who)[:200]
-    body = str(data.get("preview") or "")[:MAX_BODY_CHARS]
+    body = str(data.get("preview") or "")
+    if len(body) > MAX_BODY_CHARS:
+        body = body[: MAX_BODY_CHARS - 1] + "…"
     doc = {"title": title, "body": body, "url": notification_url(data), "notificationId": data["notificationId"]}
 
     def encoded(text: str) -> bytes:

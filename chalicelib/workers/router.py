@@ -27,6 +27,7 @@ from chalicelib.ids import iso
 SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
     "email": ("user.registered", "user.verification_requested", "user.registration_attempted", "invite.created"),
     "activity": ("message.created",),
+    "push": ("notification.created",),
 }
 
 
