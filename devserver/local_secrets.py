@@ -45,6 +45,29 @@ def signing_keys(var_dir: Path) -> str:
     return raw
 
 
+VAPID_FILE_NAME = "local-vapid.json"
+
+
+def vapid_keys(var_dir: Path) -> str:
+    """The ``VAPID_KEYS`` value (JSON ``{"seed": ...}``, the shape of the stack's
+    VapidKeysSecret), creating ``<var>/local-vapid.json`` if needed. Kept across
+    starts: browsers' push subscriptions are bound to the key derived from it."""
+    from chalicelib.services.vapid import parse_seed, private_key_from_seed
+
+    path = var_dir / VAPID_FILE_NAME
+    try:
+        raw = path.read_text()
+    except FileNotFoundError:
+        raw = json.dumps({"seed": secrets.token_urlsafe(48)}) + "\n"
+        _write_private(path, raw)
+        log.info("generated a local VAPID key seed in %s", path)
+    try:
+        private_key_from_seed(parse_seed(raw))  # fail now, naming the file
+    except (TypeError, ValueError, RuntimeError) as exc:
+        raise RuntimeError(f"{path}: invalid VAPID seed ({exc}); delete the file to generate a new one") from exc
+    return raw.strip()
+
+
 def _write_private(path: Path, text: str) -> None:
     """Write ``text`` readable by the owner only, atomically (no half-written file)."""
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -97,6 +97,7 @@ def start(running: ExitStack, port: int, var_dir: Path) -> str:
             "OUTBOX_DIR": str(Path(os.environ.get("OUTBOX_DIR") or var_dir / "outbox").resolve()),
             "PUBLIC_BASE_URL": base_url,
             "SIGNING_KEYS": local_secrets.signing_keys(var_dir),
+            "VAPID_KEYS": local_secrets.vapid_keys(var_dir),
         }
     )
     import boto3

@@ -49,6 +49,7 @@ ROOT = Path(__file__).resolve().parent.parent
 TABLE = "AppTable"
 UPLOADS_BUCKET = "UploadsBucket"
 SIGNING_KEYS_SECRET = "SigningKeysSecret"
+VAPID_KEYS_SECRET = "VapidKeysSecret"
 STREAM_DEAD_LETTER_QUEUE = "EventRouterDeadLetterQueue"
 FILES_QUEUE = "files"  # the queue the uploads bucket notifies (chalicelib.config.QUEUE_NAMES)
 EMAIL_QUEUE = "email"  # its consumer is the one function that sends mail (SES)
@@ -123,6 +124,11 @@ UPLOADS_ACCESS: dict[str, dict[str, tuple[str, ...]]] = {
 # which chalicelib/store/objects.py's size_of reads as "not uploaded (yet)". It lets
 # these functions list keys (ids, no file names), nothing more.
 UPLOADS_LISTED_BY = ("api_handler", "process_uploads")
+# The VAPID key (Web Push): the API shows its public half, the push worker signs.
+VAPID_KEYS_READ_BY = ("api_handler", "push_notifications")
+# Consumers that delay a failed message themselves (Retry-After, backoff) through
+# ChangeMessageVisibility on their own queue (chalicelib/workers/push.py).
+DELAYS_OWN_MESSAGES = ("push_notifications",)
 # Functions that send to a queue besides the router.
 SENDS_TO: dict[str, tuple[str, ...]] = {
     # the API: confirm nudges the file processor; a webhook redelivery is queued
@@ -323,6 +329,10 @@ def _statements(function: Function, app_queues: list[str], resources: dict[str, 
             {"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": _ref(SIGNING_KEYS_SECRET)},
             *_uploads_statements(function),
         ]
+        if function.name in VAPID_KEYS_READ_BY:
+            statements.append(
+                {"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": _ref(VAPID_KEYS_SECRET)}
+            )
         if function.name in SENDS_TO:
             statements.append(
                 {
@@ -339,6 +349,14 @@ def _statements(function: Function, app_queues: list[str], resources: dict[str, 
                 "Resource": _arn(_queue_logical_id(function.event, resources)),
             }
         )
+        if function.name in DELAYS_OWN_MESSAGES:
+            statements.append(
+                {
+                    "Effect": "Allow",
+                    "Action": "sqs:ChangeMessageVisibility",
+                    "Resource": _arn(_queue_logical_id(function.event, resources)),
+                }
+            )
         if function.event.queue == EMAIL_QUEUE:
             statements.append(
                 {
@@ -402,6 +420,8 @@ def environment(function: Function, config: Config, has_rest_api: bool) -> dict[
         env[f"{name.upper()}_QUEUE_URL"] = _ref(stack.queue_logical_id(name))
     env["UPLOADS_BUCKET"] = _ref(UPLOADS_BUCKET)
     env["SIGNING_KEYS_SECRET_ARN"] = _ref(SIGNING_KEYS_SECRET)
+    if function.name in VAPID_KEYS_READ_BY:
+        env["VAPID_KEYS_SECRET_ARN"] = _ref(VAPID_KEYS_SECRET)
     env["EMAIL_SENDER"] = _ref(EMAIL_SENDER_PARAM)
     if function.kind == "api" or not has_rest_api:
         # The API's URL would make the API handler depend on the API, which depends on
@@ -489,6 +509,7 @@ def build(app: chalice_app.Chalice, stage: str, project_dir: Path = ROOT) -> dic
         (TABLE, "AWS::DynamoDB::Table"),
         (UPLOADS_BUCKET, "AWS::S3::Bucket"),
         (SIGNING_KEYS_SECRET, "AWS::SecretsManager::Secret"),
+        (VAPID_KEYS_SECRET, "AWS::SecretsManager::Secret"),
         (STREAM_DEAD_LETTER_QUEUE, "AWS::SQS::Queue"),
     ):
         if resources.get(logical, {}).get("Type") != kind:
