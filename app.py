@@ -12,6 +12,7 @@ from chalice import Chalice
 
 from chalicelib.api.fallback import register_method_not_allowed
 from chalicelib.api.v1 import auth, channels, files, invites, members, messages, push, tokens, users, workspaces
+from chalicelib.api.v1 import webhooks as webhook_api
 from chalicelib.observability import flush_metrics, quiet_libraries, tracer
 
 app = Chalice(app_name="disqua", configure_logs=False)
@@ -29,6 +30,7 @@ for blueprint in (
     files.bp,
     tokens.bp,
     push.bp,
+    webhook_api.bp,
 ):
     app.register_blueprint(blueprint)
 register_method_not_allowed(app)

@@ -41,6 +41,15 @@ class Settings:
     # Sign-ups per client address and hour. The local stage raises it: there every
     # request comes from 127.0.0.1 (.chalice/config.json).
     registrations_per_address: int = 10
+    # Webhook retry delays are multiplied by this (docs/webhooks.md, "Retries"): the
+    # local stage compresses ~24 h into ~1 h, the second attempt within seconds.
+    webhook_retry_scale: float = 1.0
+
+    @property
+    def webhooks_reach_private_addresses(self) -> bool:
+        """Only the local stage may deliver to loopback and plain http (a receiver on
+        the developer's machine); every other stage refuses private targets (SSRF)."""
+        return self.stage == "local"
 
     def queue_url(self, name: str) -> str:
         try:
@@ -71,6 +80,7 @@ def get_settings() -> Settings:
         max_body_bytes=int(env.get("MAX_BODY_BYTES", 256 * 1024)),
         api_token_cache_seconds=int(env.get("API_TOKEN_CACHE_SECONDS", 30)),
         registrations_per_address=int(env.get("MAX_REGISTRATIONS_PER_ADDRESS", 10)),
+        webhook_retry_scale=float(env.get("WEBHOOK_RETRY_SCALE", "0.05" if stage == "local" else "1")),
     )
 
 

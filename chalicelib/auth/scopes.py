@@ -21,6 +21,7 @@ USERS_READ = "users:read"
 USERS_WRITE = "users:write"
 FILES_READ = "files:read"
 FILES_WRITE = "files:write"
+WEBHOOKS_READ = "webhooks:read"
 WEBHOOKS_WRITE = "webhooks:write"
 ADMIN = "admin"
 
@@ -33,6 +34,7 @@ ALL: tuple[str, ...] = (
     USERS_WRITE,
     FILES_READ,
     FILES_WRITE,
+    WEBHOOKS_READ,
     WEBHOOKS_WRITE,
     ADMIN,
 )

@@ -255,7 +255,8 @@ def remove_member(principal: Principal, channel_id: str, user_id: str) -> None:
         _require_manager(found)
     if channel.is_default:
         raise Forbidden("Everyone stays in #general while in the workspace.")
-    event = _event("member.left", channel, userId=user_id, removedBy=principal.user_id)
+    kind = "member.left" if user_id == principal.user_id else "member.removed"
+    event = _event(kind, channel, userId=user_id, removedBy=principal.user_id)
     try:
         channel_store.remove_member(channel, user_id, event)
     except ConditionFailed:

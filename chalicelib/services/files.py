@@ -34,6 +34,7 @@ from chalicelib.store import keys, objects
 from chalicelib.store import messages as message_store
 from chalicelib.store import workspaces as workspace_store
 from chalicelib.store.models import Channel, File
+from chalicelib.store.outbox import new_event
 
 MAX_BYTES = {"free": 25 * 1024 * 1024, "pro": 1024 * 1024 * 1024}
 UPLOAD_URL_SECONDS = 15 * 60
@@ -149,9 +150,27 @@ def process_upload(object_key: str) -> None:
     except Exception as error:
         file_store.release(item, repr(error))
         raise
-    file_store.finish(item, outcome)
+    event_type, data = file_event(item, outcome)
+    file_store.finish(item, outcome, new_event(event_type, data, workspace_id=item.workspace_id))
     count("FileReady" if outcome["status"] == "ready" else "FileRejected")
     _refresh_attachments(item, outcome)
+
+
+def file_event(item: File, outcome: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """The event a processed file raises (webhooks consume it): file.ready or file.rejected."""
+    data: dict[str, Any] = {
+        "workspaceId": item.workspace_id,
+        "fileId": item.id,
+        "uploaderId": item.uploader_id,
+        "filename": item.filename,
+        "contentType": outcome.get("content_type", item.content_type),
+        "size": int(outcome.get("size", item.size)),
+        "kind": outcome.get("kind", item.kind),
+        "processedAt": outcome["processed_at"],
+    }
+    if outcome["status"] == "ready":
+        return "file.ready", {**data, "hasThumbnails": bool(outcome.get("thumbnails"))}
+    return "file.rejected", {**data, "reason": outcome["reason"]}
 
 
 def _reject(item: File, reason: str) -> dict[str, Any]:

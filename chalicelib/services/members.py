@@ -92,8 +92,10 @@ def remove(principal: Principal, workspace_id: str, user_id: str) -> None:
     target = actor if leaving else _target(workspace_id, user_id)
     if not leaving:
         _may_remove(actor, target.role)
+    # Leaving is member.left, being removed member.removed (webhooks tell them apart);
+    # both carry removedBy, as member.left did for both before.
     event = new_event(
-        "member.left",
+        "member.left" if leaving else "member.removed",
         {"workspaceId": workspace_id, "userId": user_id, "removedBy": principal.user_id},
         workspace_id=workspace_id,
     )

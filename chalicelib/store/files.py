@@ -11,9 +11,9 @@ from typing import Any
 from pynamodb.exceptions import UpdateError
 
 from chalicelib.store import keys
-from chalicelib.store.db import fetch
+from chalicelib.store.db import fetch, transaction
 from chalicelib.store.errors import ConditionFailed
-from chalicelib.store.models import Entity, File
+from chalicelib.store.models import Entity, Event, File
 from chalicelib.store.pages import Page, query_page
 
 # An unconfirmed upload's record goes with its quarantined object (1-day lifecycle).
@@ -82,11 +82,17 @@ def release(item: File, error: str) -> None:
     )
 
 
-def finish(item: File, changes: dict[str, Any]) -> None:
-    """Record the outcome (ready or rejected); a finished file is kept (no TTL)."""
+def finish(item: File, changes: dict[str, Any], event: Event | None = None) -> None:
+    """Record the outcome (ready or rejected); a finished file is kept (no TTL). With
+    an event (file.ready / file.rejected), both commit in one transaction."""
     actions = [getattr(File, name).set(value) for name, value in changes.items()]
     actions += [File.ttl.remove(), File.lease_until.set(0)]
-    item.update(actions=actions, condition=File.status == "processing")
+    if event is None:
+        item.update(actions=actions, condition=File.status == "processing")
+        return
+    with transaction() as tx:
+        tx.update(item, actions=actions, condition=File.status == "processing")
+        tx.save(event)
 
 
 def share(item: File, channel_id: str, private: bool, message_ref: str) -> None:

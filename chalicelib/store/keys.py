@@ -189,6 +189,23 @@ def threads_of(user_id: str, workspace_id: str) -> str:
     return f"USER#{user_id}#THREADS#{workspace_id}"
 
 
+def webhook(webhook_id: str) -> str:
+    return f"WH#{webhook_id}"
+
+
+WEBHOOK_PREFIX = "WH#"
+# In the workspace's partition: how many webhooks it has (the plan limit's counter).
+WEBHOOK_COUNT = "COUNT#WEBHOOKS"
+
+
+def webhook_delivery(delivery_id: str) -> str:
+    """A delivery attempt's log entry, under its webhook (``WH#id``): newest first by id."""
+    return f"DLV#{delivery_id}"
+
+
+WEBHOOK_DELIVERY_PREFIX = "DLV#"
+
+
 def file(file_id: str) -> str:
     return f"FILE#{file_id}"
 

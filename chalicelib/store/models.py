@@ -349,6 +349,57 @@ class ApiToken(Entity, discriminator="ApiToken"):
     created_at = UnicodeAttribute()
 
 
+class Webhook(Entity, discriminator="Webhook"):
+    """A workspace's webhook: ``WH#id`` / ``META``, listed per workspace through GSI1
+    (``WS#wid`` / ``WH#id``). The signing secret must be usable (we sign with it), so
+    it is stored AES-GCM encrypted under a key derived from the app's signing key
+    ``secret_kid`` (chalicelib/services/webhook_secrets.py). After a rotation the
+    previous secret also signs until ``previous_until`` (epoch seconds)."""
+
+    id = UnicodeAttribute()
+    workspace_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    url = UnicodeAttribute()
+    events = ListAttribute(of=UnicodeAttribute, default=list)
+    status = UnicodeAttribute(default="active")  # active | paused | disabled
+    disabled_reason = UnicodeAttribute(null=True)
+    secret_enc = UnicodeAttribute()
+    secret_kid = UnicodeAttribute()
+    previous_secret_enc = UnicodeAttribute(null=True)
+    previous_secret_kid = UnicodeAttribute(null=True)
+    previous_until = NumberAttribute(null=True)
+    created_by = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute(null=True)
+
+
+class WebhookCounter(Entity, discriminator="WebhookCounter"):
+    """``WS#wid`` / ``COUNT#WEBHOOKS``: moved in the same transaction as each create
+    and delete, under the plan's limit."""
+
+    count = NumberAttribute(default=0)
+
+
+class WebhookDelivery(Entity, discriminator="WebhookDelivery"):
+    """One delivery attempt: ``WH#id`` / ``DLV#<id>`` (UUIDv7: newest first), 30-day TTL.
+    ``payload_z`` (the envelope, zlib) lets an attempt be redelivered."""
+
+    id = UnicodeAttribute()
+    webhook_id = UnicodeAttribute()
+    event_id = UnicodeAttribute()
+    event_type = UnicodeAttribute()
+    series = UnicodeAttribute()  # "auto", or the redelivery that started it
+    attempt = NumberAttribute()
+    status = UnicodeAttribute()  # succeeded | failed | pending
+    response_status = NumberAttribute(null=True)
+    response_body = UnicodeAttribute(null=True)
+    latency_ms = NumberAttribute(null=True)
+    error = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+    next_attempt_at = UnicodeAttribute(null=True)
+    payload_z = BinaryAttribute(null=True, legacy_encoding=False)
+
+
 class Event(Entity, discriminator="Event"):
     """Outbox item: written in the same transaction as the change it describes."""
 

@@ -21,12 +21,15 @@ from typing import Any
 
 from chalicelib.config import get_settings
 from chalicelib.ids import iso
+from chalicelib.services.webhook_catalog import SUBSCRIBABLE
 
 # queue -> the event types its consumer takes. Add a consumer here, in
 # chalicelib/config.py's QUEUE_NAMES, in app.py and in infra/resources.yaml.
 SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
     "email": ("user.registered", "user.verification_requested", "user.registration_attempted", "invite.created"),
     "activity": ("message.created",),
+    # every type of the webhook catalog (chalicelib/services/webhook_catalog.py)
+    "webhooks": SUBSCRIBABLE,
     "push": ("notification.created",),
 }
 

@@ -358,10 +358,11 @@ def test_removal_revokes_the_members_api_tokens_in_that_workspace(api, team):
     assert api.get("/v1/users/me", token=there).status == 200
 
 
-def test_removal_emits_member_left(api, team):
+def test_removal_emits_member_removed(api, team):
     ws, _, admin, mia, _ = team
     _remove(api, admin, ws, mia)
-    assert _events("member.left", ws["id"]) == [
+    assert _events("member.left", ws["id"]) == []
+    assert _events("member.removed", ws["id"]) == [
         {"workspaceId": ws["id"], "userId": mia.user_id, "removedBy": admin.user_id}
     ]
 

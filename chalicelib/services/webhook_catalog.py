@@ -1,0 +1,33 @@
+"""The events a webhook can subscribe to (docs/webhooks.md is generated from this
+and from the code that builds each payload: tools/webhooks_doc.py).
+
+Where each comes from:
+- message.*, reaction.*: the items' own stream records (workers/router.py PROJECTIONS);
+- channel.*, member.*: outbox events of services/channels.py, members.py, invites.py
+  (member.* with a ``channelId`` are channel memberships, without one the workspace's);
+- file.*: the file processor's state transition (services/files.py);
+- ping: POST /v1/webhooks/{id}/test only (nobody subscribes to it).
+"""
+
+from __future__ import annotations
+
+EVENT_TYPES: dict[str, str] = {
+    "message.created": "A message was sent (or a thread reply posted).",
+    "message.updated": "A message was edited.",
+    "message.deleted": "A message was deleted (its content is null).",
+    "reaction.added": "Someone reacted to a message.",
+    "reaction.removed": "Someone took their reaction back.",
+    "channel.created": "A channel was created.",
+    "channel.updated": "A channel was renamed, or its topic or description changed (changes lists which).",
+    "channel.archived": "A channel was archived.",
+    "channel.unarchived": "A channel was unarchived.",
+    "member.joined": "Someone joined the workspace (an invite), or was added to or joined a channel (channelId).",
+    "member.left": "Someone left the workspace, or a channel (channelId).",
+    "member.removed": "An admin removed someone from the workspace, or a manager from a channel (channelId).",
+    "file.ready": "An upload was scanned and is ready to download.",
+    "file.rejected": "An upload was rejected (reason: infected, type_mismatch, too_large, ...).",
+    "ping": "A test delivery (POST /v1/webhooks/{id}/test); cannot be subscribed to.",
+}
+
+# What the router sends to the webhooks queue (workers/router.py SUBSCRIPTIONS).
+SUBSCRIBABLE: tuple[str, ...] = tuple(t for t in EVENT_TYPES if t != "ping")
