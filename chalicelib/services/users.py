@@ -10,7 +10,15 @@ from chalicelib.store import users as user_store
 from chalicelib.store.models import User
 
 DEFAULT_PREFERENCES: dict[str, Any] = {
-    "notifications": {"desktop": "mentions", "mobile": "mentions", "email": "never", "muteAll": False},
+    # reactions: in-app notifications of reactions to your messages (off by default);
+    # muteAll: no in-app notifications at all (chalicelib/services/notifications.py).
+    "notifications": {
+        "desktop": "mentions",
+        "mobile": "mentions",
+        "email": "never",
+        "muteAll": False,
+        "reactions": False,
+    },
     "theme": "system",
     "language": "en",
 }

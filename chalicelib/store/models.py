@@ -173,6 +173,9 @@ class ChannelMember(Entity, discriminator="ChannelMember"):
     user_id = UnicodeAttribute()
     role = UnicodeAttribute(default="member")  # manager | member
     joined_at = UnicodeAttribute()
+    # all | mentions | none: which notifications this channel may raise for the member
+    # (chalicelib/services/notifications.py); absent means "all".
+    notifications = UnicodeAttribute(null=True)
 
 
 class Message(Entity, discriminator="Message"):

@@ -28,6 +28,7 @@ from chalicelib.services.webhook_catalog import SUBSCRIBABLE
 SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
     "email": ("user.registered", "user.verification_requested", "user.registration_attempted", "invite.created"),
     "activity": ("message.created",),
+    "notifications": ("message.created", "message.updated", "message.deleted", "reaction.added", "invite.created"),
     # every type of the webhook catalog (chalicelib/services/webhook_catalog.py)
     "webhooks": SUBSCRIBABLE,
     "push": ("notification.created",),
@@ -128,7 +129,22 @@ def _pin(new: Any, old: Any) -> tuple[str, str, dict[str, Any]] | None:
     return event_type, item.workspace_id, data
 
 
-PROJECTIONS: dict[str, Projection] = {"Message": _message, "Reaction": _reaction, "Pin": _pin}
+def _notification(new: Any, old: Any) -> tuple[str, str, dict[str, Any]] | None:
+    """A new notification (never its updates: mark-read, preview removal) is
+    ``notification.created`` for the push worker (/work/notes/contract.md)."""
+    if new is None or old is not None:
+        return None
+    from chalicelib.services.notifications import event_payload
+
+    return "notification.created", new.workspace_id, event_payload(new)
+
+
+PROJECTIONS: dict[str, Projection] = {
+    "Message": _message,
+    "Reaction": _reaction,
+    "Pin": _pin,
+    "Notification": _notification,
+}
 
 
 # SQS takes 256 KiB per message and per batch. A message of 40,000 characters (the

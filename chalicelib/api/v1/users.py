@@ -67,6 +67,7 @@ def set_status(call: Call) -> Any:
                     "mobile": NOTIFY_LEVEL,
                     "email": NOTIFY_LEVEL,
                     "muteAll": Bool(required=False),
+                    "reactions": Bool(required=False),
                 },
                 required=False,
                 at_least_one=True,
