@@ -68,6 +68,7 @@ def set_status(call: Call) -> Any:
                     "email": NOTIFY_LEVEL,
                     "muteAll": Bool(required=False),
                     "reactions": Bool(required=False),
+                    "reactions": Bool(required=False),
                 },
                 required=False,
                 at_least_one=True,
