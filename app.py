@@ -13,7 +13,6 @@ from chalice import Chalice
 from chalicelib.api.fallback import register_method_not_allowed
 from chalicelib.api.v1 import auth, channels, files, invites, members, messages, push, tokens, users, workspaces
 from chalicelib.api.v1 import notifications as notification_api
-from chalicelib.api.v1 import notifications as notification_api
 from chalicelib.api.v1 import webhooks as webhook_api
 from chalicelib.observability import flush_metrics, quiet_libraries, tracer
 
@@ -31,7 +30,6 @@ for blueprint in (
     messages.bp,
     files.bp,
     tokens.bp,
-    notification_api.bp,
     notification_api.bp,
     push.bp,
     webhook_api.bp,

@@ -231,31 +231,6 @@ def notification_source(message_id: str) -> str:
     return f"NOTIFSRC#{message_id}"
 
 
-def notification(notification_id: str) -> str:
-    return f"{NOTIFICATION_PREFIX}{notification_id}"
-
-
-NOTIFICATION_PREFIX = "NOTIF#"
-NOTIFICATION_STATE = "NOTIFSTATE"  # under USER#<id>; does not start with NOTIFICATION_PREFIX
-
-
-def notification_range(after_id: str | None) -> tuple[str, str]:
-    """Inclusive BETWEEN bounds of a user's notifications with ids strictly above
-    ``after_id`` (all of them when None). Ids all have the same length, so past
-    ``NOTIF#<id>`` is ``NOTIF#<id>!``."""
-    lower = f"{NOTIFICATION_PREFIX}{after_id}!" if after_id else NOTIFICATION_PREFIX
-    return lower, NOTIFICATION_PREFIX[:-1] + "$"  # "$" sorts right after "#"
-
-
-def notifications_in(user_id: str, workspace_id: str) -> str:
-    """GSI1 partition of a user's notifications from one workspace (sort key: the id)."""
-    return f"NOTIFS#{user_id}#{workspace_id}"
-
-
-def notification_source(message_id: str) -> str:
-    return f"NOTIFSRC#{message_id}"
-
-
 def file(file_id: str) -> str:
     return f"FILE#{file_id}"
 

@@ -176,9 +176,6 @@ class ChannelMember(Entity, discriminator="ChannelMember"):
     # all | mentions | none: which notifications this channel may raise for the member
     # (chalicelib/services/notifications.py); absent means "all".
     notifications = UnicodeAttribute(null=True)
-    # all | mentions | none: which notifications this channel may raise for the member
-    # (chalicelib/services/notifications.py); absent means "all".
-    notifications = UnicodeAttribute(null=True)
 
 
 class Message(Entity, discriminator="Message"):

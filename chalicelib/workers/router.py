@@ -29,7 +29,6 @@ SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
     "email": ("user.registered", "user.verification_requested", "user.registration_attempted", "invite.created"),
     "activity": ("message.created",),
     "notifications": ("message.created", "message.updated", "message.deleted", "reaction.added", "invite.created"),
-    "notifications": ("message.created", "message.updated", "message.deleted", "reaction.added", "invite.created"),
     # every type of the webhook catalog (chalicelib/services/webhook_catalog.py)
     "webhooks": SUBSCRIBABLE,
     "push": ("notification.created",),

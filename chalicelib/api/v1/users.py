@@ -68,7 +68,6 @@ def set_status(call: Call) -> Any:
                     "email": NOTIFY_LEVEL,
                     "muteAll": Bool(required=False),
                     "reactions": Bool(required=False),
-                    "reactions": Bool(required=False),
                 },
                 required=False,
                 at_least_one=True,
