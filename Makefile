@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 STAGE  ?= dev
 
-.PHONY: install clamav run test unit lint format bench package cfn-lint openapi clean
+.PHONY: install clamav run test unit lint format bench package cfn-lint openapi webhooks-doc clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -47,6 +47,9 @@ cfn-lint: package
 
 openapi: install  ## regenerate docs/openapi.json from the route declarations
 	$(BIN)/python -m tools.openapi > docs/openapi.json
+
+webhooks-doc: install  ## regenerate docs/webhooks.md (event catalog, examples, retry schedule) from the code
+	$(BIN)/python -m tools.webhooks_doc > docs/webhooks.md
 
 clean:
 	rm -rf out var .pytest_cache .ruff_cache
