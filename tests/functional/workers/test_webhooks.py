@@ -4,16 +4,22 @@ queue -> fan-out tasks -> attempts), against a real HTTP receiver on 127.0.0.1."
 import hashlib
 import hmac
 import json
+import os
+import socket
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import boto3
 import pytest
+import requests
 from standardwebhooks.webhooks import Webhook as StandardWebhook
 
 from app import deliver_webhooks, route_events
 from chalicelib import config
 from chalicelib.config import get_settings
-from chalicelib.services import webhook_delivery, webhooks
+from chalicelib.services import webhook_delivery, webhook_secrets, webhooks
 from chalicelib.store import webhooks as webhook_store
 from tests.functional.workers.pipeline import LambdaContext, StreamReader, sqs_event
 from tests.helpers import create_workspace, join_workspace, register
@@ -356,8 +362,6 @@ def test_private_targets_are_refused_at_delivery_outside_the_local_stage(api, te
         created_by=owner.user_id,
         created_at="2026-01-01T00:00:00Z",
     )
-    from chalicelib.services import webhook_secrets
-
     stored.secret_enc, stored.secret_kid = webhook_secrets.encrypt(webhook_secrets.generate(), stored.id)
     webhook_store.create(stored, None)
     config.reset()  # the settings of this process (stage "test"), not of the last request
@@ -368,3 +372,61 @@ def test_private_targets_are_refused_at_delivery_outside_the_local_stage(api, te
     assert outcome.entry.error.startswith("refused"), outcome.entry.error
     assert outcome.entry.response_status is None and outcome.entry.status == "pending"
     assert receiver.received == []
+
+
+def _readme_receiver() -> str:
+    """The Python block after the webhook-receiver marker in README.md, as it is."""
+    text = (Path(__file__).parents[3] / "README.md").read_text()
+    after = text[text.index("<!-- webhook-receiver") :]
+    start = after.index("```python\n") + len("```python\n")
+    return after[start : after.index("```\n", start)]
+
+
+def test_the_readme_receiver_accepts_a_real_delivery_and_refuses_forgeries(api, team, local):
+    code = _readme_receiver()
+    assert len(code.splitlines()) <= 15
+    ws, owner, _ = team
+    secret = webhook_secrets.generate()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "DISQUA_WEBHOOK_SECRET": secret, "PORT": str(port)}
+    process = subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "the README receiver did not start"
+                time.sleep(0.05)
+        url = f"http://127.0.0.1:{port}/disqua"
+        created = api.post(
+            f"/v1/workspaces/{ws['id']}/webhooks",
+            {"name": "readme", "url": url, "events": ["message.created"], "secret": secret},
+            token=owner.access_token,
+        )
+        assert created.status == 201, created.body
+        tested = api.post(f"/v1/webhooks/{created.data['id']}/test", token=owner.access_token).data
+        assert (tested["status"], tested["responseStatus"]) == ("succeeded", 204)
+        # after a rotation the receiver still holds the old secret: the second signature passes
+        api.post(f"/v1/webhooks/{created.data['id']}/rotate-secret", token=owner.access_token)
+        again = api.post(f"/v1/webhooks/{created.data['id']}/test", token=owner.access_token).data
+        assert (again["status"], again["responseStatus"]) == ("succeeded", 204)
+        body = b'{"id":"evt_forged","type":"message.created"}'
+        now = int(time.time())
+
+        def sign(timestamp, key=secret):
+            digest = hmac.new(key.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+            return {"X-Disqua-Timestamp": str(timestamp), "X-Disqua-Signature-256": f"sha256={digest}"}
+
+        assert requests.post(url, data=body, headers=sign(now), timeout=5).status_code == 204  # control
+        assert requests.post(url, data=body, headers=sign(now, "whsec_wrong"), timeout=5).status_code == 401
+        assert requests.post(url, data=body, headers=sign(now - 301), timeout=5).status_code == 401
+        tampered = {**sign(now), "X-Disqua-Timestamp": str(now + 1)}
+        assert requests.post(url, data=body, headers=tampered, timeout=5).status_code == 401
+    finally:
+        process.terminate()
+        out, _ = process.communicate(timeout=10)
+    assert out.split() == ["ping", "ping", "message.created"]
