@@ -65,11 +65,13 @@ class Received:
 
 class PushService:
     """A push service on loopback. ``browsers`` maps a path to the browser subscribed
-    there; ``answers`` maps a path to the statuses to answer in turn (then 201)."""
+    there; ``answers`` maps a path to the statuses to answer in turn (then 201);
+    ``slow`` makes a path hang that long, then answer 504 (nothing delivered)."""
 
     def __init__(self) -> None:
         self.browsers: dict[str, Browser] = {}
         self.answers: dict[str, list[tuple[int, dict[str, str]]]] = {}
+        self.slow: dict[str, float] = {}  # path -> seconds to wait before answering
         self.received: list[Received] = []
         self.errors: list[str] = []
         self.lock = threading.Lock()
@@ -78,6 +80,11 @@ class PushService:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                if self.path in service.slow:  # a hung push service: late, and it kept nothing
+                    time.sleep(service.slow[self.path])
+                    self.send_response(504)
+                    self.end_headers()
+                    return
                 try:
                     received = service.check(self.path, dict(self.headers.items()), body)
                 except Exception as exc:  # the test reads errors; the app sees a 400

@@ -138,8 +138,9 @@ def retry_after_seconds(value: str | None) -> int | None:
         return None
 
 
-def send(subscription: Any, body: bytes, data: dict[str, Any], session: Any) -> tuple[int | None, int | None]:
-    """Post one push: (status or None when no answer came, Retry-After seconds)."""
+def send(subscription: Any, body: bytes, data: dict[str, Any], session: Any) -> tuple[int | None, int | None, str]:
+    """Post one push: (status or None when no answer came, Retry-After seconds, the
+    error when no answer came: timeout, connection refused...)."""
     import requests
     from pywebpush import WebPushException, webpush
 
@@ -161,12 +162,11 @@ def send(subscription: Any, body: bytes, data: dict[str, Any], session: Any) -> 
     except WebPushException as exc:
         answer = exc.response
         if answer is None:
-            return None, None
-        return answer.status_code, retry_after_seconds(answer.headers.get("Retry-After"))
+            return None, None, "no response"
+        return answer.status_code, retry_after_seconds(answer.headers.get("Retry-After")), ""
     except requests.RequestException as exc:  # timeout, connection refused, TLS...
-        logger().warning("push endpoint unreachable", extra={"error": type(exc).__name__})
-        return None, None
-    return response.status_code, None
+        return None, None, type(exc).__name__
+    return response.status_code, None, ""
 
 
 def backoff(receive_count: int) -> int:
@@ -197,25 +197,31 @@ def deliver(event: dict[str, Any], receive_count: int, session: Any, deadline: f
         if time.monotonic() > deadline:
             deferred = True  # out of time in this invocation: soon, in the next one
             continue
+        # Endpoints are capability URLs: logs name a subscription by its hash only.
+        where = {"eventId": event["id"], "subscription": digest[:12], "attempt": receive_count}
         try:
-            status, hint = send(subscription, body, data, session)
+            status, hint, error = send(subscription, body, data, session)
         except RefusedAddress as refused:
-            logger().warning("push endpoint refused", extra={"reason": str(refused)})
+            logger().warning("push endpoint refused", extra={**where, "reason": str(refused)})
             push.forget(subscription)  # it can never be delivered
             continue
         if status is not None and 200 <= status < 300:
             pushed.add(digest)
             count("PushSent")
         elif status in (404, 410):
+            logger().info("push subscription gone", extra={**where, "status": status})
             push.forget(subscription)
             count("PushSubscriptionGone")
         elif status is None or status == 429 or status >= 500:
+            logger().warning(
+                "push attempt failed: retrying", extra={**where, "status": status, "error": error, "retryAfter": hint}
+            )
             retry = True
             if hint is not None:
                 hints.append(hint)
             count("PushRetried")
         else:
-            logger().warning("push rejected", extra={"status": status, "eventId": event["id"]})
+            logger().warning("push rejected: dropped", extra={**where, "status": status})
             count("PushRejected")
     if retry or deferred:
         push_store.record_pushed(event["id"], pushed)

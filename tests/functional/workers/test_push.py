@@ -246,3 +246,55 @@ def test_an_unreachable_push_service_is_retried_and_the_subscription_kept(servic
 
     assert len(response["batchItemFailures"]) == 1 and len(delays) == 1
     assert [s.endpoint for s in push_store.list_for_user(bob.user_id)] == [endpoint]
+
+
+def test_a_dead_push_service_ends_in_the_dead_letter_queue_every_attempt_logged(service, api, monkeypatch, caplog):
+    """Always 503: the message comes back (here at once) until the queue's
+    maxReceiveCount (5), then SQS moves it to the push DLQ: nothing is lost."""
+    bob = register(api, "bob")
+    _subscribe(api, bob, service, name="dead")
+    service.answers["/push/dead"] = [(503, {})] * 10
+    monkeypatch.setattr(worker, "backoff", lambda receive_count: 0)  # visible again at once
+    sqs = boto3.client("sqs")
+    url = get_settings().queue_url("push")
+    policy = json.loads(
+        sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["RedrivePolicy"])["Attributes"]["RedrivePolicy"]
+    )
+    dead_letters = sqs.get_queue_url(QueueName=policy["deadLetterTargetArn"].rsplit(":", 1)[1])["QueueUrl"]
+    _queue(_event(bob.user_id))
+
+    attempts = 0
+    while True:
+        batch, _ = sqs_event("push")
+        if not batch["Records"]:
+            break
+        assert batch["Records"][0]["attributes"]["ApproximateReceiveCount"] == str(attempts + 1)
+        assert len(worker.handle_batch(batch)["batchItemFailures"]) == 1
+        attempts += 1
+
+    assert attempts == int(policy["maxReceiveCount"]) == 5
+    [parked] = sqs.receive_message(QueueUrl=dead_letters).get("Messages", [])
+    assert json.loads(parked["Body"])["id"] == "evt_1"
+    logged = [r for r in caplog.records if r.getMessage() == "push attempt failed: retrying"]
+    assert len(logged) == 5
+    assert service.received == []
+    assert push_store.list_for_user(bob.user_id)  # a 503 never deletes the subscription
+
+
+def test_a_slow_push_service_times_out_while_the_others_are_pushed(service, api, monkeypatch, delays, caplog):
+    bob = register(api, "bob")
+    _subscribe(api, bob, service, name="slow")
+    _subscribe(api, bob, service, name="fast")
+    service.slow["/push/slow"] = 2.0
+    monkeypatch.setattr(worker, "READ_TIMEOUT_SECONDS", 0.3)
+
+    response, batch = _run(_event(bob.user_id))
+
+    assert len(response["batchItemFailures"]) == 1
+    assert [r.path for r in service.received] == ["/push/fast"]
+    [failed] = [r for r in caplog.records if r.getMessage() == "push attempt failed: retrying"]
+    assert failed.error == "ReadTimeout" and failed.status is None
+    # next time it answers in time: only the slow one is pushed again
+    service.slow.clear()
+    assert _redeliver(batch, 2) == {"batchItemFailures": []}
+    assert sorted(r.path for r in service.received) == ["/push/fast", "/push/slow"]
