@@ -12,6 +12,8 @@ from __future__ import annotations
 import hashlib
 from datetime import timedelta
 
+from pynamodb.exceptions import PutError
+
 from chalicelib.store import keys
 from chalicelib.store.db import bind, connection, fetch, transaction
 from chalicelib.store.errors import AlreadyExists, TransactionCancelled
@@ -41,7 +43,7 @@ def new_subscription(user_id: str, endpoint: str, **attributes: object) -> PushS
     )
 
 
-def add(subscription: PushSubscription, limit: int) -> bool:
+def add(subscription: PushSubscription, limit: int, *, attempts: int = 2) -> bool:
     """Store it: True if new, False if it replaced the same endpoint's (new keys).
 
     Raises TooMany when new and the user already has ``limit``. One transaction
@@ -58,10 +60,17 @@ def add(subscription: PushSubscription, limit: int) -> bool:
             )
         return True
     except AlreadyExists:
-        subscription.save(condition=PushSubscription.PK.exists())  # the same endpoint, maybe new keys
-        return False
+        pass
     except TransactionCancelled as cancelled:
         raise TooMany() from cancelled
+    try:
+        subscription.save(condition=PushSubscription.PK.exists())  # the same endpoint, maybe new keys
+        return False
+    except PutError as error:
+        # unsubscribed (or a 410) between the two writes: add it as new, once
+        if getattr(error, "cause_response_code", None) != "ConditionalCheckFailedException" or attempts <= 1:
+            raise
+    return add(subscription, limit, attempts=attempts - 1)
 
 
 def remove(user_id: str, digest: str) -> bool:

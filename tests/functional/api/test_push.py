@@ -146,3 +146,30 @@ def test_push_subscriptions_need_a_session_not_an_api_token(api):
     assert api.post(UNSUBSCRIBE, {"endpoint": _endpoint()}, token=token).status == 403
     assert api.get(KEY, token=token).status == 200  # the public key is public
     assert api.post(SUBSCRIBE, Browser().subscription(_endpoint())).status == 401
+
+
+def test_a_refresh_racing_an_unsubscribe_subscribes_anew(api, monkeypatch):
+    """The transaction saw the endpoint, the unsubscribe won before the refresh's put:
+    the refresh adds it as new (counted), instead of a 500."""
+    from chalicelib.store.models import PushSubscription
+
+    alice = register(api, "alice")
+    browser = Browser()
+    assert api.post(SUBSCRIBE, browser.subscription(_endpoint()), token=alice.access_token).status == 201
+    real_save = PushSubscription.save
+    raced = []
+
+    def save_after_an_unsubscribe(self, *args, **kwargs):
+        if not raced:
+            raced.append(push_store.remove(alice.user_id, push_store.endpoint_hash(_endpoint())))
+        return real_save(self, *args, **kwargs)
+
+    monkeypatch.setattr(PushSubscription, "save", save_after_an_unsubscribe)
+    again = api.post(SUBSCRIBE, Browser().subscription(_endpoint()), token=alice.access_token)
+    assert raced == [True]
+    assert again.status == 201, again.body
+    assert len(push_store.list_for_user(alice.user_id)) == 1
+    monkeypatch.undo()
+    for n in range(1, 10):  # the count is exact: 9 more fit, not 10
+        assert api.post(SUBSCRIBE, Browser().subscription(_endpoint(n)), token=alice.access_token).status == 201
+    assert api.post(SUBSCRIBE, Browser().subscription(_endpoint(10)), token=alice.access_token).status == 409
