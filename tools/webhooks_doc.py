@@ -250,6 +250,10 @@ channel (those carry `addedBy` / `removedBy`). Message events carry the text as
 written (`content`, markdown); `contentOmitted: true` replaces it when the event would
 exceed 240 KB (read the message through the API).
 
+Events of **private channels** (their messages, reactions, creation, changes and
+membership) are not delivered: a webhook is workspace-wide, and a private channel is
+visible to its members only (admins included only when they are in it).
+
 """
 
 

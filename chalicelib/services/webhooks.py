@@ -274,10 +274,30 @@ def _send_tasks(tasks: list[dict[str, Any]]) -> None:
             raise RuntimeError(f"SQS refused {len(result['Failed'])} webhook tasks; the message will be retried")
 
 
+def from_private_channel(event: dict[str, Any]) -> bool:
+    """Whether the event is about a private channel (or what happens in one). Those are
+    never delivered: a webhook is workspace-wide, a private channel is visible to its
+    members only (not even to admins outside it)."""
+    data = event.get("data") or {}
+    if "channelType" in data:  # message events
+        return data["channelType"] == "private"
+    if event["type"] == "channel.created":
+        return data.get("type") == "private"
+    if not data.get("channelId"):
+        return False
+    from chalicelib.store import channels as channel_store
+
+    channel = channel_store.get(data["channelId"])
+    return channel is None or channel.channel_type == "private"
+
+
 def fan_out(event: dict[str, Any]) -> int:
     """One delivery task per subscribed webhook; returns how many."""
+    hooks = subscribers(event)
+    if not hooks or from_private_channel(event):  # the channel is read only if someone listens
+        return 0
     now = time.time()
-    tasks = [_task(w, event, series=AUTO, attempt=1, not_before=now) for w in subscribers(event)]
+    tasks = [_task(w, event, series=AUTO, attempt=1, not_before=now) for w in hooks]
     _send_tasks(tasks)
     return len(tasks)
 

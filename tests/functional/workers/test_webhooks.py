@@ -430,3 +430,22 @@ def test_the_readme_receiver_accepts_a_real_delivery_and_refuses_forgeries(api, 
         process.terminate()
         out, _ = process.communicate(timeout=10)
     assert out.split() == ["ping", "ping", "message.created"]
+
+
+def test_private_channels_are_never_delivered(api, team, local, receiver):
+    ws, owner, _ = team
+    _hook(api, owner, ws, receiver.url, events=("message.created", "reaction.added", "channel.created"))
+    reader = StreamReader()
+    secret = api.post(
+        f"/v1/workspaces/{ws['id']}/channels", {"name": "hush", "type": "private"}, token=owner.access_token
+    ).data
+    said = api.post(f"/v1/channels/{secret['id']}/messages", {"content": "psst"}, token=owner.access_token).data
+    assert api.post(f"/v1/messages/{said['id']}/reactions", {"emoji": "👍"}, token=owner.access_token).status < 300
+    _send(api, owner, ws, "public news")
+    _route(reader)
+    _drain()
+    receiver.wait_for(1)
+    time.sleep(0.2)
+    delivered = [json.loads(r.body) for r in receiver.received]
+    assert [e["data"]["content"] for e in delivered if e["type"] == "message.created"] == ["public news"]
+    assert secret["id"] not in json.dumps(delivered)  # not its creation, message or reaction
