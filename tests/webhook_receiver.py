@@ -22,6 +22,7 @@ class Received:
 class Receiver:
     statuses: list[int] = field(default_factory=lambda: [200])
     delay: float = 0.0
+    drip: float = 0.0  # > 0: answer one header line every `drip` seconds, for ever
     received: list[Received] = field(default_factory=list)
     server: Any = None
 
@@ -40,6 +41,9 @@ class Receiver:
                 status = receiver.statuses[min(index, len(receiver.statuses) - 1)]
                 if receiver.delay:
                     time.sleep(receiver.delay)
+                if receiver.drip:
+                    self._drip()
+                    return
                 payload = f'{{"received": {index + 1}}}'.encode()
                 try:
                     self.send_response(status)
@@ -51,6 +55,16 @@ class Receiver:
                     self.wfile.write(payload)
                 except OSError:
                     pass  # the client gave up (a timeout test)
+
+            def _drip(self) -> None:
+                try:
+                    self.wfile.write(b"HTTP/1.1 200 OK\r\n")
+                    for _ in range(200):
+                        self.wfile.write(b"X-Slowly: y\r\n")
+                        self.wfile.flush()
+                        time.sleep(receiver.drip)
+                except OSError:
+                    pass
 
             def log_message(self, *args: Any) -> None:
                 pass

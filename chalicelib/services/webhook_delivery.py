@@ -21,7 +21,7 @@ from chalicelib.config import get_settings
 from chalicelib.errors import ValidationError
 
 USER_AGENT = "Disqua-Webhook/1.0"
-TIMEOUT_SECONDS = 10.0  # per attempt: connecting, and each read
+TIMEOUT_SECONDS = 10.0  # per attempt, in all (connecting: 5 s of it at most)
 RESPONSE_BODY_BYTES = 2048  # kept in the delivery log
 
 # Seconds to wait after attempt n (1-based) failed: 8 attempts over ~23.6 h. Each wait
@@ -104,6 +104,10 @@ class Attempt:
         return self.status_code is not None and 200 <= self.status_code < 300
 
 
+def _socket_timeouts() -> tuple[float, float]:
+    return (min(5.0, TIMEOUT_SECONDS), TIMEOUT_SECONDS)
+
+
 def _session() -> Any:
     from requests_hardened import Config, HTTPSession
 
@@ -113,7 +117,7 @@ def _session() -> Any:
             ip_filter_enable=True,
             ip_filter_allow_loopback_ips=local,
             never_redirect=True,
-            default_timeout=(TIMEOUT_SECONDS, TIMEOUT_SECONDS),
+            default_timeout=_socket_timeouts(),
             user_agent_override=USER_AGENT,
         )
     )
@@ -122,20 +126,34 @@ def _session() -> Any:
 
 
 def post(url: str, body: bytes, headers: dict[str, str]) -> Attempt:
-    """POST once; never raises for what the endpoint (or the network) did."""
-    import requests
-    from requests_hardened.ip_filter import InvalidIPAddress
+    """POST once, within TIMEOUT_SECONDS in all (requests' own timeouts are per socket
+    operation: an endpoint dripping a byte at a time would outlast them); never raises
+    for what the endpoint (or the network) did. An attempt that overruns is abandoned
+    to its thread, which ends at its next socket timeout."""
+    from concurrent.futures import ThreadPoolExecutor
+    from concurrent.futures import TimeoutError as Overrun
 
     started = time.perf_counter()
+    pool = ThreadPoolExecutor(max_workers=1)
+    try:
+        return pool.submit(_post, url, body, headers, started).result(timeout=TIMEOUT_SECONDS)
+    except Overrun:
+        latency = round((time.perf_counter() - started) * 1000)
+        return Attempt(None, None, latency, f"timed out after {TIMEOUT_SECONDS:.0f} s")
+    finally:
+        pool.shutdown(wait=False)
+
+
+def _post(url: str, body: bytes, headers: dict[str, str], started: float) -> Attempt:
+    import requests
+    from requests_hardened.ip_filter import InvalidIPAddress
 
     def elapsed() -> int:
         return round((time.perf_counter() - started) * 1000)
 
     try:
         with _session() as session:
-            response = session.post(
-                url, data=body, headers=headers, timeout=(TIMEOUT_SECONDS, TIMEOUT_SECONDS), stream=True
-            )
+            response = session.post(url, data=body, headers=headers, timeout=_socket_timeouts(), stream=True)
             try:
                 raw = response.raw.read(RESPONSE_BODY_BYTES, decode_content=True) or b""
             except Exception:  # a body that breaks off still has its status

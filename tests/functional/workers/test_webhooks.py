@@ -261,6 +261,22 @@ def test_a_slow_endpoint_times_out_while_the_others_drain(api, team, local, monk
         fast.stop()
 
 
+def test_an_endpoint_that_drips_its_answer_is_cut_off_at_the_timeout(api, team, local, monkeypatch):
+    """requests' timeouts are per socket read: a byte every 0.3 s would never trip a 1 s
+    read timeout. The attempt as a whole is bounded."""
+    monkeypatch.setattr(webhook_delivery, "TIMEOUT_SECONDS", 1.0)
+    ws, owner, _ = team
+    dripping = Receiver(drip=0.3).start()
+    try:
+        hook = _hook(api, owner, ws, dripping.url)
+        started = time.monotonic()
+        answer = api.post(f"/v1/webhooks/{hook['id']}/test", token=owner.access_token).data
+        assert time.monotonic() - started < 3
+        assert answer["status"] == "failed" and "timed out" in answer["error"] and answer["responseStatus"] is None
+    finally:
+        dripping.stop()
+
+
 def test_sqs_redelivery_makes_one_delivery(api, team, local, receiver):
     ws, owner, _ = team
     hook = _hook(api, owner, ws, receiver.url)
