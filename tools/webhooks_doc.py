@@ -212,6 +212,11 @@ the same on every retry and redelivery, so it is your idempotency key.
 For 24 h after `rotate-secret` both secrets sign: `sha256=<new>,sha256=<old>` and
 `v1,<new> v1,<old>`. Accept a delivery if any signature matches.
 
+Secrets are never stored in clear (they cannot be hashed: every delivery is signed with
+them): AES-256-GCM under a key derived (HKDF-SHA256) from the app's active signing key,
+whose id is stored alongside; a secret sealed under an older signing key is sealed again
+under the active one at its next use, so rotating the signing keys keeps webhooks working.
+
 Verify before trusting the payload, with a constant-time comparison, and reject a
 timestamp more than 5 minutes away from your clock (replays). The README has a 15-line
 Python receiver; any Standard Webhooks library also works

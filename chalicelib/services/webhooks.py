@@ -331,10 +331,35 @@ def attempt(task: dict[str, Any]) -> Outcome:
     return Outcome(entry, exhausted=exhausted)
 
 
+def _reseal(webhook: Webhook) -> None:
+    """Secrets sealed under a signing key that is no longer the active one are sealed
+    again under the active one when next used: once the old key is retired (after its
+    verification window), nothing depends on it."""
+    from chalicelib.config import get_signing_keys
+
+    active = get_signing_keys().active
+    if webhook.secret_kid == active and webhook.previous_secret_kid in (None, active):
+        return
+    fields: dict[str, Any] = {}
+    fields["secret_enc"], fields["secret_kid"] = webhook_secrets.encrypt(
+        webhook_secrets.decrypt(webhook.secret_enc, webhook.secret_kid, webhook.id), webhook.id
+    )
+    if webhook.previous_secret_enc and webhook.previous_secret_kid:
+        previous = webhook_secrets.decrypt(webhook.previous_secret_enc, webhook.previous_secret_kid, webhook.id)
+        fields["previous_secret_enc"], fields["previous_secret_kid"] = webhook_secrets.encrypt(previous, webhook.id)
+    try:
+        webhook_store.update(webhook, fields)
+    except ConditionFailed:
+        return
+    for name, value in fields.items():
+        setattr(webhook, name, value)
+
+
 def _attempt_once(
     webhook: Webhook, envelope: dict[str, Any], *, series: str, attempt: int, retries: bool
 ) -> WebhookDelivery:
     """POST the envelope once; the log entry to write (not yet written)."""
+    _reseal(webhook)
     body = envelope_body(envelope)
     timestamp = int(time.time())
     result = webhook_delivery.post(webhook.url, body, signed_headers(webhook, envelope, body, timestamp))

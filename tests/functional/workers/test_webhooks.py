@@ -465,3 +465,23 @@ def test_private_channels_are_never_delivered(api, team, local, receiver):
     delivered = [json.loads(r.body) for r in receiver.received]
     assert [e["data"]["content"] for e in delivered if e["type"] == "message.created"] == ["public news"]
     assert secret["id"] not in json.dumps(delivered)  # not its creation, message or reaction
+
+
+def test_secrets_follow_a_signing_key_rotation(api, team, local, receiver, monkeypatch):
+    """Sealed under the active signing key; after a rotation the next use seals it
+    under the new key, so retiring the old key later breaks nothing."""
+    ws, owner, _ = team
+    hook = _hook(api, owner, ws, receiver.url)
+    before = webhook_store.get(hook["id"])
+    old_kid = before.secret_kid
+    keys = json.loads(os.environ["SIGNING_KEYS"])
+    monkeypatch.setenv("SIGNING_KEYS", json.dumps({**keys, "active": "k9", "k9": "n" * 48}))
+    config.reset()
+    assert api.post(f"/v1/webhooks/{hook['id']}/test", token=owner.access_token).data["status"] == "succeeded"
+    assert webhook_store.get(hook["id"]).secret_kid == "k9" != old_kid
+    login = api.post("/v1/auth/login", {"email": owner.email, "password": owner.password}).data
+    monkeypatch.setenv("SIGNING_KEYS", json.dumps({"active": "k9", "k9": "n" * 48}))  # the old key retired
+    config.reset()
+    assert api.post(f"/v1/webhooks/{hook['id']}/test", token=login["accessToken"]).data["status"] == "succeeded"
+    for got in receiver.received:
+        assert StandardWebhook(hook["secret"]).verify(got.body, got.headers)["type"] == "ping"
