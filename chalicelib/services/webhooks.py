@@ -23,16 +23,16 @@ from typing import Any
 from chalicelib.auth import scopes
 from chalicelib.auth.principal import Principal
 from chalicelib.config import get_settings
-from chalicelib.errors import Conflict, NotFound, NotMember, PlanLimit, ValidationError
+from chalicelib.errors import Conflict, NotFound, NotMember, PlanLimit
 from chalicelib.ids import iso, new_id, now_iso
 from chalicelib.observability import count, logger
 from chalicelib.services import authz, webhook_delivery, webhook_secrets
-from chalicelib.services.webhook_catalog import SUBSCRIBABLE
 from chalicelib.store import webhooks as webhook_store
 from chalicelib.store import workspaces as workspace_store
 from chalicelib.store.errors import ConditionFailed
 from chalicelib.store.models import Webhook, WebhookDelivery, Workspace
 
+ID_PREFIX = "wh_"  # the spec's webhook ids: wh_<UUIDv7>
 PLAN_LIMITS: dict[str, int | None] = {"free": 10}  # other plans: unlimited
 ROTATION_OVERLAP_SECONDS = 24 * 3600
 TASK = "webhook.delivery"  # the "kind" of a delivery task message
@@ -80,7 +80,7 @@ def create(
     workspace = _workspace_admin(principal, workspace_id, scopes.WEBHOOKS_WRITE)
     webhook_delivery.check_url(url)
     secret = webhook_secrets.check(secret) if secret is not None else webhook_secrets.generate()
-    webhook_id = new_id()
+    webhook_id = f"{ID_PREFIX}{new_id()}"
     sealed, kid = webhook_secrets.encrypt(secret, webhook_id)
     webhook = webhook_store.new_webhook(
         webhook_id,
@@ -426,10 +426,3 @@ def test(principal: Principal, webhook_id: str) -> WebhookDelivery:
     entry = _attempt_once(webhook, ping_event(webhook), series="test", attempt=1, retries=False)
     webhook_store.log_delivery(entry)
     return entry
-
-
-def check_events(events: list[str]) -> list[str]:
-    for index, name in enumerate(events):
-        if name not in SUBSCRIBABLE:
-            raise ValidationError(f"events[{index}] is not a webhook event type.", field=f"events[{index}]")
-    return events

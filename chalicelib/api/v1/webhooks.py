@@ -22,6 +22,12 @@ bp = Blueprint(__name__)
 v1 = Surface(bp, tag="Webhooks")
 
 EVENTS = List(Enum(SUBSCRIBABLE), min_items=1, max_items=len(SUBSCRIBABLE), unique=True)
+WEBHOOK_ID = Str(
+    max_len=39,
+    pattern=r"wh_[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
+    pattern_hint="must be a webhook id (wh_...)",
+)
+BY_ID = {"webhookId": WEBHOOK_ID}
 SECRET = Str(
     required=False,
     max_len=100,
@@ -89,7 +95,13 @@ def create_webhook(call: Call) -> Any:
     return Reply({**view(created.webhook), "secret": created.secret}, status=201, secrets=("secret",))
 
 
-@v1.route("/v1/webhooks/{webhookId}", "GET", summary="Read a webhook (never its secret)", scope=scopes.WEBHOOKS_READ)
+@v1.route(
+    "/v1/webhooks/{webhookId}",
+    "GET",
+    params=BY_ID,
+    summary="Read a webhook (never its secret)",
+    scope=scopes.WEBHOOKS_READ,
+)
 def get_webhook(call: Call) -> Any:
     return view(webhooks.get(call.user, call.params["webhookId"]))
 
@@ -97,6 +109,7 @@ def get_webhook(call: Call) -> Any:
 @v1.route(
     "/v1/webhooks/{webhookId}",
     "PATCH",
+    params=BY_ID,
     summary="Update url, events, name, status (active or paused)",
     scope=scopes.WEBHOOKS_WRITE,
     body=Obj(
@@ -113,7 +126,14 @@ def update_webhook(call: Call) -> Any:
     return view(webhooks.update(call.user, call.params["webhookId"], call.body))
 
 
-@v1.route("/v1/webhooks/{webhookId}", "DELETE", summary="Delete a webhook", scope=scopes.WEBHOOKS_WRITE, status=204)
+@v1.route(
+    "/v1/webhooks/{webhookId}",
+    "DELETE",
+    params=BY_ID,
+    summary="Delete a webhook",
+    scope=scopes.WEBHOOKS_WRITE,
+    status=204,
+)
 def delete_webhook(call: Call) -> Any:
     webhooks.delete(call.user, call.params["webhookId"])
     return Reply(status=204)
@@ -122,6 +142,7 @@ def delete_webhook(call: Call) -> Any:
 @v1.route(
     "/v1/webhooks/{webhookId}/rotate-secret",
     "POST",
+    params=BY_ID,
     summary="A new signing secret (in this response only); the old one also signs for 24 h",
     scope=scopes.WEBHOOKS_WRITE,
 )
@@ -133,6 +154,7 @@ def rotate_secret(call: Call) -> Any:
 @v1.route(
     "/v1/webhooks/{webhookId}/test",
     "POST",
+    params=BY_ID,
     summary="Send a ping now; answers the attempt's result (within 15 s)",
     scope=scopes.WEBHOOKS_WRITE,
 )
@@ -143,6 +165,7 @@ def test_webhook(call: Call) -> Any:
 @v1.route(
     "/v1/webhooks/{webhookId}/deliveries",
     "GET",
+    params=BY_ID,
     summary="Delivery attempts, newest first (kept 30 days)",
     scope=scopes.WEBHOOKS_READ,
     query=page_query(),
@@ -157,6 +180,7 @@ def list_deliveries(call: Call) -> Any:
 @v1.route(
     "/v1/webhooks/{webhookId}/deliveries/{deliveryId}/redeliver",
     "POST",
+    params=BY_ID,
     summary="Queue a logged delivery's event again (same event id)",
     scope=scopes.WEBHOOKS_WRITE,
     status=202,

@@ -44,7 +44,7 @@ def test_create_returns_the_secret_once_and_never_again(api, team):
     created = _create(api, owner, ws, events=["message.created", "member.joined"])
     assert created.status == 201, created.body
     hook = created.data
-    assert hook["id"] and hook["status"] == "active" and hook["workspaceId"] == ws["id"]
+    assert hook["id"].startswith("wh_") and hook["status"] == "active" and hook["workspaceId"] == ws["id"]
     assert (hook["name"], hook["url"], hook["events"]) == ("CI", URL, ["message.created", "member.joined"])
     assert hook["secret"].startswith("whsec_") and len(hook["secret"]) >= 6 + 44  # 32 bytes of base64
     listed = api.get(f"/v1/workspaces/{ws['id']}/webhooks", token=owner.access_token)
@@ -249,6 +249,8 @@ def test_unknown_webhook_and_delivery_are_404(api, team):
     ws, owner, _ = team
     hook = _create(api, owner, ws).data
     missing = "0190b6a4-0000-7000-8000-000000000000"
-    assert api.get(f"/v1/webhooks/{missing}", token=owner.access_token).status == 404
+    assert api.get(f"/v1/webhooks/wh_{missing}", token=owner.access_token).status == 404
+    malformed = api.get(f"/v1/webhooks/{missing}", token=owner.access_token)
+    assert (malformed.status, malformed.error["field"]) == (400, "webhookId")
     answer = api.post(f"/v1/webhooks/{hook['id']}/deliveries/{missing}/redeliver", token=owner.access_token)
     assert (answer.status, answer.error["code"]) == (404, "E_NOT_FOUND")

@@ -367,7 +367,7 @@ def test_private_targets_are_refused_at_delivery_outside_the_local_stage(api, te
     ws, owner, _ = team
     url = target.format(port=receiver.server.server_address[1])
     stored = webhook_store.new_webhook(
-        "0190b6a4-0000-7000-8000-000000000001",
+        "wh_0190b6a4-0000-7000-8000-000000000001",
         ws["id"],
         name="sneaky",
         url=url,
