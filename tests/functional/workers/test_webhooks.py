@@ -485,3 +485,41 @@ def test_secrets_follow_a_signing_key_rotation(api, team, local, receiver, monke
     assert api.post(f"/v1/webhooks/{hook['id']}/test", token=login["accessToken"]).data["status"] == "succeeded"
     for got in receiver.received:
         assert StandardWebhook(hook["secret"]).verify(got.body, got.headers)["type"] == "ping"
+
+
+def test_a_failed_queue_send_or_a_crash_after_the_post_loses_nothing(api, team, local, receiver, monkeypatch):
+    """SQS refusing the fan-out's tasks once: the event comes back and is fanned out
+    then. A crash after the POST, before the attempt is recorded: the attempt runs
+    again, with the same event id (the receiver's idempotency key)."""
+    from chalicelib import aws
+
+    ws, owner, _ = team
+    hook = _hook(api, owner, ws, receiver.url)
+    reader = StreamReader()
+    _send(api, owner, ws)
+    _route(reader)
+    sqs = aws.client("sqs")
+    real_send, real_log = sqs.send_message_batch, webhook_store.log_delivery
+    failures = {"send": 1, "log": 1}
+
+    def send_once_failing(**kwargs):
+        if failures["send"]:
+            failures["send"] -= 1
+            raise RuntimeError("SQS is unavailable")
+        return real_send(**kwargs)
+
+    def crash_once(entry):
+        if failures["log"]:
+            failures["log"] -= 1
+            raise RuntimeError("the function was killed")
+        return real_log(entry)
+
+    monkeypatch.setattr(sqs, "send_message_batch", send_once_failing)
+    monkeypatch.setattr(webhook_store, "log_delivery", crash_once)
+    results = _drain()
+    assert results[0]["batchItemFailures"]  # the fan-out failed and came back
+    assert failures == {"send": 0, "log": 0}
+    first, second = receiver.wait_for(2)
+    assert first.headers["X-Disqua-Delivery"] == second.headers["X-Disqua-Delivery"]
+    (entry,) = _log(api, owner, hook["id"])
+    assert (entry["attempt"], entry["status"]) == (1, "succeeded")
