@@ -72,6 +72,7 @@ class PushService:
         self.browsers: dict[str, Browser] = {}
         self.answers: dict[str, list[tuple[int, dict[str, str]]]] = {}
         self.slow: dict[str, float] = {}  # path -> seconds to wait before answering
+        self.dripping: dict[str, float] = {}  # path -> seconds between the bytes of its answer
         self.received: list[Received] = []
         self.errors: list[str] = []
         self.lock = threading.Lock()
@@ -80,6 +81,16 @@ class PushService:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                if self.path in service.dripping:  # its answer a byte at a time, forever
+                    try:
+                        for byte in b"HTTP/1.1 201 Created\r\nContent-Length: 0\r\n" * 100:
+                            self.wfile.write(bytes([byte]))
+                            self.wfile.flush()
+                            time.sleep(service.dripping[self.path])
+                    except OSError:  # the client gave up
+                        pass
+                    self.close_connection = True
+                    return
                 if self.path in service.slow:  # a hung push service: late, and it kept nothing
                     time.sleep(service.slow[self.path])
                     self.send_response(504)

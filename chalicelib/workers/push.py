@@ -41,6 +41,9 @@ CONSUMER = "push"
 EVENT_TYPES = ("notification.created",)
 CONNECT_TIMEOUT_SECONDS = 3.05
 READ_TIMEOUT_SECONDS = 10
+# requests' timeouts are per socket operation: an endpoint sending its answer a byte
+# at a time would outlast them. Past this, the connection is shut down.
+ATTEMPT_SECONDS = 10
 # Stop starting pushes this long into an invocation (the function's timeout is 30 s,
 # .chalice/config.json): what is left is retried, never cut off by the timeout.
 TIME_BUDGET_SECONDS = 15
@@ -76,8 +79,13 @@ def address_allowed(address: str, allow_loopback: bool) -> bool:
 
 
 def guarded_session(allow_loopback: bool) -> Any:
-    """A requests session that checks the peer address of every connection it opens
-    and never follows a redirect or a proxy from the environment."""
+    """A requests session that checks the peer address of every connection it opens,
+    bounds each request as a whole (ATTEMPT_SECONDS), and never follows a redirect or
+    a proxy from the environment."""
+    import contextlib
+    import socket
+    import threading
+
     import requests
     from requests.adapters import HTTPAdapter
     from urllib3.connection import HTTPConnection, HTTPSConnection
@@ -90,13 +98,37 @@ def guarded_session(allow_loopback: bool) -> Any:
             raise RefusedAddress(f"push endpoint resolves to {peer}, which is not a public address")
         return sock
 
+    in_use = threading.local()  # the connections the current request has used
+
+    def noted(connection: Any) -> None:
+        used = getattr(in_use, "connections", None)
+        if used is not None:
+            used.append(connection)
+
     class GuardedHTTPConnection(HTTPConnection):
         def _new_conn(self) -> Any:
             return checked(super()._new_conn())
 
+        def request(self, *args: Any, **kwargs: Any) -> Any:
+            noted(self)
+            return super().request(*args, **kwargs)
+
     class GuardedHTTPSConnection(HTTPSConnection):
         def _new_conn(self) -> Any:
             return checked(super()._new_conn())
+
+        def request(self, *args: Any, **kwargs: Any) -> Any:
+            noted(self)
+            return super().request(*args, **kwargs)
+
+    def cut(connections: list[Any], fired: threading.Event) -> None:
+        """Out of time: shut the sockets down, so the blocked read returns."""
+        fired.set()
+        for connection in connections:
+            sock = getattr(connection, "sock", None)
+            if sock is not None:
+                with contextlib.suppress(OSError):  # already closed
+                    sock.shutdown(socket.SHUT_RDWR)
 
     class GuardedHTTPPool(HTTPConnectionPool):
         ConnectionCls = GuardedHTTPConnection
@@ -112,7 +144,21 @@ def guarded_session(allow_loopback: bool) -> Any:
     class NoRedirectSession(requests.Session):
         def request(self, *args: Any, **kwargs: Any) -> Any:
             kwargs["allow_redirects"] = False
-            return super().request(*args, **kwargs)
+            used: list[Any] = []
+            fired = threading.Event()
+            in_use.connections = used
+            watchdog = threading.Timer(ATTEMPT_SECONDS, cut, args=(used, fired))
+            watchdog.daemon = True
+            watchdog.start()
+            try:
+                response = super().request(*args, **kwargs)
+            finally:
+                watchdog.cancel()
+                in_use.connections = None
+            if fired.is_set():  # a cut answer can parse as complete (status line, no headers)
+                response.close()
+                raise requests.Timeout(f"no complete answer within {ATTEMPT_SECONDS} s")
+            return response
 
     session = NoRedirectSession()
     session.trust_env = False  # no proxy or netrc from the environment

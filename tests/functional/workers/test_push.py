@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import json
+import time
 
 import boto3
 import pytest
@@ -298,3 +299,22 @@ def test_a_slow_push_service_times_out_while_the_others_are_pushed(service, api,
     service.slow.clear()
     assert _redeliver(batch, 2) == {"batchItemFailures": []}
     assert sorted(r.path for r in service.received) == ["/push/fast", "/push/slow"]
+
+
+def test_a_push_service_dripping_its_answer_is_cut_off_at_the_attempt_deadline(service, api, monkeypatch, caplog):
+    """Each byte comes within the read timeout, so only the attempt's own deadline
+    stops it: the push is given up in time and retried, the other one is pushed."""
+    bob = register(api, "bob")
+    _subscribe(api, bob, service, name="drip")
+    _subscribe(api, bob, service, name="fine")
+    service.dripping["/push/drip"] = 0.05
+    monkeypatch.setattr(worker, "ATTEMPT_SECONDS", 1.0)
+
+    started = time.monotonic()
+    response, _ = _run(_event(bob.user_id))
+
+    assert time.monotonic() - started < 5  # the answer would take ~4,000 bytes x 0.05 s
+    assert len(response["batchItemFailures"]) == 1
+    assert [r.path for r in service.received] == ["/push/fine"]
+    [failed] = [r for r in caplog.records if r.getMessage() == "push attempt failed: retrying"]
+    assert failed.status is None and failed.error
