@@ -320,7 +320,11 @@ def attempt(task: dict[str, Any]) -> Outcome:
     """One attempt of a delivery task: POST, log, then schedule the next or stop."""
     webhook = webhook_store.get(task["webhookId"])
     envelope = task["event"]
-    if webhook is None or webhook.status != "active" or envelope["type"] not in (webhook.events or []):
+    if webhook is None or webhook.status != "active":
+        return Outcome(None)
+    # Automatic deliveries follow the subscription as it is now; a redelivery was asked
+    # for by an admin (a ping, or an event the webhook no longer takes, included).
+    if task["series"] == AUTO and envelope["type"] not in (webhook.events or []):
         return Outcome(None)
     entry = _attempt_once(webhook, envelope, series=task["series"], attempt=task["attempt"], retries=True)
     if entry.status == "pending":

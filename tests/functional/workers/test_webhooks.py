@@ -315,6 +315,13 @@ def test_test_ping_answers_the_attempt_and_no_redirect_is_followed(api, team, lo
     assert (moved["status"], moved["responseStatus"]) == ("failed", 302)
     assert len(receiver.received) == 2  # the Location was not followed
     assert [e["eventType"] for e in _log(api, owner, hook["id"])] == ["ping", "ping"]
+    # a logged ping can be redelivered too (a ping is no subscription)
+    receiver.statuses = [200]
+    logged = _log(api, owner, hook["id"])[0]
+    queued = api.post(f"/v1/webhooks/{hook['id']}/deliveries/{logged['id']}/redeliver", token=owner.access_token)
+    assert queued.status == 202
+    _drain()
+    assert len(receiver.wait_for(3)) == 3 and json.loads(receiver.received[2].body)["type"] == "ping"
 
 
 def test_redeliver_queues_the_same_event_again(api, team, local, receiver):
