@@ -241,7 +241,11 @@ responseStatus, responseBody (first 2 KB), latencyMs, error, createdAt, nextAtte
   further attempts; `PATCH {"status": "active"}` turns it back on.
 - **Paused** (or disabled) webhooks get nothing, and pending retries are dropped:
   resuming starts with the next event, without a backlog.
-- Waits longer than 15 minutes (SQS's maximum delay) hop through the queue until their
+- How it runs: the webhooks worker takes each event from its queue once, and fans it
+  out into one delivery task per subscribed active webhook, sent back to the same queue;
+  each task is one attempt, and the tasks of a batch run concurrently (a slow endpoint
+  holds up nobody else). A failed attempt queues the next one as a new task. Waits
+  longer than 15 minutes (SQS's maximum delay) hop through the queue until their
   time. Each attempt is claimed per (event, webhook, attempt): SQS delivering a message
   twice never sends twice.
 - **Local stage**: `WEBHOOK_RETRY_SCALE` (default 0.05 in the local stage, 1 elsewhere)

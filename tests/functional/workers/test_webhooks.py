@@ -530,3 +530,19 @@ def test_a_failed_queue_send_or_a_crash_after_the_post_loses_nothing(api, team, 
     assert first.headers["X-Disqua-Delivery"] == second.headers["X-Disqua-Delivery"]
     (entry,) = _log(api, owner, hook["id"])
     assert (entry["attempt"], entry["status"]) == (1, "succeeded")
+
+
+def test_the_delivery_log_pages_newest_first_with_a_cursor(api, team, local, receiver):
+    ws, owner, _ = team
+    hook = _hook(api, owner, ws, receiver.url)
+    sent = [api.post(f"/v1/webhooks/{hook['id']}/test", token=owner.access_token).data["id"] for _ in range(3)]
+    path = f"/v1/webhooks/{hook['id']}/deliveries"
+    first = api.get(f"{path}?limit=2", token=owner.access_token)
+    assert first.body["pagination"]["hasMore"] is True
+    cursor = first.body["pagination"]["nextCursor"]
+    second = api.get(f"{path}?limit=2&cursor={cursor}", token=owner.access_token)
+    assert [e["id"] for e in first.data + second.data] == sent[::-1]
+    assert second.body["pagination"] == {"hasMore": False, "nextCursor": None}
+    other = _hook(api, owner, ws, receiver.url)
+    foreign = api.get(f"/v1/webhooks/{other['id']}/deliveries?cursor={cursor}", token=owner.access_token)
+    assert (foreign.status, foreign.error["field"]) == (400, "cursor")
