@@ -157,12 +157,15 @@ def process_upload(object_key: str) -> None:
 
 
 def file_event(item: File, outcome: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    """The event a processed file raises (webhooks consume it): file.ready or file.rejected."""
+    """The event a processed file raises (webhooks consume it): file.ready or file.rejected.
+
+    No file name: a webhook is workspace-wide, and a file is seen by the channels it is
+    shared in (an upload for a private channel would name itself to every receiver).
+    A receiver that may see the file reads it with GET /v1/files/{id}."""
     data: dict[str, Any] = {
         "workspaceId": item.workspace_id,
         "fileId": item.id,
         "uploaderId": item.uploader_id,
-        "filename": item.filename,
         "contentType": outcome.get("content_type", item.content_type),
         "size": int(outcome.get("size", item.size)),
         "kind": outcome.get("kind", item.kind),
