@@ -86,7 +86,7 @@ class Step:
 
 @dataclass(frozen=True)
 class StepResult:
-    written: int
+    notified: int  # recipients of this step (a careful re-run rewrites none that exist)
     next: Step | None = None
 
 
@@ -172,8 +172,8 @@ def _write(step: Step, about: _About, recipients: list[tuple[str, str]], *, care
                 created_at=created_at,
             )
         )
-    written = store.write_all(items, careful=careful)
-    return written - (1 if about.message_id is not None and written else 0)
+    store.write_all(items, careful=careful)
+    return len(recipients)
 
 
 def run_step(step: Step, *, careful: bool = False) -> StepResult:
@@ -248,11 +248,11 @@ def _message_created(step: Step, careful: bool) -> StepResult:
         if wants(kind, user, members.get(user_id), actor_id=actor_id):
             recipients.append((user_id, kind))
     about = _message_about(data, actor, text, data["createdAt"])
-    written = _write(step, about, recipients, careful=careful)
+    notified = _write(step, about, recipients, careful=careful)
     if not special:
-        return StepResult(written)
+        return StepResult(notified)
     carry = {"preview": text, "actor": actor, "skip": sorted({*direct, actor_id})}
-    return StepResult(written, Step(_slim(step.event), 1, None, carry))
+    return StepResult(notified, Step(_slim(step.event), 1, None, carry))
 
 
 def _channel_page(step: Step, careful: bool) -> StepResult:
@@ -272,9 +272,9 @@ def _channel_page(step: Step, careful: bool) -> StepResult:
         and wants("channel_mention", user, member, actor_id=actor["id"])
     ]
     about = _message_about(data, actor, carry["preview"], data["createdAt"])
-    written = _write(step, about, recipients, careful=careful)
+    notified = _write(step, about, recipients, careful=careful)
     following = Step(step.event, step.number + 1, page.position, carry) if page.position else None
-    return StepResult(written, following)
+    return StepResult(notified, following)
 
 
 def _message_updated(step: Step, careful: bool) -> StepResult:

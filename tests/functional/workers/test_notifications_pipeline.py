@@ -6,7 +6,8 @@ What each test proves:
 - a step that crashed halfway (an exception, or a process killed with its claim held)
   is re-run to completion: every recipient exactly once, reads kept;
 - ``@channel`` in a 2,500-member channel continues through the queue in several
-  bounded steps, each member notified exactly once.
+  bounded steps, each member notified exactly once;
+- SQS refusing the next step's message once loses no one: the step is retried.
 """
 
 from __future__ import annotations
@@ -159,3 +160,33 @@ def test_a_killed_worker_holding_its_claim_is_taken_over_after_the_lease(api, ro
     assert claims.begin_processing("notifications", claim, lease_seconds=-1) == "claimed"  # then it died
     assert notify({"Records": [_redelivered(record)]}, LambdaContext()) == {"batchItemFailures": []}
     assert [n.user_id for n in _all_notifications()] == [bob.user_id]
+
+
+def test_a_failed_send_of_the_next_step_is_retried_and_nobody_is_lost(api, room, monkeypatch):
+    """SQS refuses the continuation once: the step fails (its claim released), SQS hands
+    it back, and the careful re-run sends the next step; everyone is notified once."""
+    from chalicelib.workers import notifications as worker
+
+    ws, jane, bob, carol, pipeline = room
+    monkeypatch.setattr(service, "STEP_RECIPIENTS", 100)
+    seeded = _seed_members(ws["generalChannelId"], ws["id"], 150)
+    real, failures = worker.send, []
+
+    def flaky(step):
+        if not failures:
+            failures.append(step.number)
+            raise RuntimeError("SQS: ServiceUnavailable")
+        real(step)
+
+    monkeypatch.setattr(worker, "send", flaky)
+    _send(api, jane, ws["generalChannelId"], "@channel once")
+    pipeline.route()
+    event = pipeline.receive()
+    with pytest.raises(BatchProcessingError):
+        notify(event, LambdaContext())
+    assert failures == [1]
+    assert notify({"Records": [_redelivered(event["Records"][0])]}, LambdaContext()) == {"batchItemFailures": []}
+    pipeline.run()
+    recipients = [n.user_id for n in _all_notifications()]
+    assert len(recipients) == len(set(recipients)) == 152
+    assert set(recipients) == {*seeded, bob.user_id, carol.user_id}
