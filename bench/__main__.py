@@ -314,8 +314,8 @@ def main() -> None:
     checks, report = dynamodb_section()
     checks += files_section(report, processing.QUICK_RUNS if args.quick else processing.RUNS)
     checks += __import__("bench.push").push.section()  # Web Push: subscribe and a push's DynamoDB calls
-    checks += __import__("bench.notifications").notifications.section(quick=args.quick)  # in-app: fan-out, WCU
     checks += __import__("bench.webhooks").webhooks.section()  # a webhook delivery's DynamoDB calls
+    checks += __import__("bench.notifications").notifications.section(quick=args.quick)  # in-app: fan-out, WCU
     with tempfile.TemporaryDirectory(prefix="disqua-bench-package-") as scratch:
         bundle = package_size.locate(allow_build=not args.quick, scratch=Path(scratch))
         more, cold = cold_start_section(QUICK_COLD_START_RUNS if args.quick else COLD_START_RUNS, bundle)
