@@ -7,7 +7,9 @@ What each test proves:
   is re-run to completion: every recipient exactly once, reads kept;
 - ``@channel`` in a 2,500-member channel continues through the queue in several
   bounded steps, each member notified exactly once;
-- SQS refusing the next step's message once loses no one: the step is retried.
+- SQS refusing the next step's message once loses no one: the step is retried;
+- an invocation past its time budget starts no more steps: the rest go back to the
+  queue (a redelivered one stays careful) and run once.
 """
 
 from __future__ import annotations
@@ -190,3 +192,25 @@ def test_a_failed_send_of_the_next_step_is_retried_and_nobody_is_lost(api, room,
     recipients = [n.user_id for n in _all_notifications()]
     assert len(recipients) == len(set(recipients)) == 152
     assert set(recipients) == {*seeded, bob.user_id, carol.user_id}
+
+
+def test_past_its_time_budget_an_invocation_sends_the_rest_back(api, room, monkeypatch):
+    from chalicelib.workers import notifications as worker
+
+    ws, jane, bob, carol, pipeline = room
+    monkeypatch.setattr(worker, "INVOCATION_BUDGET_S", 0.0)
+    for text in ("@bob one", "@bob two", "@carol three"):
+        _send(api, jane, ws["generalChannelId"], text)
+    pipeline.route()
+    event = pipeline.receive()
+    assert len(event["Records"]) == 3
+    records = [event["Records"][0], _redelivered(event["Records"][1]), event["Records"][2]]
+    assert pipeline.deliver({"Records": records}) == {"batchItemFailures": []}
+    assert len(_all_notifications()) == 1  # only the first ran
+    deferred = [json.loads(r["body"]) for r in pipeline.receive()["Records"]]
+    assert sorted(d.get("careful", False) for d in deferred) == [False, True]
+    monkeypatch.setattr(worker, "INVOCATION_BUDGET_S", 10.0)
+    for body in deferred:
+        worker.handle(body)
+    previews = sorted((n.user_id, n.preview) for n in _all_notifications())
+    assert previews == sorted([(bob.user_id, "@bob one"), (bob.user_id, "@bob two"), (carol.user_id, "@carol three")])
