@@ -407,7 +407,7 @@ def _readme_receiver() -> str:
 
 def test_the_readme_receiver_accepts_a_real_delivery_and_refuses_forgeries(api, team, local):
     code = _readme_receiver()
-    assert len(code.splitlines()) <= 15
+    assert len([line for line in code.splitlines() if line.strip()]) <= 15  # formatted by ruff, blank lines aside
     ws, owner, _ = team
     secret = webhook_secrets.generate()
     with socket.socket() as probe:
