@@ -51,6 +51,7 @@ from chalicelib.ids import iso
 from chalicelib.render.plaintext import PREVIEW_CHARS, preview, truncate
 from chalicelib.services import authz
 from chalicelib.services.users import preferences_of
+from chalicelib.store import channels as channel_store
 from chalicelib.store import keys
 from chalicelib.store import messages as message_store
 from chalicelib.store import notifications as store
@@ -260,7 +261,7 @@ def _channel_page(step: Step, careful: bool) -> StepResult:
     data, carry = step.event["data"], step.carry
     special = set(data.get("specialMentions") or ())
     skip = set(carry.get("skip") or ())
-    page = store.channel_members(data["channelId"], limit=STEP_RECIPIENTS, position=step.cursor)
+    page = channel_store.list_members(data["channelId"], limit=STEP_RECIPIENTS, position=step.cursor)
     candidates = {m.user_id: m for m in page.items if m.user_id not in skip}
     _, users = store.members_and_users(None, candidates)
     actor = carry["actor"]

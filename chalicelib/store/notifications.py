@@ -283,16 +283,6 @@ def members_and_users(
     return members, users
 
 
-def channel_members(channel_id: str, *, limit: int, position: dict[str, Any] | None) -> Page[ChannelMember]:
-    return query_page(
-        ChannelMember,
-        keys.channel(channel_id),
-        ChannelMember.SK.startswith(keys.MEMBER_PREFIX),
-        limit=limit,
-        position=position,
-    )
-
-
 # --- per-channel setting -----------------------------------------------------------------
 
 

@@ -24,5 +24,5 @@ def test_generated_once_private_and_stable(tmp_path):
 
 def test_a_broken_file_is_named(tmp_path):
     (tmp_path / local_secrets.VAPID_FILE_NAME).write_text(json.dumps({"seed": "short"}))
-    with pytest.raises(RuntimeError, match="local-vapid.json"):
+    with pytest.raises(RuntimeError, match=r"local-vapid\.json"):
         local_secrets.vapid_keys(tmp_path)

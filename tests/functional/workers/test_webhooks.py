@@ -22,16 +22,7 @@ from chalicelib.config import get_settings
 from chalicelib.services import webhook_delivery, webhook_secrets, webhooks
 from chalicelib.store import webhooks as webhook_store
 from tests.functional.workers.pipeline import LambdaContext, StreamReader, sqs_event
-from tests.helpers import create_workspace, join_workspace, register
 from tests.webhook_receiver import Receiver
-
-
-@pytest.fixture
-def team(api):
-    owner, member = register(api, "jane"), register(api, "bob")
-    ws = create_workspace(api, owner)
-    join_workspace(ws, member)
-    return ws, owner, member
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Fixtures shared by the API tests (a module may define its own ``team``)."""
+"""Fixtures shared by the functional tests (a module may define its own ``team``)."""
 
 import pytest
 
