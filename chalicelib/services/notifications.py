@@ -222,6 +222,19 @@ def _message_about(data: dict[str, Any], actor: dict[str, str], text: str, momen
     )
 
 
+def may_notify(event: dict[str, Any]) -> bool:
+    """False when the event alone shows nobody can be notified (most messages mention
+    no one and start no thread): the worker then acknowledges it without a claim."""
+    data = event.get("data") or {}
+    if event.get("type") not in ("message.created", "message.updated"):
+        return True
+    if data.get("type") == "system":
+        return False
+    if event["type"] == "message.updated":
+        return bool(data.get("mentions")) and bool(data.get("editedAt"))
+    return bool(data.get("threadId") or data.get("mentions") or data.get("specialMentions"))
+
+
 def _message_created(step: Step, careful: bool) -> StepResult:
     data = step.event["data"]
     if data.get("type") == "system":

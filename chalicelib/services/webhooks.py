@@ -291,9 +291,9 @@ def from_private_channel(event: dict[str, Any]) -> bool:
     return channel is None or channel.channel_type == "private"
 
 
-def fan_out(event: dict[str, Any]) -> int:
-    """One delivery task per subscribed webhook; returns how many."""
-    hooks = subscribers(event)
+def fan_out(event: dict[str, Any], hooks: list[Webhook] | None = None) -> int:
+    """One delivery task per subscribed webhook (``hooks``: already looked up); returns how many."""
+    hooks = subscribers(event) if hooks is None else hooks
     if not hooks or from_private_channel(event):  # the channel is read only if someone listens
         return 0
     now = time.time()

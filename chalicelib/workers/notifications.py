@@ -64,6 +64,8 @@ def handle(body: dict[str, Any], *, redelivered: bool = False) -> bool:
     step = step_of(body)
     if step.event.get("type") not in notifications.EVENT_TYPES:
         return False
+    if step.number == 0 and not notifications.may_notify(step.event):
+        return False  # nothing to do: no claim (two writes) for it
     careful = redelivered or bool(body.get("careful"))
 
     def work(_: dict[str, Any]) -> None:

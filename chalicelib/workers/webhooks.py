@@ -1,7 +1,8 @@
 """The webhooks worker (queue "webhooks"): domain events and delivery tasks.
 
 - A domain event (from the router) is fanned out, once per event id (claim
-  ``webhooks``), into one delivery task per subscribed webhook, sent to this queue.
+  ``webhooks``), into one delivery task per subscribed webhook, sent to this queue;
+  an event nobody subscribes to costs one Query and no claim.
 - A delivery task is one HTTP attempt, claimed per (webhook, series, attempt) and
   event id: SQS redelivering the task never POSTs twice. A task early for its
   ``notBefore`` goes round the queue again (SQS delays at most 900 s).
@@ -62,8 +63,12 @@ def handle_task(task: dict[str, Any]) -> None:
 def handle(message: dict[str, Any]) -> None:
     if message.get("kind") == webhooks.TASK:
         handle_task(message)
-    else:
-        handle_once(CONSUMER, message, webhooks.fan_out)
+        return
+    # Most workspaces have no webhook for most events: one Query decides, and only an
+    # event someone listens to is claimed (a claim is two writes).
+    hooks = webhooks.subscribers(message)
+    if hooks:
+        handle_once(CONSUMER, message, lambda event: webhooks.fan_out(event, hooks))
 
 
 def _run(record: dict[str, Any]) -> str | None:
