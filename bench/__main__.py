@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 # None of these imports the app or boto3: safe before env.apply().
-from bench import coldstart, env, package_size, processing, soak
+from bench import coldstart, env, notifications, package_size, processing, push, soak, webhooks
 from bench.table import FAIL, INFO, PASS, heading, render, verdict
 
 if TYPE_CHECKING:
@@ -313,9 +313,9 @@ def main() -> None:
     started = time.perf_counter()
     checks, report = dynamodb_section()
     checks += files_section(report, processing.QUICK_RUNS if args.quick else processing.RUNS)
-    checks += __import__("bench.push").push.section()  # Web Push: subscribe and a push's DynamoDB calls
-    checks += __import__("bench.webhooks").webhooks.section()  # a webhook delivery's DynamoDB calls
-    checks += __import__("bench.notifications").notifications.section(quick=args.quick)  # in-app: fan-out, WCU
+    checks += push.section()  # Web Push: subscribe and a push's DynamoDB calls
+    checks += webhooks.section()  # a webhook delivery's DynamoDB calls
+    checks += notifications.section(quick=args.quick)  # in-app: @mention and @channel fan-out, WCU
     with tempfile.TemporaryDirectory(prefix="disqua-bench-package-") as scratch:
         bundle = package_size.locate(allow_build=not args.quick, scratch=Path(scratch))
         more, cold = cold_start_section(QUICK_COLD_START_RUNS if args.quick else COLD_START_RUNS, bundle)
