@@ -1,0 +1,339 @@
+"""The embedded ``SearchIndex``: SQLite FTS5 from the standard library.
+
+One ``docs`` table holds what filters and sorts (workspace, channel, author, creation, version,
+tombstone) and one FTS5 table per kind holds the text (title, body), joined on rowid. FTS5 gives
+BM25 ranking, phrase and prefix queries, and with ``unicode61 remove_diacritics 2`` case and accent
+folding. User text only ever reaches MATCH as quoted FTS5 strings (``"..."``, quotes doubled), so
+no user input is FTS5 syntax. Permissions, the Free-plan horizon and cursors are SQL conditions of
+the same statement: pages are never filtered after the fact.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable
+
+from chalicelib.errors import ValidationError
+from chalicelib.search.port import (
+    DocKind,
+    FileDoc,
+    MessageDoc,
+    SearchHit,
+    SearchPage,
+    SearchQuery,
+    Term,
+    TextQuery,
+    UserDoc,
+)
+
+MAX_LIMIT = 100
+FINAL_VERSION = 2**62  # a deletion without a version: no later upsert may bring the document back
+
+_FTS_TABLES: dict[DocKind, str] = {"messages": "fts_messages", "files": "fts_files", "users": "fts_users"}
+_TOKENIZE = "unicode61 remove_diacritics 2"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS docs (
+    doc_rowid INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL,
+    workspace_id TEXT NOT NULL,
+    doc_id TEXT NOT NULL,
+    channel_id TEXT,
+    author_id TEXT,
+    created_at INTEGER NOT NULL DEFAULT 0,
+    version INTEGER NOT NULL,
+    deleted INTEGER NOT NULL DEFAULT 0,
+    has_file INTEGER NOT NULL DEFAULT 0,
+    has_link INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (kind, workspace_id, doc_id)
+);
+-- The horizon ("newest N of the workspace") and sort=recent walk this index.
+CREATE INDEX IF NOT EXISTS docs_recent ON docs (kind, workspace_id, deleted, created_at, doc_id);
+"""
+
+
+class FTS5Unavailable(RuntimeError):
+    pass
+
+
+def check_fts5(conn: sqlite3.Connection) -> None:
+    """Fail at start, with what to do, when this Python's SQLite was built without FTS5."""
+    try:
+        conn.execute("CREATE VIRTUAL TABLE temp.fts5_probe USING fts5(x)")
+        conn.execute("DROP TABLE temp.fts5_probe")
+    except sqlite3.OperationalError as exc:
+        options = [row[0] for row in conn.execute("PRAGMA compile_options")]
+        raise FTS5Unavailable(
+            f"SQLite {sqlite3.sqlite_version} has no FTS5 (ENABLE_FTS5 not in compile options: {options}); "
+            "the embedded search index needs it. Use a Python whose sqlite3 has FTS5 (python.org and most "
+            "Linux builds do; some Lambda images do not), or point SEARCH_URL at OpenSearch."
+        ) from exc
+
+
+def _fts_string(text: str) -> str:
+    # An FTS5 string: everything inside is tokenized as text, never parsed as query syntax.
+    return '"' + text.replace('"', '""') + '"'
+
+
+def _fts_term(term: Term) -> str:
+    return _fts_string(term.text) + ("*" if term.kind == "prefix" else "")
+
+
+def _any_of(terms: Iterable[Term]) -> str:
+    return "(" + " OR ".join(_fts_term(t) for t in terms) + ")"
+
+
+def _encode_cursor(data: dict) -> str:
+    return base64.urlsafe_b64encode(json.dumps(data, separators=(",", ":")).encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str, sort: str) -> dict:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        data = json.loads(raw)
+        valid = isinstance(data, dict) and data.get("s") == sort and isinstance(data.get("snap"), int)
+        if sort == "recent":
+            valid = valid and isinstance(data.get("at"), int) and isinstance(data.get("id"), str)
+        else:
+            valid = valid and isinstance(data.get("off"), int) and 0 <= data["off"] <= 100_000
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        valid = False
+    if not valid:
+        raise ValidationError("The cursor is not valid for this search.", field="cursor")
+    return data
+
+
+class SqliteSearchIndex:
+    def __init__(self, path: str = ":memory:"):
+        # One connection shared by the local runtime's threads, serialized by a lock.
+        self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._lock = threading.Lock()
+        check_fts5(self._conn)
+        with self._lock:
+            self._conn.executescript(_SCHEMA)
+            for table in _FTS_TABLES.values():
+                self._conn.execute(
+                    f"CREATE VIRTUAL TABLE IF NOT EXISTS {table} USING fts5("
+                    f"title, body, tokenize = '{_TOKENIZE}', prefix = '2 3')"
+                )
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    # -- writes -------------------------------------------------------------------------------
+
+    def upsert_message(self, doc: MessageDoc) -> bool:
+        return self._upsert(
+            "messages",
+            doc.workspace_id,
+            doc.message_id,
+            doc.version,
+            {
+                "channel_id": doc.channel_id,
+                "author_id": doc.author_id,
+                "created_at": doc.created_at,
+                "has_file": int(doc.has_file),
+                "has_link": int(doc.has_link),
+            },
+            ("", doc.text),
+        )
+
+    def delete_message(self, workspace_id: str, message_id: str, version: int | None = None) -> None:
+        self._delete("messages", workspace_id, message_id, version)
+
+    def upsert_file(self, doc: FileDoc) -> bool:
+        return self._upsert(
+            "files",
+            doc.workspace_id,
+            doc.file_id,
+            doc.version,
+            {"channel_id": doc.channel_id, "author_id": doc.uploader_id, "created_at": doc.created_at},
+            (doc.filename, doc.text),
+        )
+
+    def delete_file(self, workspace_id: str, file_id: str, version: int | None = None) -> None:
+        self._delete("files", workspace_id, file_id, version)
+
+    def upsert_user(self, doc: UserDoc) -> bool:
+        return self._upsert("users", doc.workspace_id, doc.user_id, doc.version, {}, (doc.username, doc.display_name))
+
+    def delete_user(self, workspace_id: str, user_id: str, version: int | None = None) -> None:
+        self._delete("users", workspace_id, user_id, version)
+
+    def _upsert(
+        self, kind: DocKind, workspace_id: str, doc_id: str, version: int, fields: dict, text: tuple[str, str]
+    ) -> bool:
+        fts = _FTS_TABLES[kind]
+        columns = {"channel_id": None, "author_id": None, "created_at": 0, "has_file": 0, "has_link": 0, **fields}
+        with self._lock, self._transaction():
+            row = self._conn.execute(
+                "SELECT doc_rowid, version FROM docs WHERE kind = ? AND workspace_id = ? AND doc_id = ?",
+                (kind, workspace_id, doc_id),
+            ).fetchone()
+            if row is not None and row[1] >= version:
+                return False  # same version redelivered, or older than what we hold (or deleted)
+            if row is None:
+                rowid = self._conn.execute(
+                    "INSERT INTO docs (kind, workspace_id, doc_id, version, channel_id, author_id, created_at,"
+                    " has_file, has_link) VALUES (:kind, :workspace_id, :doc_id, :version, :channel_id,"
+                    " :author_id, :created_at, :has_file, :has_link)",
+                    {**columns, "kind": kind, "workspace_id": workspace_id, "doc_id": doc_id, "version": version},
+                ).lastrowid
+            else:
+                # Keep the rowid: a relevance cursor's snapshot (rowid <= snap) still includes an edited doc.
+                rowid = row[0]
+                self._conn.execute(
+                    "UPDATE docs SET version = :version, deleted = 0, channel_id = :channel_id,"
+                    " author_id = :author_id, created_at = :created_at, has_file = :has_file,"
+                    " has_link = :has_link WHERE doc_rowid = :rowid",
+                    {**columns, "version": version, "rowid": rowid},
+                )
+                self._conn.execute(f"DELETE FROM {fts} WHERE rowid = ?", (rowid,))  # noqa: S608 (table name is ours)
+            self._conn.execute(f"INSERT INTO {fts} (rowid, title, body) VALUES (?, ?, ?)", (rowid, *text))  # noqa: S608
+            return True
+
+    def _delete(self, kind: DocKind, workspace_id: str, doc_id: str, version: int | None) -> None:
+        tombstone_version = FINAL_VERSION if version is None else version
+        with self._lock, self._transaction():
+            row = self._conn.execute(
+                "SELECT doc_rowid, version FROM docs WHERE kind = ? AND workspace_id = ? AND doc_id = ?",
+                (kind, workspace_id, doc_id),
+            ).fetchone()
+            if row is None:
+                # Deleted before its create arrived: remember, so the late create stays out.
+                self._conn.execute(
+                    "INSERT INTO docs (kind, workspace_id, doc_id, version, deleted) VALUES (?, ?, ?, ?, 1)",
+                    (kind, workspace_id, doc_id, tombstone_version),
+                )
+                return
+            self._conn.execute(
+                "UPDATE docs SET deleted = 1, version = max(version, ?) WHERE doc_rowid = ?",
+                (tombstone_version, row[0]),
+            )
+            self._conn.execute(f"DELETE FROM {_FTS_TABLES[kind]} WHERE rowid = ?", (row[0],))  # noqa: S608
+
+    def _transaction(self):
+        conn = self._conn
+
+        class _Tx:
+            def __enter__(self):
+                conn.execute("BEGIN IMMEDIATE")
+
+            def __exit__(self, exc_type, exc, tb):
+                conn.execute("ROLLBACK" if exc_type else "COMMIT")
+                return False
+
+        return _Tx()
+
+    # -- reads --------------------------------------------------------------------------------
+
+    def search(self, query: SearchQuery) -> SearchPage:
+        limit = max(1, min(query.limit, MAX_LIMIT))
+        cursor = _decode_cursor(query.cursor, query.sort) if query.cursor else None
+        channel_scoped = query.kind in ("messages", "files")
+        if channel_scoped and not query.readable_channel_ids:
+            return SearchPage([], None)
+
+        fts = _FTS_TABLES[query.kind]
+        match = self._match_expression(query.text)
+        where = ["d.kind = :kind", "d.workspace_id = :ws", "d.deleted = 0"]
+        params: dict = {"kind": query.kind, "ws": query.workspace_id}
+
+        if match:
+            source = f"{fts} f JOIN docs d ON d.doc_rowid = f.rowid"
+            where.insert(0, f"{fts} MATCH :match")
+            params["match"] = match
+            score = f"-bm25({fts}, 2.0, 1.0)"  # FTS5's bm25 is lower-is-better; titles weigh double
+        else:
+            source = "docs d"
+            score = "0.0"
+        if query.text.excluded and not query.text.included:
+            # FTS5 has no bare NOT: leave out whatever matches any excluded term.
+            where.append(f"d.doc_rowid NOT IN (SELECT rowid FROM {fts} WHERE {fts} MATCH :excluded)")  # noqa: S608
+            params["excluded"] = _any_of(query.text.excluded)
+
+        if channel_scoped:
+            where.append("d.channel_id IN (SELECT value FROM json_each(:readable))")
+            params["readable"] = json.dumps(sorted(query.readable_channel_ids))
+            if query.channel_ids is not None:
+                where.append("d.channel_id IN (SELECT value FROM json_each(:channels))")
+                params["channels"] = json.dumps(sorted(query.channel_ids))
+            if query.author_ids is not None:
+                where.append("d.author_id IN (SELECT value FROM json_each(:authors))")
+                params["authors"] = json.dumps(sorted(query.author_ids))
+            if query.created_before is not None:
+                where.append("d.created_at < :before")
+                params["before"] = query.created_before
+            if query.created_since is not None:
+                where.append("d.created_at >= :since")
+                params["since"] = query.created_since
+        if query.kind == "messages":
+            if query.has_file:
+                where.append("d.has_file = 1")
+            if query.has_link:
+                where.append("d.has_link = 1")
+            if query.horizon is not None:
+                # Exactly the newest N live messages of the whole workspace, by creation.
+                where.append(
+                    "d.doc_rowid IN (SELECT doc_rowid FROM docs WHERE kind = 'messages' AND workspace_id = :ws"
+                    " AND deleted = 0 ORDER BY created_at DESC, doc_id DESC LIMIT :horizon)"
+                )
+                params["horizon"] = max(0, query.horizon)
+
+        with self._lock:
+            # Documents indexed after the first page are left out of the following ones: stable pages.
+            snapshot = cursor["snap"] if cursor else self._conn.execute("SELECT max(doc_rowid) FROM docs").fetchone()[0]
+            where.append("d.doc_rowid <= :snap")
+            params["snap"] = snapshot or 0
+            if query.sort == "recent" or not match:
+                order = "d.created_at DESC, d.doc_id DESC"
+                offset = 0
+                if cursor and query.sort == "recent":
+                    where.append("(d.created_at, d.doc_id) < (:after_at, :after_id)")
+                    params.update(after_at=cursor["at"], after_id=cursor["id"])
+                elif cursor:
+                    offset = cursor["off"]
+            else:
+                order = "score DESC, d.created_at DESC, d.doc_id DESC"
+                offset = cursor["off"] if cursor else 0
+            # Only our own table names and fixed fragments are formatted in; every value is a parameter.
+            sql = (
+                f"SELECT d.doc_id, d.channel_id, d.created_at, {score} AS score FROM {source}"  # noqa: S608
+                f" WHERE {' AND '.join(where)} ORDER BY {order} LIMIT :limit OFFSET :offset"
+            )
+            rows = self._conn.execute(sql, {**params, "limit": limit + 1, "offset": offset}).fetchall()
+
+        more = len(rows) > limit
+        rows = rows[:limit]
+        hits = [
+            SearchHit(
+                doc_id=row[0],
+                channel_id=row[1] if channel_scoped else None,
+                created_at=row[2] if channel_scoped else None,
+                score=float(row[3]),
+                terms=query.text.included,
+            )
+            for row in rows
+        ]
+        next_cursor = None
+        if more:
+            if query.sort == "recent":
+                last = rows[-1]
+                next_cursor = _encode_cursor({"s": "recent", "snap": params["snap"], "at": last[2], "id": last[0]})
+            else:
+                next_cursor = _encode_cursor({"s": "relevance", "snap": params["snap"], "off": offset + limit})
+        return SearchPage(hits, next_cursor)
+
+    @staticmethod
+    def _match_expression(text: TextQuery) -> str | None:
+        if not text.included:
+            return None
+        expression = " AND ".join(_fts_term(t) for t in text.included)
+        if text.excluded:
+            expression = f"({expression}) NOT {_any_of(text.excluded)}"
+        return expression
