@@ -44,6 +44,10 @@ class Settings:
     # Webhook retry delays are multiplied by this (docs/webhooks.md, "Retries"): the
     # local stage compresses ~24 h into ~1 h, the second attempt within seconds.
     webhook_retry_scale: float = 1.0
+    # Search (docs/search.md): the embedded index's SQLite file, and how many of a Free-plan
+    # workspace's newest messages are searchable (Pro and up: all).
+    search_db: str = "var/search.db"
+    search_free_horizon: int = 10_000
 
     @property
     def webhooks_reach_private_addresses(self) -> bool:
@@ -81,6 +85,8 @@ def get_settings() -> Settings:
         api_token_cache_seconds=int(env.get("API_TOKEN_CACHE_SECONDS", 30)),
         registrations_per_address=int(env.get("MAX_REGISTRATIONS_PER_ADDRESS", 10)),
         webhook_retry_scale=float(env.get("WEBHOOK_RETRY_SCALE", "0.05" if stage == "local" else "1")),
+        search_db=env.get("SEARCH_DB", ":memory:" if stage == "test" else "var/search.db"),
+        search_free_horizon=int(env.get("SEARCH_FREE_HORIZON", 10_000)),
     )
 
 

@@ -222,3 +222,34 @@ def touch(channel_id: str, at: str) -> None:
     except UpdateError as error:
         if getattr(error, "cause_response_code", None) != "ConditionalCheckFailedException":
             raise
+
+
+def channel_ids_for_names(workspace_id: str, names: list[str]) -> dict[str, str]:
+    """channel name -> id for those that exist in the workspace (one BatchGetItem of the name claims)."""
+    if not names:
+        return {}
+    wanted = {keys.channel_name(workspace_id, n): n.lower() for n in set(names)}
+    claims = ChannelNameClaim.batch_get([(pk, keys.GUARD) for pk in wanted])
+    return {wanted[c.PK]: c.channel_id for c in claims}
+
+
+def readable_channel_ids(workspace_id: str, user_id: str) -> set[str]:
+    """Every channel of the workspace a member may read: the public ones (archived too) and the
+    private ones the user belongs to. Queries only, one per 100 channels of each kind."""
+    readable: set[str] = set()
+    for archived in (False, True):
+        position = None
+        while True:
+            page = list_by_type(workspace_id, "public", archived, limit=100, position=position)
+            readable.update(c.id for c in page.items)
+            if page.position is None:
+                break
+            position = page.position
+    position = None
+    while True:
+        members = private_memberships(user_id, workspace_id, limit=100, position=position)
+        readable.update(m.channel_id for m in members.items)
+        if members.position is None:
+            break
+        position = members.position
+    return readable

@@ -1,0 +1,233 @@
+"""Search a workspace's messages, files and people (docs/search.md).
+
+Permissions are data in the query, applied by the engine (chalicelib/search/port.py): the
+readable channel set is the workspace's public channels (archived ones too) plus the private
+channels the caller belongs to, computed from the store on every search, so leaving a private
+channel or a channel changing visibility applies to the next query without reindexing.
+Free-plan workspaces search their newest ``search_free_horizon`` messages; Pro and up, all.
+
+The index is chosen by settings: the embedded SQLite FTS5 engine at ``SEARCH_DB`` until an
+OpenSearch adapter exists. Writers (the indexer worker, tests) go through ``index_message`` and
+friends, which turn store items into the port's documents.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from chalicelib.auth import scopes
+from chalicelib.auth.principal import Principal
+from chalicelib.config import get_settings
+from chalicelib.search.highlight import highlight_html, highlight_text
+from chalicelib.search.port import DocKind, FileDoc, MessageDoc, SearchIndex, SearchQuery, Sort, UserDoc
+from chalicelib.search.query import parse_query
+from chalicelib.services import authz
+from chalicelib.store import channels as channel_store
+from chalicelib.store import files as file_store
+from chalicelib.store import keys
+from chalicelib.store import messages as message_store
+from chalicelib.store import users as user_store
+from chalicelib.store.models import Channel, Entity, File, Message, User
+
+SCOPES: dict[str, str] = {"messages": scopes.MESSAGES_READ, "files": scopes.FILES_READ, "users": scopes.USERS_READ}
+PAID_PLANS_SEE_ALL = None  # the horizon of every plan but Free
+
+_indexes: dict[str, SearchIndex] = {}
+_indexes_lock = threading.Lock()
+
+
+def index() -> SearchIndex:
+    """The index the settings name (one per path, opened once per process)."""
+    path = get_settings().search_db
+    with _indexes_lock:
+        found = _indexes.get(path)
+        if found is None:
+            from chalicelib.search.sqlite_fts import SqliteSearchIndex  # sqlite3 only when searching
+
+            if path != ":memory:":
+                import os
+
+                os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+            found = _indexes[path] = SqliteSearchIndex(path)
+        return found
+
+
+def _ms(iso: str | None) -> int:
+    if not iso:
+        return 0
+    return int(datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp() * 1000)
+
+
+# --- writing (the indexer worker) -------------------------------------------------------
+
+
+def message_doc(message: Message) -> MessageDoc:
+    html = message.content_html or ""
+    return MessageDoc(
+        workspace_id=message.workspace_id,
+        message_id=message.id,
+        channel_id=message.channel_id,
+        author_id=message.author_id,
+        text=message.content or "",
+        created_at=_ms(message.created_at),
+        # An edit stamps editedAt later than the creation: a late older version never wins.
+        version=max(_ms(message.created_at), _ms(message.edited_at)),
+        has_file=bool(message.attachments),
+        has_link="<a " in html,
+    )
+
+
+def index_message(message: Message) -> bool:
+    """Index (or replace) a message; a deleted one (tombstone) leaves the results."""
+    if message.deleted or message.kind == "system":
+        unindex_message(message.workspace_id, message.id)
+        return False
+    return index().upsert_message(message_doc(message))
+
+
+def unindex_message(workspace_id: str, message_id: str) -> None:
+    index().delete_message(workspace_id, message_id)
+
+
+def index_file(item: File, channel_id: str, version: int) -> bool:
+    return index().upsert_file(
+        FileDoc(
+            workspace_id=item.workspace_id,
+            file_id=item.id,
+            channel_id=channel_id,
+            uploader_id=getattr(item, "uploader_id", "") or "",
+            filename=getattr(item, "filename", "") or "",
+            created_at=_ms(getattr(item, "created_at", None)),
+            version=version,
+        )
+    )
+
+
+def index_user(workspace_id: str, user: User, version: int) -> bool:
+    return index().upsert_user(
+        UserDoc(workspace_id, user.id, user.username or "", getattr(user, "display_name", "") or "", version)
+    )
+
+
+# --- reading ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MessageResult:
+    message: Message
+    channel: Channel
+    content_html: str  # the message's sanitized HTML with <mark> around the matches
+
+
+@dataclass(frozen=True)
+class FileResult:
+    file: File
+    filename_html: str
+
+
+@dataclass(frozen=True)
+class UserResult:
+    user: User
+    username_html: str
+    display_name_html: str
+
+
+@dataclass(frozen=True)
+class Criteria:
+    q: str
+    kind: DocKind = "messages"
+    channel_id: str | None = None
+    from_user: str | None = None  # a user id or a username (with or without @)
+    before: str | None = None  # YYYY-MM-DD, as in the query language
+    after: str | None = None
+    sort: Sort = "relevance"
+    cursor: str | None = None
+    limit: int = 20
+
+
+def search(principal: Principal, workspace_id: str, criteria: Criteria) -> tuple[list[Any], str | None]:
+    """One page of results and the cursor of the next. 404 outside the workspace; 400 naming
+    ``q`` for a query that does not parse."""
+    workspace, _ = authz.workspace_access(principal, workspace_id, scope=SCOPES[criteria.kind])
+    parsed = parse_query(_with_parameters(criteria))
+    readable = frozenset(channel_store.readable_channel_ids(workspace_id, principal.user_id))
+
+    channel_ids = None
+    if parsed.in_channels:
+        named = channel_store.channel_ids_for_names(workspace_id, list(parsed.in_channels))
+        channel_ids = frozenset(named.get(n.lower()) for n in parsed.in_channels) - {None}
+        if len(named) < len(set(n.lower() for n in parsed.in_channels)):
+            channel_ids = frozenset()  # a channel that does not exist matches nothing
+    if criteria.channel_id is not None:
+        channel_ids = (channel_ids or frozenset({criteria.channel_id})) & {criteria.channel_id}
+
+    author_ids = None
+    usernames = list(parsed.from_usernames)
+    if usernames:
+        found = user_store.user_ids_for_usernames(usernames)
+        author_ids = frozenset(found.values()) if len(found) == len(set(usernames)) else frozenset()
+
+    before, since = parsed.created_bounds()
+    query = SearchQuery(
+        workspace_id=workspace_id,
+        readable_channel_ids=readable,
+        text=parsed.text,
+        kind=criteria.kind,
+        channel_ids=channel_ids,
+        author_ids=author_ids,
+        created_before=before,
+        created_since=since,
+        has_file=parsed.has_file,
+        has_link=parsed.has_link,
+        horizon=get_settings().search_free_horizon if workspace.plan == "free" else PAID_PLANS_SEE_ALL,
+        sort=criteria.sort,
+        cursor=criteria.cursor,
+        limit=criteria.limit,
+    )
+    page = index().search(query)
+    terms = {hit.doc_id: hit.terms for hit in page.hits}
+    if criteria.kind == "messages":
+        return _messages(page.hits, terms), page.next_cursor
+    if criteria.kind == "files":
+        files = file_store.get_many([h.doc_id for h in page.hits])
+        shown = [files[h.doc_id] for h in page.hits if h.doc_id in files]
+        return [FileResult(f, highlight_text(f.filename or "", terms[f.id])) for f in shown], page.next_cursor
+    users = user_store.get_many([h.doc_id for h in page.hits])
+    return [
+        UserResult(u, highlight_text(u.username or "", terms[u.id]), highlight_text(u.display_name or "", terms[u.id]))
+        for u in (users[h.doc_id] for h in page.hits if h.doc_id in users)
+    ], page.next_cursor
+
+
+def _with_parameters(criteria: Criteria) -> str:
+    """The ``from``/``before``/``after`` parameters mean what the same operators mean in ``q``."""
+    q = criteria.q
+    if criteria.from_user:
+        q += f" from:@{criteria.from_user.removeprefix('@')}"
+    if criteria.before:
+        q += f" before:{criteria.before}"
+    if criteria.after:
+        q += f" after:{criteria.after}"
+    return q
+
+
+def _messages(hits: list[Any], terms: dict[str, Any]) -> list[MessageResult]:
+    """Top-level messages and their channels in one BatchGetItem; replies (whose sort key names
+    their parent, which the index does not keep) are found by id, one GSI2 Query each."""
+    wanted = [(keys.channel(h.channel_id), keys.message(h.doc_id)) for h in hits]
+    wanted += [(keys.channel(c), keys.META) for c in {h.channel_id for h in hits}]
+    found = {(i.PK, i.SK): i for i in Entity.batch_get(wanted)} if hits else {}
+    results = []
+    for hit in hits:
+        message = found.get((keys.channel(hit.channel_id), keys.message(hit.doc_id)))
+        if not isinstance(message, Message):
+            located = message_store.locate(hit.doc_id)
+            message = message_store.get(located[0], located[1]) if located else None
+        channel = found.get((keys.channel(hit.channel_id), keys.META))
+        if not isinstance(message, Message) or message.deleted or not isinstance(channel, Channel):
+            continue  # deleted since it was indexed: the worker is removing it
+        results.append(MessageResult(message, channel, highlight_html(message.content_html or "", terms[hit.doc_id])))
+    return results
