@@ -13,6 +13,7 @@ from chalice import Chalice
 from chalicelib.api.fallback import register_method_not_allowed
 from chalicelib.api.v1 import auth, channels, files, invites, members, messages, push, tokens, users, workspaces
 from chalicelib.api.v1 import notifications as notification_api
+from chalicelib.api.v1 import search as search_api
 from chalicelib.api.v1 import webhooks as webhook_api
 from chalicelib.observability import flush_metrics, quiet_libraries, tracer
 
@@ -33,6 +34,7 @@ for blueprint in (
     notification_api.bp,
     push.bp,
     webhook_api.bp,
+    search_api.bp,
 ):
     app.register_blueprint(blueprint)
 register_method_not_allowed(app)

@@ -1,0 +1,185 @@
+"""Search over HTTP and through the service: permissions from the store at query time, <mark>
+highlights, the query parameters, the Free-plan horizon, errors. Documents are indexed straight
+through the service layer here (the indexer worker has its own pipeline test)."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import pytest
+
+from chalicelib import config
+from chalicelib.services import search
+from chalicelib.store import keys
+from chalicelib.store import messages as message_store
+from chalicelib.store import workspaces as workspace_store
+from tests.helpers import Account, Api, create_workspace, join_workspace, register
+
+
+@pytest.fixture
+def search_db(tmp_path, monkeypatch):
+    """A fresh index file per test. Set before the backend fixture reads the settings: the
+    Chalice test client swaps the environment, so settings must not be re-read inside it."""
+    monkeypatch.setenv("SEARCH_DB", str(tmp_path / "search.db"))
+
+
+@pytest.fixture
+def world(search_db, api: Api) -> dict[str, Any]:
+    owner = register(api, "olivia")
+    member = register(api, "marco")
+    workspace = create_workspace(api, owner)
+    join_workspace(workspace, member)
+    return {"owner": owner, "member": member, "ws": workspace}
+
+
+def _channel(api: Api, account: Account, workspace_id: str, name: str, kind: str = "public") -> str:
+    answer = api.post(
+        f"/v1/workspaces/{workspace_id}/channels", {"name": name, "type": kind}, token=account.access_token
+    )
+    assert answer.status == 201, answer.body
+    return answer.data["id"]
+
+
+def _send(api: Api, account: Account, channel_id: str, content: str, **extra: Any) -> dict[str, Any]:
+    answer = api.post(f"/v1/channels/{channel_id}/messages", {"content": content, **extra}, token=account.access_token)
+    assert answer.status == 201, answer.body
+    message = message_store.get(channel_id, keys.message(answer.data["id"]))
+    if message is None:  # a reply: its sort key names the parent
+        message = message_store.get(channel_id, keys.reply(extra["threadId"], answer.data["id"]))
+    search.index_message(message)  # what the indexer worker does on message.created
+    return answer.data
+
+
+def _search(api: Api, account: Account, workspace_id: str, **params: Any):
+    query = "&".join(f"{k}={v}" for k, v in params.items())
+    return api.get(f"/v1/workspaces/{workspace_id}/search?{query}", token=account.access_token)
+
+
+def _ids(answer) -> list[str]:
+    assert answer.status == 200, answer.body
+    return [item["id"] for item in answer.data]
+
+
+def test_message_results_carry_channel_and_highlighted_html(api, world):
+    ws, owner, member = world["ws"], world["owner"], world["member"]
+    sent = _send(api, owner, ws["generalChannelId"], "Ship the **Déploiement** today")
+    _send(api, owner, ws["generalChannelId"], "nothing to see")
+    answer = _search(api, member, ws["id"], q="deploiement")
+    assert _ids(answer) == [sent["id"]]
+    hit = answer.data[0]
+    assert hit["channel"] == {"id": ws["generalChannelId"], "name": "general"}
+    assert "<mark>Déploiement</mark>" in hit["contentHtml"]
+    assert hit["contentHtml"].startswith("<p>") and "<strong>" in hit["contentHtml"]
+    assert hit["content"] == "Ship the **Déploiement** today" and hit["authorId"] == owner.user_id
+    assert answer.body["pagination"]["hasMore"] is False
+
+
+def test_private_channel_only_for_its_members_and_gone_after_leaving(api, world):
+    ws, owner, member = world["ws"], world["owner"], world["member"]
+    secret = _channel(api, owner, ws["id"], "secret", "private")
+    hidden = _send(api, owner, secret, "launch codes banana")
+    public = _send(api, owner, ws["generalChannelId"], "banana bread")
+
+    assert _ids(_search(api, member, ws["id"], q="banana")) == [public["id"]]
+    assert _ids(_search(api, member, ws["id"], q="codes")) == []
+    # Naming the channel does not open it either.
+    assert _ids(_search(api, member, ws["id"], q="banana", channelId=secret)) == []
+    assert _ids(_search(api, member, ws["id"], q="banana in:%23secret")) == []
+
+    added = api.post(f"/v1/channels/{secret}/members", {"userIds": [member.user_id]}, token=owner.access_token)
+    assert added.status == 200, added.body
+    assert set(_ids(_search(api, member, ws["id"], q="banana"))) == {hidden["id"], public["id"]}
+
+    assert api.post(f"/v1/channels/{secret}/leave", token=member.access_token).status == 204
+    assert _ids(_search(api, member, ws["id"], q="banana")) == [public["id"]]
+
+
+def test_filters_from_in_and_sort_recent(api, world):
+    ws, owner, member = world["ws"], world["owner"], world["member"]
+    random = _channel(api, owner, ws["id"], "random")
+    first = _send(api, owner, ws["generalChannelId"], "release plan")
+    second = _send(api, member, ws["generalChannelId"], "release plan again")
+    third = _send(api, owner, random, "release party")
+
+    assert _ids(_search(api, member, ws["id"], q="release", sort="recent")) == [third["id"], second["id"], first["id"]]
+    assert _ids(_search(api, member, ws["id"], q="release from:@marco")) == [second["id"]]
+    assert set(_ids(_search(api, member, ws["id"], q="release", **{"from": "olivia"}))) == {first["id"], third["id"]}
+    assert _ids(_search(api, member, ws["id"], q="release in:%23random")) == [third["id"]]
+    assert _ids(_search(api, member, ws["id"], q="release", channelId=random)) == [third["id"]]
+    assert _ids(_search(api, member, ws["id"], q="release from:@nobody")) == []
+    assert _ids(_search(api, member, ws["id"], q="release", before="2000-01-01")) == []
+
+
+def test_pages_follow_the_cursor(api, world):
+    ws, owner = world["ws"], world["owner"]
+    sent = [_send(api, owner, ws["generalChannelId"], f"standup {n}")["id"] for n in range(5)]
+    seen: list[str] = []
+    answer = _search(api, owner, ws["id"], q="standup", sort="recent", limit=2)
+    while True:
+        seen += _ids(answer)
+        cursor = answer.body["pagination"]["nextCursor"]
+        if cursor is None:
+            break
+        answer = _search(api, owner, ws["id"], q="standup", sort="recent", limit=2, cursor=cursor)
+    assert seen == list(reversed(sent))
+
+
+def test_free_plan_horizon_and_upgrade(api, world, monkeypatch):
+    ws, owner = world["ws"], world["owner"]
+    small = dataclasses.replace(config.get_settings(), search_free_horizon=2)
+    monkeypatch.setattr(search, "get_settings", lambda: small)
+    old = _send(api, owner, ws["generalChannelId"], "quarterly numbers")
+    newer = [_send(api, owner, ws["generalChannelId"], f"chatter {n}")["id"] for n in range(2)]
+    assert _ids(_search(api, owner, ws["id"], q="quarterly")) == []
+    assert set(_ids(_search(api, owner, ws["id"], q="chatter"))) == set(newer)
+    workspace_store.set_plan(ws["id"], "pro")
+    assert _ids(_search(api, owner, ws["id"], q="quarterly")) == [old["id"]]
+
+
+def test_replies_are_found_and_hydrated(api, world):
+    ws, owner = world["ws"], world["owner"]
+    parent = _send(api, owner, ws["generalChannelId"], "incident review")
+    reply = _send(api, owner, ws["generalChannelId"], "the postmortem is written", threadId=parent["id"])
+    answer = _search(api, owner, ws["id"], q="postmortem")
+    assert _ids(answer) == [reply["id"]]
+    assert answer.data[0]["threadId"] == parent["id"]
+
+
+@pytest.mark.parametrize("q", ['"unterminated', "", "from:@", "before:2026-13-45", "x" * 501])
+def test_invalid_query_is_400_naming_q(api, world, q):
+    answer = _search(api, world["owner"], world["ws"]["id"], q=q)
+    assert answer.status == 400, answer.body
+    assert answer.error["field"] == "q"
+
+
+def test_foreign_workspace_is_404(api, world):
+    stranger = register(api, "stella")
+    create_workspace(api, stranger, "Elsewhere")
+    answer = _search(api, stranger, world["ws"]["id"], q="anything")
+    assert answer.status == 404, answer.body
+
+
+def test_bad_parameters_name_their_field(api, world):
+    ws, owner = world["ws"], world["owner"]
+    assert _search(api, owner, ws["id"], q="x", type="channels").error["field"] == "type"
+    assert _search(api, owner, ws["id"], q="x", sort="oldest").error["field"] == "sort"
+    assert _search(api, owner, ws["id"], q="x", cursor="garbage").error["field"] == "cursor"
+
+
+def test_users_search_needs_users_read_and_highlights_names(api, world):
+    ws, owner, member = world["ws"], world["owner"], world["member"]
+    from chalicelib.store import users as user_store
+
+    search.index_user(ws["id"], user_store.get_user(member.user_id), 1)
+    answer = _search(api, owner, ws["id"], q="marc*", type="users")
+    assert _ids(answer) == [member.user_id]
+    assert answer.data[0]["usernameHtml"] == "<mark>marco</mark>"
+
+    minted = api.post(
+        f"/v1/workspaces/{ws['id']}/tokens", {"name": "bot", "scopes": ["messages:read"]}, token=owner.access_token
+    )
+    assert minted.status == 201, minted.body
+    token = minted.data["token"]
+    assert api.get(f"/v1/workspaces/{ws['id']}/search?q=marco&type=users", token=token).status == 403
+    assert api.get(f"/v1/workspaces/{ws['id']}/search?q=marco", token=token).status == 200
