@@ -100,6 +100,13 @@ def deliver_webhooks(event: Any) -> dict[str, Any]:
     return webhooks.handle_batch(event.to_dict())
 
 
+@app.on_sqs_message(queue="search", batch_size=10)
+def index_for_search(event: Any) -> dict[str, Any]:
+    from chalicelib.workers import search
+
+    return search.handle_batch(event.to_dict())
+
+
 @app.on_sqs_message(queue="files", batch_size=1)
 def process_uploads(event: Any) -> dict[str, Any]:
     # S3 notifications, not our events: processing is made exactly-once by the file's

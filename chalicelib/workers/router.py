@@ -32,6 +32,18 @@ SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
     # every type of the webhook catalog (chalicelib/services/webhook_catalog.py)
     "webhooks": SUBSCRIBABLE,
     "push": ("notification.created",),
+    # the search indexer (chalicelib/workers/search.py); member.* of channels are ignored there:
+    # channel permissions are read at query time
+    "search": (
+        "message.created",
+        "message.updated",
+        "message.deleted",
+        "file.ready",
+        "workspace.created",
+        "member.joined",
+        "member.left",
+        "member.removed",
+    ),
 }
 
 

@@ -1,0 +1,95 @@
+"""The search indexer through the handlers Lambda runs: table stream -> router -> search queue
+-> worker -> index, then the search route.
+
+What each test proves:
+- a sent message becomes searchable, an edit replaces its text, a deletion removes it at once,
+  and the same SQS message delivered twice changes nothing;
+- a member who joins the workspace becomes findable with type=users, and is gone after leaving.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from app import index_for_search, route_events
+from chalicelib.workers import router
+from tests.functional.workers.pipeline import LambdaContext, StreamReader, sqs_event
+from tests.helpers import Api, create_workspace, join_workspace, register
+
+
+@pytest.fixture
+def search_db(tmp_path, monkeypatch):
+    # Before the backend fixture reads the settings (the Chalice test client swaps the environment).
+    monkeypatch.setenv("SEARCH_DB", str(tmp_path / "search.db"))
+
+
+def _pump(reader: StreamReader) -> list[dict[str, Any]]:
+    """Route the new stream records, then drain the search queue into the worker."""
+    route_events({"Records": reader.read()}, LambdaContext())
+    delivered = []
+    while True:
+        event, _ = sqs_event("search")
+        if not event["Records"]:
+            return delivered
+        assert index_for_search(event, LambdaContext()) == {"batchItemFailures": []}
+        delivered += event["Records"]
+
+
+def _hits(api: Api, account, workspace_id: str, q: str, **params: str) -> list[str]:
+    extra = "".join(f"&{k}={v}" for k, v in params.items())
+    answer = api.get(f"/v1/workspaces/{workspace_id}/search?q={q}{extra}", token=account.access_token)
+    assert answer.status == 200, answer.body
+    return [item["id"] for item in answer.data]
+
+
+def test_the_router_sends_message_events_to_the_search_queue():
+    for event_type in ("message.created", "message.updated", "message.deleted", "file.ready", "member.joined"):
+        assert "search" in router.ROUTES[event_type]
+
+
+def test_sent_edited_and_deleted_messages_follow_in_the_index(search_db, api):
+    reader = StreamReader()
+    owner = register(api, "olivia")
+    ws = create_workspace(api, owner)
+    general = ws["generalChannelId"]
+    _pump(reader)
+
+    sent = api.post(f"/v1/channels/{general}/messages", {"content": "kickoff agenda"}, token=owner.access_token)
+    assert sent.status == 201, sent.body
+    message_id = sent.data["id"]
+    assert _hits(api, owner, ws["id"], "agenda") == []  # not indexed before the worker runs
+    delivered = _pump(reader)
+    assert _hits(api, owner, ws["id"], "agenda") == [message_id]
+
+    # The same SQS message again (at-least-once delivery): no change, no failure.
+    assert index_for_search({"Records": delivered}, LambdaContext()) == {"batchItemFailures": []}
+    assert _hits(api, owner, ws["id"], "agenda") == [message_id]
+
+    edited = api.patch(f"/v1/messages/{message_id}", {"content": "kickoff minutes"}, token=owner.access_token)
+    assert edited.status == 200, edited.body
+    _pump(reader)
+    assert _hits(api, owner, ws["id"], "agenda") == []
+    assert _hits(api, owner, ws["id"], "minutes") == [message_id]
+
+    assert api.delete(f"/v1/messages/{message_id}", token=owner.access_token).status == 204
+    _pump(reader)
+    assert _hits(api, owner, ws["id"], "minutes") == []
+    assert _hits(api, owner, ws["id"], "kickoff") == []
+
+
+def test_workspace_members_are_searchable_as_users_until_they_leave(search_db, api):
+    reader = StreamReader()
+    owner = register(api, "olivia")
+    member = register(api, "marco")
+    ws = create_workspace(api, owner)
+    join_workspace(ws, member)
+    _pump(reader)
+    assert _hits(api, owner, ws["id"], "marc*", type="users") == [member.user_id]
+    assert _hits(api, owner, ws["id"], "olivia", type="users") == [owner.user_id]
+
+    left = api.delete(f"/v1/workspaces/{ws['id']}/members/{member.user_id}", token=member.access_token)
+    assert left.status == 204, left.body
+    _pump(reader)
+    assert _hits(api, owner, ws["id"], "marc*", type="users") == []
