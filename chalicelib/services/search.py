@@ -98,18 +98,16 @@ def index_file(item: File, channel_id: str, version: int) -> bool:
             workspace_id=item.workspace_id,
             file_id=item.id,
             channel_id=channel_id,
-            uploader_id=getattr(item, "uploader_id", "") or "",
-            filename=getattr(item, "filename", "") or "",
-            created_at=_ms(getattr(item, "created_at", None)),
+            uploader_id=item.uploader_id,
+            filename=item.filename,
+            created_at=_ms(item.created_at),
             version=version,
         )
     )
 
 
 def index_user(workspace_id: str, user: User, version: int) -> bool:
-    return index().upsert_user(
-        UserDoc(workspace_id, user.id, user.username or "", getattr(user, "display_name", "") or "", version)
-    )
+    return index().upsert_user(UserDoc(workspace_id, user.id, user.username, user.display_name or "", version))
 
 
 # --- reading ------------------------------------------------------------------------------
@@ -165,10 +163,11 @@ def search(principal: Principal, workspace_id: str, criteria: Criteria) -> tuple
         channel_ids = (channel_ids or frozenset({criteria.channel_id})) & {criteria.channel_id}
 
     author_ids = None
-    usernames = list(parsed.from_usernames)
+    usernames = sorted({u.lower() for u in parsed.from_usernames})
     if usernames:
         found = user_store.user_ids_for_usernames(usernames)
-        author_ids = frozenset(found.values()) if len(found) == len(set(usernames)) else frozenset()
+        # Every from: must name someone; an unknown username matches nothing.
+        author_ids = frozenset(found.values()) if len(found) == len(usernames) else frozenset()
 
     before, since = parsed.created_bounds()
     query = SearchQuery(
