@@ -183,3 +183,32 @@ def test_users_search_needs_users_read_and_highlights_names(api, world):
     token = minted.data["token"]
     assert api.get(f"/v1/workspaces/{ws['id']}/search?q=marco&type=users", token=token).status == 403
     assert api.get(f"/v1/workspaces/{ws['id']}/search?q=marco", token=token).status == 200
+
+
+def test_files_are_found_by_name_in_readable_channels_only(api, world):
+    from chalicelib.ids import new_id, now_iso
+    from chalicelib.store import files as file_store
+
+    ws, owner, member = world["ws"], world["owner"], world["member"]
+    secret = _channel(api, owner, ws["id"], "secret", "private")
+    shown = {}
+    for channel_id, name in ((ws["generalChannelId"], "roadmap-2026.pdf"), (secret, "roadmap-salaries.pdf")):
+        item = file_store.new_file(
+            new_id(),
+            ws["id"],
+            uploader_id=owner.user_id,
+            filename=name,
+            content_type="application/pdf",
+            kind="document",
+            size=10,
+            created_at=now_iso(),
+        )
+        item.status = "ready"
+        file_store.put(item)
+        search.index_file(item, channel_id, 1)
+        shown[name] = item.id
+
+    answer = _search(api, member, ws["id"], q="roadmap", type="files")
+    assert _ids(answer) == [shown["roadmap-2026.pdf"]]
+    assert answer.data[0]["filenameHtml"] == "<mark>roadmap</mark>-2026.pdf"
+    assert set(_ids(_search(api, owner, ws["id"], q="roadmap", type="files"))) == set(shown.values())
