@@ -44,10 +44,21 @@ class Settings:
     # Webhook retry delays are multiplied by this (docs/webhooks.md, "Retries"): the
     # local stage compresses ~24 h into ~1 h, the second attempt within seconds.
     webhook_retry_scale: float = 1.0
-    # Search (docs/search.md): the embedded index's SQLite file, and how many of a Free-plan
-    # workspace's newest messages are searchable (Pro and up: all).
-    search_db: str = "var/search.db"
+    # Search (docs/search.md): the embedded index's SQLite file (empty: none), the OpenSearch
+    # endpoint (empty: none), and how many of a Free-plan workspace's newest messages are
+    # searchable (Pro and up: all).
+    search_db: str = ""
+    search_url: str = ""
     search_free_horizon: int = 10_000
+
+    @property
+    def search_engine(self) -> str:
+        """Which index: "opensearch" when SEARCH_URL is set; "embedded" (SQLite FTS5) when SEARCH_DB is set
+        or on the local and test stages; otherwise "none": a Lambda fleet has no shared disk
+        (and var/ is read-only there), so an AWS stage never falls back to the embedded file."""
+        if self.search_url:
+            return "opensearch"
+        return "embedded" if self.search_db else "none"
 
     @property
     def webhooks_reach_private_addresses(self) -> bool:
@@ -85,7 +96,8 @@ def get_settings() -> Settings:
         api_token_cache_seconds=int(env.get("API_TOKEN_CACHE_SECONDS", 30)),
         registrations_per_address=int(env.get("MAX_REGISTRATIONS_PER_ADDRESS", 10)),
         webhook_retry_scale=float(env.get("WEBHOOK_RETRY_SCALE", "0.05" if stage == "local" else "1")),
-        search_db=env.get("SEARCH_DB", ":memory:" if stage == "test" else "var/search.db"),
+        search_db=env.get("SEARCH_DB", {"test": ":memory:", "local": "var/search.db"}.get(stage, "")),
+        search_url=env.get("SEARCH_URL", ""),
         search_free_horizon=int(env.get("SEARCH_FREE_HORIZON", 10_000)),
     )
 

@@ -2,7 +2,7 @@
 
 The codes and HTTP statuses are the spec's error table (disqua-getting-started).
 ``E_AUTHZ_EMAIL_UNVERIFIED``, ``E_IDEMPOTENCY_*``, ``E_METHOD_NOT_ALLOWED`` and
-``E_PAYLOAD_TOO_LARGE`` and ``E_UNSUPPORTED_MEDIA_TYPE`` are ours, documented in README.md.
+``E_PAYLOAD_TOO_LARGE``, ``E_UNSUPPORTED_MEDIA_TYPE`` and ``E_UNAVAILABLE`` are ours, documented in README.md.
 """
 
 from __future__ import annotations
@@ -90,6 +90,12 @@ class NotFound(DisquaError):
     code = "E_NOT_FOUND"
     status = 404
     default_message = "Resource does not exist or is not accessible."
+
+
+class Unavailable(DisquaError):
+    code = "E_UNAVAILABLE"
+    status = 503
+    default_message = "This feature is not available on this deployment."
 
 
 class MethodNotAllowed(DisquaError):

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from chalicelib import errors
 from chalicelib.auth import scopes
 from chalicelib.auth.principal import Principal
 from chalicelib.config import get_settings
@@ -39,9 +40,26 @@ _indexes: dict[str, SearchIndex] = {}
 _indexes_lock = threading.Lock()
 
 
+NOT_CONFIGURED = (
+    "Search is not configured for this deployment: set SEARCH_URL (OpenSearch) or, on a single "
+    "machine, SEARCH_DB (docs/search.md)."
+)
+
+
+def configured() -> bool:
+    """False on an AWS stage with neither SEARCH_URL nor SEARCH_DB: nothing to search or index."""
+    return get_settings().search_engine != "none"
+
+
 def index() -> SearchIndex:
-    """The index the settings name (one per path, opened once per process)."""
-    path = get_settings().search_db
+    """The index the settings name (one per path, opened once per process). ``Unavailable``
+    (503) when search is not configured; the OpenSearch adapter is not built yet."""
+    settings = get_settings()
+    if settings.search_engine == "none":
+        raise errors.Unavailable(NOT_CONFIGURED)
+    if settings.search_engine == "opensearch":
+        raise NotImplementedError("SEARCH_URL is set but the OpenSearch adapter is not built yet (docs/search.md)")
+    path = settings.search_db
     with _indexes_lock:
         found = _indexes.get(path)
         if found is None:
@@ -151,6 +169,7 @@ def search(principal: Principal, workspace_id: str, criteria: Criteria) -> tuple
     ``q`` for a query that does not parse."""
     workspace, _ = authz.workspace_access(principal, workspace_id, scope=SCOPES[criteria.kind])
     parsed = parse_query(_with_parameters(criteria))
+    engine = index()  # 503 before any further read when search is not configured
     readable = frozenset(channel_store.readable_channel_ids(workspace_id, principal.user_id))
 
     channel_ids = None
@@ -186,7 +205,7 @@ def search(principal: Principal, workspace_id: str, criteria: Criteria) -> tuple
         cursor=criteria.cursor,
         limit=criteria.limit,
     )
-    page = index().search(query)
+    page = engine.search(query)
     terms = {hit.doc_id: hit.terms for hit in page.hits}
     if criteria.kind == "messages":
         return _messages(page.hits, terms), page.next_cursor

@@ -26,7 +26,13 @@ def _ms(iso: str) -> int:
     return int(datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp() * 1000)
 
 
+_warned_unconfigured = False
+
+
 def handle(event: dict[str, Any]) -> None:
+    if not search.configured():
+        _skip(event)
+        return
     kind, data = event["type"], event["data"]
     if kind in ("message.created", "message.updated"):
         _message(data)
@@ -40,6 +46,20 @@ def handle(event: dict[str, Any]) -> None:
         search.index().delete_user(data["workspaceId"], data["userId"], _ms(event["createdAt"]))
     elif kind == "workspace.created":
         _member(data["workspaceId"], data["ownerId"], _ms(event["createdAt"]))
+
+
+def _skip(event: dict[str, Any]) -> None:
+    """No index on this deployment: acknowledge the event (nothing piles up in the DLQ), log
+    once per container and count it, so an operator sees what a reindex will have to cover."""
+    global _warned_unconfigured
+    from chalicelib.observability import count, logger
+
+    if not _warned_unconfigured:
+        _warned_unconfigured = True
+        logger().warning(
+            "search is not configured: events acknowledged without indexing", extra={"type": event["type"]}
+        )
+    count("SearchEventsSkipped")
 
 
 def _message(data: dict[str, Any]) -> None:

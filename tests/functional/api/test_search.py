@@ -212,3 +212,40 @@ def test_files_are_found_by_name_in_readable_channels_only(api, world):
     assert _ids(answer) == [shown["roadmap-2026.pdf"]]
     assert answer.data[0]["filenameHtml"] == "<mark>roadmap</mark>-2026.pdf"
     assert set(_ids(_search(api, owner, ws["id"], q="roadmap", type="files"))) == set(shown.values())
+
+
+def _stage_without_search(monkeypatch) -> None:
+    """An AWS stage (dev) with neither SEARCH_URL nor SEARCH_DB."""
+    monkeypatch.setenv("DISQUA_STAGE", "dev")
+    monkeypatch.delenv("SEARCH_DB", raising=False)
+    monkeypatch.delenv("SEARCH_URL", raising=False)
+    config.reset()
+
+
+def test_engine_follows_the_stage_and_settings(monkeypatch):
+    for stage, expected in (("test", "embedded"), ("local", "embedded"), ("dev", "none"), ("prod", "none")):
+        monkeypatch.setenv("DISQUA_STAGE", stage)
+        monkeypatch.delenv("SEARCH_DB", raising=False)
+        monkeypatch.delenv("SEARCH_URL", raising=False)
+        config.reset()
+        assert config.get_settings().search_engine == expected, stage
+    monkeypatch.setenv("SEARCH_DB", "/tmp/one-machine.db")  # dev stage, explicit: a single-machine deployment
+    config.reset()
+    assert config.get_settings().search_engine == "embedded"
+    monkeypatch.setenv("SEARCH_URL", "https://search.example")
+    config.reset()
+    assert config.get_settings().search_engine == "opensearch"
+    with pytest.raises(NotImplementedError, match="OpenSearch adapter"):
+        search.index()
+    config.reset()
+
+
+def test_search_not_configured_is_a_503_envelope(api, world, monkeypatch):
+    stranger = register(api, "sven")
+    _stage_without_search(monkeypatch)
+    answer = _search(api, world["owner"], world["ws"]["id"], q="anything")
+    assert answer.status == 503, answer.body
+    assert answer.body["error"]["code"] == "E_UNAVAILABLE"
+    assert "not configured" in answer.body["error"]["message"]
+    # Outsiders still get 404, not a hint about the deployment.
+    assert _search(api, stranger, world["ws"]["id"], q="anything").status == 404

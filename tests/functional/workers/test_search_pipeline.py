@@ -93,3 +93,33 @@ def test_workspace_members_are_searchable_as_users_until_they_leave(search_db, a
     assert left.status == 204, left.body
     _pump(reader)
     assert _hits(api, owner, ws["id"], "marc*", type="users") == []
+
+
+def test_without_search_configured_events_are_acknowledged_not_indexed(api, monkeypatch):
+    from chalicelib import config
+    from chalicelib.workers import search as search_worker
+
+    reader = StreamReader()
+    owner = register(api, "olivia")
+    ws = create_workspace(api, owner)
+    sent = api.post(f"/v1/channels/{ws['generalChannelId']}/messages", {"content": "kickoff"}, token=owner.access_token)
+    assert sent.status == 201, sent.body
+
+    monkeypatch.setenv("DISQUA_STAGE", "dev")
+    monkeypatch.delenv("SEARCH_DB", raising=False)
+    monkeypatch.delenv("SEARCH_URL", raising=False)
+    config.reset()
+    monkeypatch.setattr(search_worker, "_warned_unconfigured", False)
+    counted: list[str] = []
+    logged: list[str] = []
+    monkeypatch.setattr("chalicelib.observability.count", lambda name, value=1: counted.append(name))
+    monkeypatch.setattr(
+        "chalicelib.observability.logger", lambda: type("L", (), {"warning": lambda *a, **k: logged.append(a[0])})()
+    )
+
+    delivered = _pump(reader)  # asserts every record is acknowledged (no batch item failures)
+    assert any(r["body"] and "message.created" in r["body"] for r in delivered)
+    assert counted == ["SearchEventsSkipped"] * len(delivered)
+    assert len(logged) == 1  # once per container, not per event
+    sqs_dlq, _ = sqs_event("search")
+    assert sqs_dlq["Records"] == []  # nothing left for a retry or the DLQ
