@@ -42,6 +42,8 @@ class MessageDoc:
     version: int  # grows with each edit; an older version arriving late never overwrites a newer one
     has_file: bool = False
     has_link: bool = False
+    private: bool = False  # in a private channel (channel types never change, so this is stable)
+    thread_id: str | None = None  # a reply's parent: its table key, so hydration needs no look-up
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,7 @@ class FileDoc:
     created_at: int
     version: int
     text: str = ""  # text content of text files, when cheap to extract
+    private: bool = False  # shared in a private channel
 
 
 @dataclass(frozen=True)
@@ -74,7 +77,9 @@ class SearchQuery:
     never match. ``channel_ids``/``author_ids`` are the user's own narrowing (``in:``, ``from:``,
     ``channelId``), already resolved to ids. ``created_before`` is exclusive, ``created_since``
     inclusive (epoch ms). ``horizon``: only the newest N messages of the workspace by creation are
-    searchable (Free plan); None means all history.
+    searchable (Free plan); None means all history. ``public_readable``: every document indexed as
+    in a public channel of the workspace is readable too, so ``readable_channel_ids`` need only
+    name the caller's private channels (one Query instead of listing the public ones).
     """
 
     workspace_id: str
@@ -91,6 +96,7 @@ class SearchQuery:
     sort: Sort = "relevance"
     cursor: str | None = None
     limit: int = 20
+    public_readable: bool = False
 
 
 @dataclass(frozen=True)
@@ -100,6 +106,7 @@ class SearchHit:
     created_at: int | None
     score: float  # higher is more relevant; 0.0 when the query has no included terms
     terms: tuple[Term, ...]  # what matched, for <mark> highlighting (chalicelib/search/highlight.py)
+    thread_id: str | None = None  # a reply's parent (MessageDoc.thread_id)
 
 
 @dataclass(frozen=True)

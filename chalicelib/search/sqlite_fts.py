@@ -49,11 +49,18 @@ CREATE TABLE IF NOT EXISTS docs (
     deleted INTEGER NOT NULL DEFAULT 0,
     has_file INTEGER NOT NULL DEFAULT 0,
     has_link INTEGER NOT NULL DEFAULT 0,
+    private INTEGER NOT NULL DEFAULT 0,
+    thread_id TEXT,
     UNIQUE (kind, workspace_id, doc_id)
 );
 -- The horizon ("newest N of the workspace") and sort=recent walk this index.
 CREATE INDEX IF NOT EXISTS docs_recent ON docs (kind, workspace_id, deleted, created_at, doc_id);
 """
+
+
+# Columns added after the first schema (an index file from before gets them at open; its old rows
+# count as public top-level documents until a reindex).
+_ADDED_COLUMNS = {"private": "INTEGER NOT NULL DEFAULT 0", "thread_id": "TEXT"}
 
 
 class FTS5Unavailable(RuntimeError):
@@ -115,6 +122,10 @@ class SqliteSearchIndex:
         check_fts5(self._conn)
         with self._lock:
             self._conn.executescript(_SCHEMA)
+            present = {row[1] for row in self._conn.execute("PRAGMA table_info(docs)")}
+            for column, kind in _ADDED_COLUMNS.items():  # a file written before these columns existed
+                if column not in present:
+                    self._conn.execute(f"ALTER TABLE docs ADD COLUMN {column} {kind}")
             for table in _FTS_TABLES.values():
                 self._conn.execute(
                     f"CREATE VIRTUAL TABLE IF NOT EXISTS {table} USING fts5("
@@ -139,6 +150,8 @@ class SqliteSearchIndex:
                 "created_at": doc.created_at,
                 "has_file": int(doc.has_file),
                 "has_link": int(doc.has_link),
+                "private": int(doc.private),
+                "thread_id": doc.thread_id,
             },
             ("", doc.text),
         )
@@ -152,7 +165,12 @@ class SqliteSearchIndex:
             doc.workspace_id,
             doc.file_id,
             doc.version,
-            {"channel_id": doc.channel_id, "author_id": doc.uploader_id, "created_at": doc.created_at},
+            {
+                "channel_id": doc.channel_id,
+                "author_id": doc.uploader_id,
+                "created_at": doc.created_at,
+                "private": int(doc.private),
+            },
             (doc.filename, doc.text),
         )
 
@@ -169,7 +187,16 @@ class SqliteSearchIndex:
         self, kind: DocKind, workspace_id: str, doc_id: str, version: int, fields: dict, text: tuple[str, str]
     ) -> bool:
         fts = _FTS_TABLES[kind]
-        columns = {"channel_id": None, "author_id": None, "created_at": 0, "has_file": 0, "has_link": 0, **fields}
+        columns = {
+            "channel_id": None,
+            "author_id": None,
+            "created_at": 0,
+            "has_file": 0,
+            "has_link": 0,
+            "private": 0,
+            "thread_id": None,
+            **fields,
+        }
         with self._lock, self._transaction():
             row = self._conn.execute(
                 "SELECT doc_rowid, version FROM docs WHERE kind = ? AND workspace_id = ? AND doc_id = ?",
@@ -180,8 +207,8 @@ class SqliteSearchIndex:
             if row is None:
                 rowid = self._conn.execute(
                     "INSERT INTO docs (kind, workspace_id, doc_id, version, channel_id, author_id, created_at,"
-                    " has_file, has_link) VALUES (:kind, :workspace_id, :doc_id, :version, :channel_id,"
-                    " :author_id, :created_at, :has_file, :has_link)",
+                    " has_file, has_link, private, thread_id) VALUES (:kind, :workspace_id, :doc_id, :version,"
+                    " :channel_id, :author_id, :created_at, :has_file, :has_link, :private, :thread_id)",
                     {**columns, "kind": kind, "workspace_id": workspace_id, "doc_id": doc_id, "version": version},
                 ).lastrowid
             else:
@@ -190,7 +217,7 @@ class SqliteSearchIndex:
                 self._conn.execute(
                     "UPDATE docs SET version = :version, deleted = 0, channel_id = :channel_id,"
                     " author_id = :author_id, created_at = :created_at, has_file = :has_file,"
-                    " has_link = :has_link WHERE doc_rowid = :rowid",
+                    " has_link = :has_link, private = :private, thread_id = :thread_id WHERE doc_rowid = :rowid",
                     {**columns, "version": version, "rowid": rowid},
                 )
                 self._conn.execute(f"DELETE FROM {fts} WHERE rowid = ?", (rowid,))  # noqa: S608 (table name is ours)
@@ -236,7 +263,7 @@ class SqliteSearchIndex:
         limit = max(1, min(query.limit, MAX_LIMIT))
         cursor = _decode_cursor(query.cursor, query.sort) if query.cursor else None
         channel_scoped = query.kind in ("messages", "files")
-        if channel_scoped and not query.readable_channel_ids:
+        if channel_scoped and not query.readable_channel_ids and not query.public_readable:
             return SearchPage([], None)
 
         fts = _FTS_TABLES[query.kind]
@@ -258,7 +285,8 @@ class SqliteSearchIndex:
             params["excluded"] = _any_of(query.text.excluded)
 
         if channel_scoped:
-            where.append("d.channel_id IN (SELECT value FROM json_each(:readable))")
+            readable = "d.channel_id IN (SELECT value FROM json_each(:readable))"
+            where.append(f"(d.private = 0 OR {readable})" if query.public_readable else readable)
             params["readable"] = json.dumps(sorted(query.readable_channel_ids))
             if query.channel_ids is not None:
                 where.append("d.channel_id IN (SELECT value FROM json_each(:channels))")
@@ -303,7 +331,7 @@ class SqliteSearchIndex:
                 offset = cursor["off"] if cursor else 0
             # Only our own table names and fixed fragments are formatted in; every value is a parameter.
             sql = (
-                f"SELECT d.doc_id, d.channel_id, d.created_at, {score} AS score FROM {source}"  # noqa: S608
+                f"SELECT d.doc_id, d.channel_id, d.created_at, {score} AS score, d.thread_id FROM {source}"  # noqa: S608
                 f" WHERE {' AND '.join(where)} ORDER BY {order} LIMIT :limit OFFSET :offset"
             )
             rows = self._conn.execute(sql, {**params, "limit": limit + 1, "offset": offset}).fetchall()
@@ -317,6 +345,7 @@ class SqliteSearchIndex:
                 created_at=row[2] if channel_scoped else None,
                 score=float(row[3]),
                 terms=query.text.included,
+                thread_id=row[4] if channel_scoped else None,
             )
             for row in rows
         ]

@@ -295,3 +295,24 @@ def test_missing_fts5_fails_at_start_saying_what_to_do():
     with pytest.raises(FTS5Unavailable, match=r"FTS5.*SEARCH_URL"):
         check_fts5(NoFts5())  # type: ignore[arg-type]
     check_fts5(sqlite3.connect(":memory:"))  # this Python has it
+
+
+def test_public_readable_opens_public_docs_and_only_the_named_private_channels(index):
+    public = add(index, "roadmap public", channel_id="P1")
+    mine = add(index, "roadmap private mine", channel_id="S1", private=True)
+    add(index, "roadmap private theirs", channel_id="S2", private=True)
+    add(index, "roadmap elsewhere", channel_id="P9", workspace_id="W2")
+    assert sorted(search(index, "roadmap", readable=frozenset({"S1"}), public_readable=True)) == sorted([public, mine])
+    assert search(index, "roadmap", readable=frozenset(), public_readable=True) == [public]
+    assert search(index, "roadmap", readable=frozenset({"S1"})) == [mine]  # without it, only the set named
+    # Pages stay full: the filter is in the query.
+    for _ in range(6):
+        add(index, "roadmap private theirs", channel_id="S2", private=True)
+    assert len(page(index, "roadmap", readable=frozenset({"S1"}), public_readable=True, limit=2).hits) == 2
+
+
+def test_a_reply_hit_carries_its_thread_id(index):
+    reply = add(index, "threaded answer", thread_id="M-PARENT")
+    top = add(index, "threaded question")
+    hits = {hit.doc_id: hit.thread_id for hit in page(index, "threaded").hits}
+    assert hits == {reply: "M-PARENT", top: None}
