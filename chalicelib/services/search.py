@@ -82,7 +82,7 @@ def _ms(iso: str | None) -> int:
 # --- writing (the indexer worker) -------------------------------------------------------
 
 
-def message_doc(message: Message) -> MessageDoc:
+def message_doc(message: Message, private: bool = False) -> MessageDoc:
     html = message.content_html or ""
     return MessageDoc(
         workspace_id=message.workspace_id,
@@ -95,15 +95,23 @@ def message_doc(message: Message) -> MessageDoc:
         version=max(_ms(message.created_at), _ms(message.edited_at)),
         has_file=bool(message.attachments),
         has_link="<a " in html,
+        private=private,
+        thread_id=message.thread_id,  # a reply's key names its parent: hydration reads it directly
     )
 
 
-def index_message(message: Message) -> bool:
-    """Index (or replace) a message; a deleted one (tombstone) leaves the results."""
+def index_message(message: Message, channel: Channel | None = None) -> bool:
+    """Index (or replace) a message; a deleted one (tombstone) leaves the results. The channel's
+    type goes into the document (one GetItem when not given): a channel's type never changes, and
+    it lets a search open public channels without listing them."""
     if message.deleted or message.kind == "system":
         unindex_message(message.workspace_id, message.id)
         return False
-    return index().upsert_message(message_doc(message))
+    channel = channel or channel_store.get(message.channel_id)
+    if channel is None:  # the channel is gone: nothing to show the message in
+        unindex_message(message.workspace_id, message.id)
+        return False
+    return index().upsert_message(message_doc(message, private=channel.channel_type == "private"))
 
 
 def unindex_message(workspace_id: str, message_id: str) -> None:
@@ -111,6 +119,11 @@ def unindex_message(workspace_id: str, message_id: str) -> None:
 
 
 def index_file(item: File, channel_id: str, version: int) -> bool:
+    """Index a ready file in a channel it was shared in; private or not is the channel's own type
+    (one GetItem), never a list on the file that could lag behind."""
+    channel = channel_store.get(channel_id)
+    if channel is None:
+        return False
     return index().upsert_file(
         FileDoc(
             workspace_id=item.workspace_id,
@@ -120,6 +133,7 @@ def index_file(item: File, channel_id: str, version: int) -> bool:
             filename=item.filename,
             created_at=_ms(item.created_at),
             version=version,
+            private=channel.channel_type == "private",
         )
     )
 
@@ -170,7 +184,9 @@ def search(principal: Principal, workspace_id: str, criteria: Criteria) -> tuple
     workspace, _ = authz.workspace_access(principal, workspace_id, scope=SCOPES[criteria.kind])
     parsed = parse_query(_with_parameters(criteria))
     engine = index()  # 503 before any further read when search is not configured
-    readable = frozenset(channel_store.readable_channel_ids(workspace_id, principal.user_id))
+    # Public channels are open to every member: the engine knows them from the documents, so
+    # only the caller's private channels are read (one Query), on every search.
+    readable = frozenset(channel_store.private_channel_ids(workspace_id, principal.user_id))
 
     channel_ids = None
     if parsed.in_channels:
@@ -192,6 +208,7 @@ def search(principal: Principal, workspace_id: str, criteria: Criteria) -> tuple
     query = SearchQuery(
         workspace_id=workspace_id,
         readable_channel_ids=readable,
+        public_readable=True,
         text=parsed.text,
         kind=criteria.kind,
         channel_ids=channel_ids,
@@ -232,16 +249,21 @@ def _with_parameters(criteria: Criteria) -> str:
     return q
 
 
+def _message_key(hit: Any) -> tuple[str, str]:
+    sort_key = keys.reply(hit.thread_id, hit.doc_id) if hit.thread_id else keys.message(hit.doc_id)
+    return keys.channel(hit.channel_id), sort_key
+
+
 def _messages(hits: list[Any], terms: dict[str, Any]) -> list[MessageResult]:
-    """Top-level messages and their channels in one BatchGetItem; replies (whose sort key names
-    their parent, which the index does not keep) are found by id, one GSI2 Query each."""
-    wanted = [(keys.channel(h.channel_id), keys.message(h.doc_id)) for h in hits]
+    """The page's messages (replies too: the index keeps their thread id) and their channels in
+    one BatchGetItem. A reply indexed before the thread id was kept is found by id (GSI2)."""
+    wanted = [_message_key(h) for h in hits]
     wanted += [(keys.channel(c), keys.META) for c in {h.channel_id for h in hits}]
     found = {(i.PK, i.SK): i for i in Entity.batch_get(wanted)} if hits else {}
     results = []
     for hit in hits:
-        message = found.get((keys.channel(hit.channel_id), keys.message(hit.doc_id)))
-        if not isinstance(message, Message):
+        message = found.get(_message_key(hit))
+        if not isinstance(message, Message) and not hit.thread_id:
             located = message_store.locate(hit.doc_id)
             message = message_store.get(located[0], located[1]) if located else None
         channel = found.get((keys.channel(hit.channel_id), keys.META))

@@ -249,3 +249,30 @@ def test_search_not_configured_is_a_503_envelope(api, world, monkeypatch):
     assert "not configured" in answer.body["error"]["message"]
     # Outsiders still get 404, not a hint about the deployment.
     assert _search(api, stranger, world["ws"]["id"], q="anything").status == 404
+
+
+def test_a_search_page_costs_three_dynamodb_calls_replies_and_channels_included(api, world):
+    """Measured with the bench recorder: workspace access (BatchGetItem), the caller's private
+    channels (one Query), the page's messages, replies included, and their channels (one
+    BatchGetItem), however many public channels the workspace has or replies the page holds."""
+    from bench.recorder import Recorder
+
+    ws, owner = world["ws"], world["owner"]
+    channels = [ws["generalChannelId"]] + [_channel(api, owner, ws["id"], f"public-{i}") for i in range(3)]
+    channels.append(_channel(api, owner, ws["id"], "secret", "private"))
+    parents = [_send(api, owner, channel_id, f"budget item {channel_id}") for channel_id in channels]
+    for parent, channel_id in zip(parents, channels, strict=True):
+        _send(api, owner, channel_id, "budget reply", threadId=parent["id"])
+
+    recorder = Recorder()
+    recorder.install()
+    try:
+        with recorder.recording() as calls:
+            answer = _search(api, owner, ws["id"], q="budget", limit=50)
+    finally:
+        recorder.uninstall()
+    assert len(_ids(answer)) == 10  # 5 messages + 5 replies, the private channel's too
+    assert sum(1 for item in answer.data if item.get("threadId")) == 5
+    handler = [c.operation for c in calls if c.phase == "handler"]
+    assert handler == ["BatchGetItem", "Query", "BatchGetItem"], handler
+    assert [c for c in calls if c.phase == "auth"] == []  # a user's access token is checked without a read
