@@ -58,9 +58,11 @@ CREATE INDEX IF NOT EXISTS docs_recent ON docs (kind, workspace_id, deleted, cre
 """
 
 
-# Columns added after the first schema (an index file from before gets them at open; its old rows
-# count as public top-level documents until a reindex).
-_ADDED_COLUMNS = {"private": "INTEGER NOT NULL DEFAULT 0", "thread_id": "TEXT"}
+# Columns added after the first schema: an index file from before gets them at open. Its old rows
+# count as private (fail closed: readable only in the caller's own private channels, so a private
+# message never leaks; public ones are missing until a reindex) and as top-level messages (a
+# reply is then found by id, one GSI2 Query each).
+_ADDED_COLUMNS = {"private": "INTEGER NOT NULL DEFAULT 1", "thread_id": "TEXT"}
 
 
 class FTS5Unavailable(RuntimeError):

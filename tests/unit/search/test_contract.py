@@ -316,3 +316,32 @@ def test_a_reply_hit_carries_its_thread_id(index):
     top = add(index, "threaded question")
     hits = {hit.doc_id: hit.thread_id for hit in page(index, "threaded").hits}
     assert hits == {reply: "M-PARENT", top: None}
+
+
+def test_an_index_file_from_before_the_private_column_fails_closed(tmp_path):
+    import sqlite3
+
+    from chalicelib.search.sqlite_fts import SqliteSearchIndex
+
+    path = str(tmp_path / "old.db")
+    old = sqlite3.connect(path)
+    old.execute(
+        "CREATE TABLE docs (doc_rowid INTEGER PRIMARY KEY, kind TEXT NOT NULL, workspace_id TEXT NOT NULL,"
+        " doc_id TEXT NOT NULL, channel_id TEXT, author_id TEXT, created_at INTEGER NOT NULL DEFAULT 0,"
+        " version INTEGER NOT NULL, deleted INTEGER NOT NULL DEFAULT 0, has_file INTEGER NOT NULL DEFAULT 0,"
+        " has_link INTEGER NOT NULL DEFAULT 0, UNIQUE (kind, workspace_id, doc_id))"
+    )
+    old.execute("CREATE VIRTUAL TABLE fts_messages USING fts5(title, body)")
+    old.execute(
+        "INSERT INTO docs (doc_rowid, kind, workspace_id, doc_id, channel_id, version)"
+        " VALUES (1, 'messages', ?, 'OLD', 'S1', 1)",
+        (WS,),
+    )
+    old.execute("INSERT INTO fts_messages (rowid, title, body) VALUES (1, '', 'legacy secret')")
+    old.commit()
+    old.close()
+    index = SqliteSearchIndex(path)
+    assert search(index, "legacy", readable=frozenset(), public_readable=True) == []  # not opened as public
+    assert search(index, "legacy", readable=frozenset({"S1"}), public_readable=True) == ["OLD"]
+    fresh = add(index, "legacy public", channel_id="P1")
+    assert search(index, "legacy", readable=frozenset(), public_readable=True) == [fresh]
