@@ -1,13 +1,14 @@
 """Search a workspace's messages, files and people (docs/search.md).
 
-Permissions are data in the query, applied by the engine (chalicelib/search/port.py): the
-readable channel set is the workspace's public channels (archived ones too) plus the private
-channels the caller belongs to, computed from the store on every search, so leaving a private
-channel or a channel changing visibility applies to the next query without reindexing.
+Permissions are data in the query, applied by the engine (chalicelib/search/port.py): every
+document records whether its channel is private, so the engine opens the workspace's public
+channels itself, and the private channels the caller belongs to are read from the store on every
+search (one Query), so leaving one applies to the next query without reindexing.
 Free-plan workspaces search their newest ``search_free_horizon`` messages; Pro and up, all.
 
-The index is chosen by settings: the embedded SQLite FTS5 engine at ``SEARCH_DB`` until an
-OpenSearch adapter exists. Writers (the indexer worker, tests) go through ``index_message`` and
+The index is chosen by settings (``Settings.search_engine``): the embedded SQLite FTS5 engine at
+``SEARCH_DB`` (local and test stages, or when set), OpenSearch at ``SEARCH_URL`` (not built yet),
+or none (503 ``E_UNAVAILABLE``). Writers (the indexer worker, tests) go through ``index_message`` and
 friends, which turn store items into the port's documents.
 """
 

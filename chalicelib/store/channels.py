@@ -244,25 +244,3 @@ def private_channel_ids(workspace_id: str, user_id: str) -> set[str]:
         if members.position is None:
             return found
         position = members.position
-
-
-def readable_channel_ids(workspace_id: str, user_id: str) -> set[str]:
-    """Every channel of the workspace a member may read: the public ones (archived too) and the
-    private ones the user belongs to. Queries only, one per 100 channels of each kind."""
-    readable: set[str] = set()
-    for archived in (False, True):
-        position = None
-        while True:
-            page = list_by_type(workspace_id, "public", archived, limit=100, position=position)
-            readable.update(c.id for c in page.items)
-            if page.position is None:
-                break
-            position = page.position
-    position = None
-    while True:
-        members = private_memberships(user_id, workspace_id, limit=100, position=position)
-        readable.update(m.channel_id for m in members.items)
-        if members.position is None:
-            break
-        position = members.position
-    return readable
