@@ -11,9 +11,8 @@ import pytest
 
 from chalicelib import config
 from chalicelib.services import search
-from chalicelib.store import keys
-from chalicelib.store import messages as message_store
 from chalicelib.store import workspaces as workspace_store
+from tests.functional.searching import create_channel, send_indexed
 from tests.helpers import Account, Api, create_workspace, join_workspace, register
 
 
@@ -33,24 +32,6 @@ def world(search_db, api: Api) -> dict[str, Any]:
     return {"owner": owner, "member": member, "ws": workspace}
 
 
-def _channel(api: Api, account: Account, workspace_id: str, name: str, kind: str = "public") -> str:
-    answer = api.post(
-        f"/v1/workspaces/{workspace_id}/channels", {"name": name, "type": kind}, token=account.access_token
-    )
-    assert answer.status == 201, answer.body
-    return answer.data["id"]
-
-
-def _send(api: Api, account: Account, channel_id: str, content: str, **extra: Any) -> dict[str, Any]:
-    answer = api.post(f"/v1/channels/{channel_id}/messages", {"content": content, **extra}, token=account.access_token)
-    assert answer.status == 201, answer.body
-    message = message_store.get(channel_id, keys.message(answer.data["id"]))
-    if message is None:  # a reply: its sort key names the parent
-        message = message_store.get(channel_id, keys.reply(extra["threadId"], answer.data["id"]))
-    search.index_message(message)  # what the indexer worker does on message.created
-    return answer.data
-
-
 def _search(api: Api, account: Account, workspace_id: str, **params: Any):
     query = "&".join(f"{k}={v}" for k, v in params.items())
     return api.get(f"/v1/workspaces/{workspace_id}/search?{query}", token=account.access_token)
@@ -63,8 +44,8 @@ def _ids(answer) -> list[str]:
 
 def test_message_results_carry_channel_and_highlighted_html(api, world):
     ws, owner, member = world["ws"], world["owner"], world["member"]
-    sent = _send(api, owner, ws["generalChannelId"], "Ship the **Déploiement** today")
-    _send(api, owner, ws["generalChannelId"], "nothing to see")
+    sent = send_indexed(api, owner, ws["generalChannelId"], "Ship the **Déploiement** today")
+    send_indexed(api, owner, ws["generalChannelId"], "nothing to see")
     answer = _search(api, member, ws["id"], q="deploiement")
     assert _ids(answer) == [sent["id"]]
     hit = answer.data[0]
@@ -77,9 +58,9 @@ def test_message_results_carry_channel_and_highlighted_html(api, world):
 
 def test_private_channel_only_for_its_members_and_gone_after_leaving(api, world):
     ws, owner, member = world["ws"], world["owner"], world["member"]
-    secret = _channel(api, owner, ws["id"], "secret", "private")
-    hidden = _send(api, owner, secret, "launch codes banana")
-    public = _send(api, owner, ws["generalChannelId"], "banana bread")
+    secret = create_channel(api, owner, ws["id"], "secret", "private")
+    hidden = send_indexed(api, owner, secret, "launch codes banana")
+    public = send_indexed(api, owner, ws["generalChannelId"], "banana bread")
 
     assert _ids(_search(api, member, ws["id"], q="banana")) == [public["id"]]
     assert _ids(_search(api, member, ws["id"], q="codes")) == []
@@ -97,10 +78,10 @@ def test_private_channel_only_for_its_members_and_gone_after_leaving(api, world)
 
 def test_filters_from_in_and_sort_recent(api, world):
     ws, owner, member = world["ws"], world["owner"], world["member"]
-    random = _channel(api, owner, ws["id"], "random")
-    first = _send(api, owner, ws["generalChannelId"], "release plan")
-    second = _send(api, member, ws["generalChannelId"], "release plan again")
-    third = _send(api, owner, random, "release party")
+    random = create_channel(api, owner, ws["id"], "random")
+    first = send_indexed(api, owner, ws["generalChannelId"], "release plan")
+    second = send_indexed(api, member, ws["generalChannelId"], "release plan again")
+    third = send_indexed(api, owner, random, "release party")
 
     assert _ids(_search(api, member, ws["id"], q="release", sort="recent")) == [third["id"], second["id"], first["id"]]
     assert _ids(_search(api, member, ws["id"], q="release from:@marco")) == [second["id"]]
@@ -113,7 +94,7 @@ def test_filters_from_in_and_sort_recent(api, world):
 
 def test_pages_follow_the_cursor(api, world):
     ws, owner = world["ws"], world["owner"]
-    sent = [_send(api, owner, ws["generalChannelId"], f"standup {n}")["id"] for n in range(5)]
+    sent = [send_indexed(api, owner, ws["generalChannelId"], f"standup {n}")["id"] for n in range(5)]
     seen: list[str] = []
     answer = _search(api, owner, ws["id"], q="standup", sort="recent", limit=2)
     while True:
@@ -129,8 +110,8 @@ def test_free_plan_horizon_and_upgrade(api, world, monkeypatch):
     ws, owner = world["ws"], world["owner"]
     small = dataclasses.replace(config.get_settings(), search_free_horizon=2)
     monkeypatch.setattr(search, "get_settings", lambda: small)
-    old = _send(api, owner, ws["generalChannelId"], "quarterly numbers")
-    newer = [_send(api, owner, ws["generalChannelId"], f"chatter {n}")["id"] for n in range(2)]
+    old = send_indexed(api, owner, ws["generalChannelId"], "quarterly numbers")
+    newer = [send_indexed(api, owner, ws["generalChannelId"], f"chatter {n}")["id"] for n in range(2)]
     assert _ids(_search(api, owner, ws["id"], q="quarterly")) == []
     assert set(_ids(_search(api, owner, ws["id"], q="chatter"))) == set(newer)
     workspace_store.set_plan(ws["id"], "pro")
@@ -139,8 +120,8 @@ def test_free_plan_horizon_and_upgrade(api, world, monkeypatch):
 
 def test_replies_are_found_and_hydrated(api, world):
     ws, owner = world["ws"], world["owner"]
-    parent = _send(api, owner, ws["generalChannelId"], "incident review")
-    reply = _send(api, owner, ws["generalChannelId"], "the postmortem is written", threadId=parent["id"])
+    parent = send_indexed(api, owner, ws["generalChannelId"], "incident review")
+    reply = send_indexed(api, owner, ws["generalChannelId"], "the postmortem is written", threadId=parent["id"])
     answer = _search(api, owner, ws["id"], q="postmortem")
     assert _ids(answer) == [reply["id"]]
     assert answer.data[0]["threadId"] == parent["id"]
@@ -190,7 +171,7 @@ def test_files_are_found_by_name_in_readable_channels_only(api, world):
     from chalicelib.store import files as file_store
 
     ws, owner, member = world["ws"], world["owner"], world["member"]
-    secret = _channel(api, owner, ws["id"], "secret", "private")
+    secret = create_channel(api, owner, ws["id"], "secret", "private")
     shown = {}
     for channel_id, name in ((ws["generalChannelId"], "roadmap-2026.pdf"), (secret, "roadmap-salaries.pdf")):
         item = file_store.new_file(
@@ -258,11 +239,11 @@ def test_a_search_page_costs_three_dynamodb_calls_replies_and_channels_included(
     from bench.recorder import Recorder
 
     ws, owner = world["ws"], world["owner"]
-    channels = [ws["generalChannelId"]] + [_channel(api, owner, ws["id"], f"public-{i}") for i in range(3)]
-    channels.append(_channel(api, owner, ws["id"], "secret", "private"))
-    parents = [_send(api, owner, channel_id, f"budget item {channel_id}") for channel_id in channels]
+    channels = [ws["generalChannelId"]] + [create_channel(api, owner, ws["id"], f"public-{i}") for i in range(3)]
+    channels.append(create_channel(api, owner, ws["id"], "secret", "private"))
+    parents = [send_indexed(api, owner, channel_id, f"budget item {channel_id}") for channel_id in channels]
     for parent, channel_id in zip(parents, channels, strict=True):
-        _send(api, owner, channel_id, "budget reply", threadId=parent["id"])
+        send_indexed(api, owner, channel_id, "budget reply", threadId=parent["id"])
 
     recorder = Recorder()
     recorder.install()

@@ -4,7 +4,6 @@ and highlighting (tests/functional/api/test_search.py covers the route)."""
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
 
 import pytest
 
@@ -12,33 +11,14 @@ from chalicelib import config
 from chalicelib.auth.principal import Principal
 from chalicelib.errors import NotFound, ValidationError
 from chalicelib.services import search
-from chalicelib.store import keys
-from chalicelib.store import messages as message_store
 from chalicelib.store import workspaces as workspace_store
-from tests.helpers import Account, Api, create_workspace, register
+from tests.functional.searching import create_channel, send_indexed
+from tests.helpers import create_workspace, register
 
 
 @pytest.fixture
 def search_db(tmp_path, monkeypatch):
     monkeypatch.setenv("SEARCH_DB", str(tmp_path / "search.db"))
-
-
-def _channel(api: Api, account: Account, workspace_id: str, name: str, kind: str = "public") -> str:
-    answer = api.post(
-        f"/v1/workspaces/{workspace_id}/channels", {"name": name, "type": kind}, token=account.access_token
-    )
-    assert answer.status == 201, answer.body
-    return answer.data["id"]
-
-
-def _send(api: Api, account: Account, channel_id: str, content: str, **extra: Any) -> dict[str, Any]:
-    answer = api.post(f"/v1/channels/{channel_id}/messages", {"content": content, **extra}, token=account.access_token)
-    assert answer.status == 201, answer.body
-    message = message_store.get(channel_id, keys.message(answer.data["id"]))
-    if message is None:  # a reply: its sort key names the parent
-        message = message_store.get(channel_id, keys.reply(extra["threadId"], answer.data["id"]))
-    search.index_message(message)  # what the indexer worker does on message.created
-    return answer.data
 
 
 def _as(account) -> Principal:
@@ -48,9 +28,9 @@ def _as(account) -> Principal:
 def test_results_are_hydrated_highlighted_and_permission_filtered(search_db, api, team):
     ws, owner, member = team
     assert config.get_settings().search_db.endswith("search.db")  # a file of this test
-    sent = _send(api, owner, ws["generalChannelId"], "The deploy notes are ready")
-    secret = _channel(api, owner, ws["id"], "secret", "private")
-    _send(api, owner, secret, "deploy the secret")
+    sent = send_indexed(api, owner, ws["generalChannelId"], "The deploy notes are ready")
+    secret = create_channel(api, owner, ws["id"], "secret", "private")
+    send_indexed(api, owner, secret, "deploy the secret")
 
     results, cursor = search.search(_as(member), ws["id"], search.Criteria(q="deploy"))
     assert [r.message.id for r in results] == [sent["id"]]
@@ -64,8 +44,8 @@ def test_free_horizon_comes_from_settings_and_the_plan(search_db, api, team, mon
     ws, owner, _ = team
     small = dataclasses.replace(config.get_settings(), search_free_horizon=1)
     monkeypatch.setattr(search, "get_settings", lambda: small)
-    _send(api, owner, ws["generalChannelId"], "budget one")
-    _send(api, owner, ws["generalChannelId"], "budget two")
+    send_indexed(api, owner, ws["generalChannelId"], "budget one")
+    send_indexed(api, owner, ws["generalChannelId"], "budget two")
     assert len(search.search(_as(owner), ws["id"], search.Criteria(q="budget"))[0]) == 1
     workspace_store.set_plan(ws["id"], "pro")
     assert len(search.search(_as(owner), ws["id"], search.Criteria(q="budget"))[0]) == 2
