@@ -106,7 +106,11 @@ def channels(
     if channel_type == "private" and count:
         for user_id in members:  # what store.channels' transactions add, one at a time
             Membership(keys.workspace(workspace_id), keys.member(user_id)).update(
-                actions=[Membership.private_channels.add(count)], condition=Membership.PK.exists()
+                actions=[
+                    Membership.private_channels.add(count),
+                    Membership.private_channel_ids.add({c.id for c in made}),
+                ],
+                condition=Membership.PK.exists(),
             )
     return made
 

@@ -182,12 +182,13 @@ class Criteria:
 def search(principal: Principal, workspace_id: str, criteria: Criteria) -> tuple[list[Any], str | None]:
     """One page of results and the cursor of the next. 404 outside the workspace; 400 naming
     ``q`` for a query that does not parse."""
-    workspace, _ = authz.workspace_access(principal, workspace_id, scope=SCOPES[criteria.kind])
+    workspace, membership = authz.workspace_access(principal, workspace_id, scope=SCOPES[criteria.kind])
     parsed = parse_query(_with_parameters(criteria))
     engine = index()  # 503 before any further read when search is not configured
     # Public channels are open to every member: the engine knows them from the documents, so
-    # only the caller's private channels are read (one Query), on every search.
-    readable = frozenset(channel_store.private_channel_ids(workspace_id, principal.user_id))
+    # only the caller's private channels are needed, and the membership just read lists them
+    # (kept in the channel-membership transactions), so leaving one applies to the next query.
+    readable = frozenset(channel_store.private_channel_ids_of(membership))
 
     channel_ids = None
     if parsed.in_channels:

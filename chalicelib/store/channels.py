@@ -185,7 +185,11 @@ def remove_member(channel: Channel, user_id: str, event: Event | None, *, still_
 def _count_private(tx: Any, channel: Channel, user_id: str, delta: int) -> None:
     if channel.channel_type == "private":
         membership = Membership(keys.workspace(channel.workspace_id), keys.member(user_id))
-        tx.update(membership, actions=[Membership.private_channels.add(delta)], condition=Membership.PK.exists())
+        ids = Membership.private_channel_ids
+        listed = ids.add({channel.id}) if delta > 0 else ids.delete({channel.id})
+        tx.update(
+            membership, actions=[Membership.private_channels.add(delta), listed], condition=Membership.PK.exists()
+        )
 
 
 def update(
@@ -231,6 +235,15 @@ def channel_ids_for_names(workspace_id: str, names: list[str]) -> dict[str, str]
     wanted = {keys.channel_name(workspace_id, n): n.lower() for n in set(names)}
     claims = ChannelNameClaim.batch_get([(pk, keys.GUARD) for pk in wanted])
     return {wanted[c.PK]: c.channel_id for c in claims}
+
+
+def private_channel_ids_of(membership: Membership) -> set[str]:
+    """The member's private channels, from the membership item when it lists them all (no call);
+    an item from before the ids were kept (its count and list disagree) costs the Query."""
+    listed = set(membership.private_channel_ids or ())
+    if len(listed) == (membership.private_channels or 0):
+        return listed
+    return private_channel_ids(membership.workspace_id, membership.user_id)
 
 
 def private_channel_ids(workspace_id: str, user_id: str) -> set[str]:

@@ -145,6 +145,10 @@ class Membership(Entity, discriminator="Membership"):
     # those memberships, so listing channels knows, with no extra read, whether a
     # private phase follows the public one.
     private_channels = NumberAttribute(default=0)
+    # Their ids, kept in the same transactions: a search reads the caller's readable private
+    # channels with the membership itself (no Query). Absent on items from before it was kept
+    # (``private_channel_ids_of`` in store.channels then falls back to the Query).
+    private_channel_ids = UnicodeSetAttribute(null=True)
 
 
 class Channel(Entity, discriminator="Channel"):

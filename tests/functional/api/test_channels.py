@@ -170,7 +170,9 @@ def _arrange_channel(workspace_id, name, kind, manager_id, member_ids, *, archiv
     if kind == "private":  # the count the real transactions keep on each membership
         for user_id in (manager_id, *member_ids):
             membership = workspace_store.get_membership(workspace_id, user_id)
-            membership.update(actions=[Membership.private_channels.add(1)])
+            membership.update(
+                actions=[Membership.private_channels.add(1), Membership.private_channel_ids.add({channel.id})]
+            )
     return {"id": channel.id, "workspaceId": workspace_id, "type": kind}
 
 
