@@ -3,13 +3,18 @@
 The HTML is re-emitted through html.parser: tags and attributes come back as they were (escaped
 again), only text nodes change, and every piece of text is escaped, so a query such as
 ``<script>`` or ``mark`` can add nothing but ``<mark>`` around words the text already had.
-Matching folds case and accents like the engine (``unicode61 remove_diacritics 2``).
+Matching folds case and accents like the engine (``unicode61 remove_diacritics 2``), and a plain
+word marks every word with the same stem, as the engine matches them (searching "invoice" marks
+"invoices"); phrases and prefixes match unstemmed, as in the engine. The stems come from SQLite's
+own porter tokenizer, so the marks agree with the engine's matches by construction.
 """
 
 from __future__ import annotations
 
 import html
 import re
+import sqlite3
+import threading
 import unicodedata
 from html.parser import HTMLParser
 
@@ -23,14 +28,66 @@ def fold(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
 
 
+class _Stemmer:
+    """Porter stems of folded words, as the engine's ``porter unicode61`` tokenizer makes them: words
+    are run through a one-row FTS5 table in memory and read back from its vocabulary (cached)."""
+
+    MAX_CACHED = 50_000
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._cache: dict[str, str] = {}
+        self._conn: sqlite3.Connection | None = None
+
+    def stems(self, words: set[str]) -> dict[str, str]:
+        with self._lock:
+            missing = sorted(w for w in words if w not in self._cache)
+            if missing:
+                if len(self._cache) + len(missing) > self.MAX_CACHED:
+                    self._cache.clear()
+                self._cache.update(self._stem(missing))
+            return {w: self._cache.get(w, w) for w in words}
+
+    def _stem(self, words: list[str]) -> dict[str, str]:
+        if self._conn is None:
+            self._conn = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
+            self._conn.execute(
+                "CREATE VIRTUAL TABLE stem USING fts5(w, tokenize = 'porter unicode61 remove_diacritics 2')"
+            )
+            self._conn.execute("CREATE VIRTUAL TABLE stem_vocab USING fts5vocab(stem, 'instance')")
+        self._conn.execute("BEGIN")
+        try:
+            self._conn.executemany("INSERT INTO stem (rowid, w) VALUES (?, ?)", enumerate(words, 1))
+            tokens: dict[int, list[str]] = {}
+            for doc, term in self._conn.execute("SELECT doc, term FROM stem_vocab ORDER BY doc, offset"):
+                tokens.setdefault(doc, []).append(term)
+            self._conn.execute("DELETE FROM stem")
+        finally:
+            self._conn.execute("COMMIT")
+        return {word: " ".join(tokens.get(n, [word])) for n, word in enumerate(words, 1)}
+
+
+_stemmer = _Stemmer()
+
+
+def stems(words: set[str]) -> dict[str, str]:
+    """{folded word: its porter stem as the engine indexes it}."""
+    return _stemmer.stems(words)
+
+
 def _spans(text: str, terms: tuple[Term, ...]) -> list[tuple[int, int]]:
     words = [(m.start(), m.end(), fold(m.group())) for m in _WORD.finditer(text)]
     spans: list[tuple[int, int]] = []
+    plain = {fold(w[0]) for t in terms if t.kind == "word" and len(w := _WORD.findall(t.text)) == 1}
+    stem = stems({w[2] for w in words} | plain) if plain else {}
     for term in terms:
         needle = [fold(w) for w in _WORD.findall(term.text)]
         if not needle:
             continue
         size = len(needle)
+        if term.kind == "word" and size == 1:  # stemmed in the engine: same stem, same word
+            spans += [(w[0], w[1]) for w in words if stem[w[2]] == stem[needle[0]]]
+            continue
         for i in range(len(words) - size + 1):
             window = [w[2] for w in words[i : i + size]]
             if term.kind == "prefix":

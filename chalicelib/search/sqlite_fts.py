@@ -1,10 +1,13 @@
 """The embedded ``SearchIndex``: SQLite FTS5 from the standard library.
 
 One ``docs`` table holds what filters and sorts (workspace, channel, author, creation, version,
-tombstone) and one FTS5 table per kind holds the text (title, body), joined on rowid. FTS5 gives
-BM25 ranking, phrase and prefix queries, and with ``unicode61 remove_diacritics 2`` case and accent
-folding. User text only ever reaches MATCH as quoted FTS5 strings (``"..."``, quotes doubled), so
-no user input is FTS5 syntax. Permissions, the Free-plan horizon and cursors are SQL conditions of
+tombstone) and two FTS5 tables per kind hold the text (title, body), joined on rowid: ``fts_<kind>``
+stems English words (``porter unicode61 remove_diacritics 2``: "invoice" finds "invoices", "cafe"
+finds "café") and answers plain words; ``fts_<kind>_exact`` (``unicode61 remove_diacritics 2``)
+answers exact phrases and prefixes, which stemming would distort ("meetin*" finds nothing in a
+stemmed index, whose token is "meet"). FTS5 gives BM25 ranking, phrases and prefixes. User text
+only ever reaches MATCH as quoted FTS5 strings (``"..."``, quotes doubled), so no user input is
+FTS5 syntax. Permissions, the Free-plan horizon and cursors are SQL conditions of
 the same statement: pages are never filtered after the fact.
 """
 
@@ -34,7 +37,9 @@ MAX_LIMIT = 100
 FINAL_VERSION = 2**62  # a deletion without a version: no later upsert may bring the document back
 
 _FTS_TABLES: dict[DocKind, str] = {"messages": "fts_messages", "files": "fts_files", "users": "fts_users"}
-_TOKENIZE = "unicode61 remove_diacritics 2"
+EXACT = "_exact"  # suffix of the unstemmed twin of each table
+_TOKENIZE = "porter unicode61 remove_diacritics 2"  # words: stemmed, case and accent folded
+_TOKENIZE_EXACT = "unicode61 remove_diacritics 2"  # phrases and prefixes: folded, not stemmed
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS docs (
@@ -96,6 +101,16 @@ def _any_of(terms: Iterable[Term]) -> str:
     return "(" + " OR ".join(_fts_term(t) for t in terms) + ")"
 
 
+def _split(kind: DocKind, text: TextQuery) -> dict[str, tuple[list[Term], list[Term]]]:
+    """{table: (included, excluded)}: words to the stemmed table, phrases and prefixes to the exact one."""
+    stemmed, exact = _FTS_TABLES[kind], _FTS_TABLES[kind] + EXACT
+    split: dict[str, tuple[list[Term], list[Term]]] = {stemmed: ([], []), exact: ([], [])}
+    for terms, side in ((text.included, 0), (text.excluded, 1)):
+        for term in terms:
+            split[stemmed if term.kind == "word" else exact][side].append(term)
+    return split
+
+
 def _encode_cursor(data: dict) -> str:
     return base64.urlsafe_b64encode(json.dumps(data, separators=(",", ":")).encode()).decode().rstrip("=")
 
@@ -129,10 +144,27 @@ class SqliteSearchIndex:
                 if column not in present:
                     self._conn.execute(f"ALTER TABLE docs ADD COLUMN {column} {kind}")
             for table in _FTS_TABLES.values():
-                self._conn.execute(
-                    f"CREATE VIRTUAL TABLE IF NOT EXISTS {table} USING fts5("
-                    f"title, body, tokenize = '{_TOKENIZE}', prefix = '2 3')"
-                )
+                self._migrate_unstemmed(table)
+                self._create_fts(table, _TOKENIZE, "")
+                self._create_fts(table + EXACT, _TOKENIZE_EXACT, ", prefix = '2 3'")
+
+    def _create_fts(self, table: str, tokenize: str, options: str) -> None:
+        self._conn.execute(
+            f"CREATE VIRTUAL TABLE IF NOT EXISTS {table} USING fts5(title, body, tokenize = '{tokenize}'{options})"
+        )
+
+    def _migrate_unstemmed(self, table: str) -> None:
+        """An index file from before stemming has one unstemmed table per kind: it becomes the exact
+        twin, and the stemmed table is filled from its stored text, so no reindex is needed."""
+        row = self._conn.execute("SELECT sql FROM sqlite_master WHERE name = ?", (table,)).fetchone()
+        if row is None or "porter" in row[0]:
+            return
+        with self._transaction():
+            self._conn.execute(f"ALTER TABLE {table} RENAME TO {table}{EXACT}")
+            self._create_fts(table, _TOKENIZE, "")
+            self._conn.execute(
+                f"INSERT INTO {table} (rowid, title, body) SELECT rowid, title, body FROM {table}{EXACT}"  # noqa: S608
+            )
 
     def close(self) -> None:
         with self._lock:
@@ -222,8 +254,10 @@ class SqliteSearchIndex:
                     " has_link = :has_link, private = :private, thread_id = :thread_id WHERE doc_rowid = :rowid",
                     {**columns, "version": version, "rowid": rowid},
                 )
-                self._conn.execute(f"DELETE FROM {fts} WHERE rowid = ?", (rowid,))  # noqa: S608 (table name is ours)
-            self._conn.execute(f"INSERT INTO {fts} (rowid, title, body) VALUES (?, ?, ?)", (rowid, *text))  # noqa: S608
+                for table in (fts, fts + EXACT):
+                    self._conn.execute(f"DELETE FROM {table} WHERE rowid = ?", (rowid,))  # noqa: S608 (ours)
+            for table in (fts, fts + EXACT):
+                self._conn.execute(f"INSERT INTO {table} (rowid, title, body) VALUES (?, ?, ?)", (rowid, *text))  # noqa: S608
             return True
 
     def _delete(self, kind: DocKind, workspace_id: str, doc_id: str, version: int | None) -> None:
@@ -244,7 +278,8 @@ class SqliteSearchIndex:
                 "UPDATE docs SET deleted = 1, version = max(version, ?) WHERE doc_rowid = ?",
                 (tombstone_version, row[0]),
             )
-            self._conn.execute(f"DELETE FROM {_FTS_TABLES[kind]} WHERE rowid = ?", (row[0],))  # noqa: S608
+            for table in (_FTS_TABLES[kind], _FTS_TABLES[kind] + EXACT):
+                self._conn.execute(f"DELETE FROM {table} WHERE rowid = ?", (row[0],))  # noqa: S608
 
     def _transaction(self):
         conn = self._conn
@@ -268,23 +303,31 @@ class SqliteSearchIndex:
         if channel_scoped and not query.readable_channel_ids and not query.public_readable:
             return SearchPage([], None)
 
-        fts = _FTS_TABLES[query.kind]
-        match = self._match_expression(query.text)
         where = ["d.kind = :kind", "d.workspace_id = :ws", "d.deleted = 0"]
         params: dict = {"kind": query.kind, "ws": query.workspace_id}
-
-        if match:
-            source = f"{fts} f JOIN docs d ON d.doc_rowid = f.rowid"
-            where.insert(0, f"{fts} MATCH :match")
-            params["match"] = match
-            score = f"-bm25({fts}, 2.0, 1.0)"  # FTS5's bm25 is lower-is-better; titles weigh double
-        else:
-            source = "docs d"
-            score = "0.0"
-        if query.text.excluded and not query.text.included:
-            # FTS5 has no bare NOT: leave out whatever matches any excluded term.
-            where.append(f"d.doc_rowid NOT IN (SELECT rowid FROM {fts} WHERE {fts} MATCH :excluded)")  # noqa: S608
-            params["excluded"] = _any_of(query.text.excluded)
+        source, score, match = "docs d", "0.0", False
+        # Words go to the stemmed table, phrases and prefixes to the exact one. The table with
+        # included terms (the stemmed one when there are words) is joined and ranks (bm25); the
+        # other narrows by rowid in the same statement.
+        split = _split(query.kind, query.text)
+        main = next((table for table, (included, _) in split.items() if included), None)
+        for n, (table, (included, excluded)) in enumerate(split.items()):
+            if table == main:
+                source = f"{table} f JOIN docs d ON d.doc_rowid = f.rowid"
+                where.insert(0, f"{table} MATCH :match{n}")
+                expression = " AND ".join(_fts_term(t) for t in included)
+                if excluded:  # FTS5's NOT needs a left side: here it has one
+                    expression = f"({expression}) NOT {_any_of(excluded)}"
+                params[f"match{n}"] = expression
+                score = f"-bm25({table}, 2.0, 1.0)"  # FTS5's bm25 is lower-is-better; titles weigh double
+                match = True
+                continue
+            if included:
+                where.append(f"d.doc_rowid IN (SELECT rowid FROM {table} WHERE {table} MATCH :in{n})")  # noqa: S608
+                params[f"in{n}"] = " AND ".join(_fts_term(t) for t in included)
+            if excluded:  # FTS5 has no bare NOT: leave out whatever matches any excluded term
+                where.append(f"d.doc_rowid NOT IN (SELECT rowid FROM {table} WHERE {table} MATCH :out{n})")  # noqa: S608
+                params[f"out{n}"] = _any_of(excluded)
 
         if channel_scoped:
             readable = "d.channel_id IN (SELECT value FROM json_each(:readable))"
@@ -359,12 +402,3 @@ class SqliteSearchIndex:
             else:
                 next_cursor = _encode_cursor({"s": "relevance", "snap": params["snap"], "off": offset + limit})
         return SearchPage(hits, next_cursor)
-
-    @staticmethod
-    def _match_expression(text: TextQuery) -> str | None:
-        if not text.included:
-            return None
-        expression = " AND ".join(_fts_term(t) for t in text.included)
-        if text.excluded:
-            expression = f"({expression}) NOT {_any_of(text.excluded)}"
-        return expression

@@ -345,3 +345,40 @@ def test_an_index_file_from_before_the_private_column_fails_closed(tmp_path):
     assert search(index, "legacy", readable=frozenset({"S1"}), public_readable=True) == ["OLD"]
     fresh = add(index, "legacy public", channel_id="P1")
     assert search(index, "legacy", readable=frozenset(), public_readable=True) == [fresh]
+
+
+def test_an_index_file_from_before_stemming_is_migrated_in_place(tmp_path):
+    """Its unstemmed table becomes the exact twin and the stemmed one is filled from the stored
+    text at open: plurals match at once, no reindex."""
+    from chalicelib.search.sqlite_fts import SqliteSearchIndex
+
+    path = str(tmp_path / "unstemmed.db")
+    SqliteSearchIndex(path).close()
+    raw = sqlite3.connect(path)
+    for table in ("fts_messages", "fts_files", "fts_users"):  # the layout before stemming
+        raw.execute(f"DROP TABLE {table}")
+        raw.execute(f"DROP TABLE {table}_exact")
+        raw.execute(
+            f"CREATE VIRTUAL TABLE {table} USING fts5(title, body,"
+            " tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3')"
+        )
+    raw.execute(
+        "INSERT INTO docs (doc_rowid, kind, workspace_id, doc_id, channel_id, version)"
+        " VALUES (1, 'messages', ?, 'OLD', 'C1', 1)",
+        (WS,),
+    )
+    raw.execute(
+        "INSERT INTO fts_messages (rowid, title, body) VALUES (1, '', 'Two invoices from the quarterly reports')"
+    )
+    raw.commit()
+    raw.close()
+
+    index = SqliteSearchIndex(path)
+    assert search(index, "invoice") == ["OLD"]
+    assert search(index, '"quarterly reports"') == ["OLD"]
+    assert search(index, '"quarterly report"') == []
+    assert search(index, "invo*") == ["OLD"]
+    new = add(index, "one invoice")
+    assert sorted(search(index, "invoices")) == sorted(["OLD", new])
+    index.close()
+    assert sorted(search(SqliteSearchIndex(path), "invoice")) == sorted(["OLD", new])  # opens again as is

@@ -67,3 +67,15 @@ def test_xss_corpus_as_queries_adds_nothing_but_marks(payload):
     assert [t for t in after.tags if t[0] != "mark"] == before.tags  # same tags, same attributes
     marks = [attrs for tag, attrs in after.tags if tag == "mark"]
     assert marks and all(attrs == () for attrs in marks)  # the word "mark" was marked, plainly
+
+
+def test_a_word_marks_its_stemmed_variants_like_the_engine_phrases_and_prefixes_stay_exact():
+    text = "Two invoices, one Invoice, invoicing; deploy, deployed, deployments"
+    assert highlight_text(text, (Term("invoice"), Term("deploys"))) == (
+        "Two <mark>invoices</mark>, one <mark>Invoice</mark>, <mark>invoicing</mark>; "
+        "<mark>deploy</mark>, <mark>deployed</mark>, deployments"  # porter: deployment -> "deploy", deploy -> "deploi"
+    )
+    assert highlight_text("quarterly reports, quarterly report", (Term("quarterly report", "phrase"),)) == (
+        "quarterly reports, <mark>quarterly report</mark>"
+    )
+    assert highlight_text("meetings and meets", (Term("meetin", "prefix"),)) == "<mark>meetings</mark> and meets"
