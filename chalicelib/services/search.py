@@ -53,13 +53,22 @@ def configured() -> bool:
 
 
 def index() -> SearchIndex:
-    """The index the settings name (one per path, opened once per process). ``Unavailable``
-    (503) when search is not configured; the OpenSearch adapter is not built yet."""
+    """The index the settings name (one per path or URL, opened once per process). ``Unavailable``
+    (503) when search is not configured."""
     settings = get_settings()
     if settings.search_engine == "none":
         raise errors.Unavailable(NOT_CONFIGURED)
     if settings.search_engine == "opensearch":
-        raise NotImplementedError("SEARCH_URL is set but the OpenSearch adapter is not built yet (docs/search.md)")
+        with _indexes_lock:
+            found = _indexes.get(settings.search_url)
+            if found is None:
+                # opensearch-py (and requests) only when searching; the index is created on first use.
+                from chalicelib.search.opensearch import OpenSearchIndex
+
+                found = _indexes[settings.search_url] = OpenSearchIndex(
+                    settings.search_url, index=f"disqua-{settings.stage}", region=settings.region
+                )
+            return found
     path = settings.search_db
     with _indexes_lock:
         found = _indexes.get(path)

@@ -232,8 +232,16 @@ def test_engine_follows_the_stage_and_settings(monkeypatch):
     monkeypatch.setenv("SEARCH_URL", "https://search.example")
     config.reset()
     assert config.get_settings().search_engine == "opensearch"
-    with pytest.raises(NotImplementedError, match="OpenSearch adapter"):
-        search.index()
+    from chalicelib.search.opensearch import OpenSearchIndex
+
+    opened = search.index()  # no request yet: the index is created on first use
+    assert isinstance(opened, OpenSearchIndex) and opened.index_name == "disqua-prod"  # the stage's index
+    assert search.index() is opened  # one client per process
+    monkeypatch.setenv("SEARCH_URL", "https://search.example/shared-index")
+    config.reset()
+    assert search.index().index_name == "shared-index"
+    for url in ("https://search.example", "https://search.example/shared-index"):
+        search._indexes.pop(url)
     config.reset()
 
 

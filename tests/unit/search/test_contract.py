@@ -6,9 +6,11 @@ and reuses every test unchanged. Queries go through the real query parser, as th
 
 from __future__ import annotations
 
+import os
 import random
 import sqlite3
 import threading
+import uuid
 from collections.abc import Callable
 from datetime import date
 
@@ -35,10 +37,28 @@ def _file(tmp_path) -> SearchIndex:
 
 FACTORIES: dict[str, Callable[..., SearchIndex]] = {"sqlite-memory": _memory, "sqlite-file": _file}
 
+if os.environ.get("SEARCH_URL"):
+    # A real cluster (docs/search.md): SEARCH_URL=https://... pytest tests/unit/search/test_contract.py
+    # Each test gets its own index, deleted after it; writes refresh so they are searchable at once.
+    def _opensearch(tmp_path) -> SearchIndex:
+        from chalicelib.search.opensearch import OpenSearchIndex
+
+        url = os.environ["SEARCH_URL"].split("://", 1)
+        host = url[1].split("/", 1)[0]
+        name = f"disqua-contract-{uuid.uuid4().hex[:12]}"
+        region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+        return OpenSearchIndex(f"{url[0]}://{host}/{name}", region=region, refresh=True, snapshot_lag_ms=0)
+
+    FACTORIES["opensearch"] = _opensearch
+
 
 @pytest.fixture(params=sorted(FACTORIES))
-def index(request, tmp_path) -> SearchIndex:
-    return FACTORIES[request.param](tmp_path)
+def index(request, tmp_path):
+    made = FACTORIES[request.param](tmp_path)
+    yield made
+    drop = getattr(made, "drop_index", None)
+    if drop is not None:
+        drop()
 
 
 _counter = iter(range(1, 10**9))
