@@ -3,8 +3,10 @@
 One index per deployment holds the three kinds (``kind`` field); every document carries what the
 engine filters and sorts on (workspace, channel, author, creation, ``private``, ``thread_id``) and
 its text in ``title``/``body``, analyzed with lowercase + asciifolding (case and accent folding) and
-``index_prefixes`` (cheap ``prefix*``). The bodies sent are built by the pure functions below
-(unit-tested in tests/unit/search/test_opensearch_bodies.py); ``OpenSearchIndex`` only sends them.
+Porter stems for words, copied to ``title_exact``/``body_exact`` (folded, unstemmed, with
+``index_prefixes`` for cheap ``prefix*``) for phrases and prefixes. The bodies sent are built by
+the pure functions below (unit-tested in tests/unit/search/test_opensearch_bodies.py);
+``OpenSearchIndex`` only sends them.
 
 - User text is only ever a query *value* (``match_phrase``/``match_phrase_prefix``), never
   ``query_string`` syntax: nothing a user types is an OpenSearch operator.
@@ -62,7 +64,9 @@ _SOURCE_FIELDS = ["doc_id", "channel_id", "created_at", "thread_id"]
 
 def index_body() -> dict[str, Any]:
     """Settings and mappings of the index, sent once when it does not exist yet."""
-    text = {"type": "text", "analyzer": "folded", "index_prefixes": {"min_chars": 1, "max_chars": 10}}
+    # Words match on Porter stems ("invoice" finds "invoices"), as in the embedded engine; phrases and
+    # prefixes on the unstemmed twin (copy_to), which stemming would distort ("meetin*" vs "meet").
+    exact = {"type": "text", "analyzer": "folded", "index_prefixes": {"min_chars": 1, "max_chars": 10}}
     return {
         "settings": {
             "index": {
@@ -73,7 +77,12 @@ def index_body() -> dict[str, Any]:
             },
             "analysis": {
                 "analyzer": {
-                    "folded": {"type": "custom", "tokenizer": "standard", "filter": ["lowercase", "asciifolding"]}
+                    "folded": {"type": "custom", "tokenizer": "standard", "filter": ["lowercase", "asciifolding"]},
+                    "stemmed": {
+                        "type": "custom",
+                        "tokenizer": "standard",
+                        "filter": ["lowercase", "asciifolding", "porter_stem"],
+                    },
                 }
             },
         },
@@ -92,8 +101,10 @@ def index_body() -> dict[str, Any]:
                 "has_file": {"type": "boolean"},
                 "has_link": {"type": "boolean"},
                 "private": {"type": "boolean"},
-                "title": text,
-                "body": text,
+                "title": {"type": "text", "analyzer": "stemmed", "copy_to": "title_exact"},
+                "body": {"type": "text", "analyzer": "stemmed", "copy_to": "body_exact"},
+                "title_exact": exact,
+                "body_exact": exact,
             },
         },
     }
@@ -157,9 +168,12 @@ def write_request(
 
 
 def _term_clause(term: Term) -> dict[str, Any]:
-    """One term in the title or the body. The text is a query value, analyzed like the documents."""
+    """One term in the title or the body (words stemmed, phrases and prefixes exact). The text is a
+    query value, analyzed like the documents."""
 
     def on(field: str, boost: float) -> dict[str, Any]:
+        if term.kind != "word":
+            field += "_exact"
         if term.kind == "prefix":
             value = {"query": term.text, "max_expansions": PREFIX_EXPANSIONS, "boost": boost}
             return {"match_phrase_prefix": {field: value}}

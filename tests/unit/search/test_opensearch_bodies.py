@@ -113,9 +113,12 @@ def test_the_index_folds_case_and_accents_and_indexes_prefixes():
     analyzer = body["settings"]["analysis"]["analyzer"]["folded"]
     assert analyzer["filter"] == ["lowercase", "asciifolding"]
     properties = body["mappings"]["properties"]
+    assert body["settings"]["analysis"]["analyzer"]["stemmed"]["filter"] == ["lowercase", "asciifolding", "porter_stem"]
     for field in ("title", "body"):
-        assert properties[field]["analyzer"] == "folded"
-        assert properties[field]["index_prefixes"]["min_chars"] == 1
+        assert properties[field]["analyzer"] == "stemmed"  # words: "invoice" finds "invoices"
+        assert properties[field]["copy_to"] == f"{field}_exact"
+        assert properties[f"{field}_exact"]["analyzer"] == "folded"  # phrases and prefixes: unstemmed
+        assert properties[f"{field}_exact"]["index_prefixes"]["min_chars"] == 1
     # Everything filtered or sorted on is a keyword/long/boolean, private and thread_id included.
     assert {properties[f]["type"] for f in ("workspace_id", "channel_id", "doc_id", "thread_id")} == {"keyword"}
     assert properties["private"]["type"] == properties["deleted"]["type"] == "boolean"
@@ -200,8 +203,9 @@ def test_words_phrases_prefixes_and_exclusions_map_to_match_clauses():
     word, phrase, prefix = (clause["bool"]["should"] for clause in must)
     assert word[1] == {"match_phrase": {"body": {"query": "deploy", "boost": 1.0}}}
     assert word[0]["match_phrase"]["title"]["boost"] == opensearch.TITLE_BOOST
-    assert phrase[1]["match_phrase"]["body"]["query"] == "red car"
-    assert prefix[1]["match_phrase_prefix"]["body"]["query"] == "depl"
+    assert phrase[1]["match_phrase"]["body_exact"]["query"] == "red car"
+    assert prefix[1]["match_phrase_prefix"]["body_exact"]["query"] == "depl"
+    assert prefix[0]["match_phrase_prefix"]["title_exact"]["max_expansions"] == opensearch.PREFIX_EXPANSIONS
     assert must_not[0]["bool"]["should"][1]["match_phrase"]["body"]["query"] == "party"
 
 
