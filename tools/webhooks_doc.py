@@ -113,6 +113,7 @@ def example_data() -> dict[str, dict[str, Any]]:
     data["file.rejected"] = files.file_event(item, {"status": "rejected", "reason": "infected", "processed_at": LATER})[
         1
     ]
+    data["file.deleted"] = files.deleted_data(item, AUTHOR)
     data["ping"] = _ping()["data"]
     return data
 

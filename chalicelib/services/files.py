@@ -176,6 +176,17 @@ def file_event(item: File, outcome: dict[str, Any]) -> tuple[str, dict[str, Any]
     return "file.rejected", {**data, "reason": outcome["reason"]}
 
 
+def deleted_data(item: File, deleted_by: str) -> dict[str, Any]:
+    """file.deleted: who deleted which file (no name, as for file.ready). Search drops it and
+    webhooks announce it; the objects are already gone when it is raised."""
+    return {
+        "workspaceId": item.workspace_id,
+        "fileId": item.id,
+        "uploaderId": item.uploader_id,
+        "deletedBy": deleted_by,
+    }
+
+
 def _reject(item: File, reason: str) -> dict[str, Any]:
     objects.delete(item.object_key)
     logger().info("file rejected", extra={"fileId": item.id, "reason": reason})
@@ -382,4 +393,5 @@ def delete(principal: Principal, file_id: str) -> None:
             kept = [a for a in message.attachments or [] if a.get("id") != item.id]
             message_store.set_attachments(channel_id, sort_key, kept)
     objects.delete(item.object_key, *item.thumbnail_keys().values())
-    file_store.delete(item)
+    event = new_event("file.deleted", deleted_data(item, principal.user_id), workspace_id=item.workspace_id)
+    file_store.delete(item, event)

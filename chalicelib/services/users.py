@@ -8,6 +8,7 @@ from chalicelib.auth.principal import Principal
 from chalicelib.errors import NotFound
 from chalicelib.store import users as user_store
 from chalicelib.store.models import User
+from chalicelib.store.outbox import new_event
 
 DEFAULT_PREFERENCES: dict[str, Any] = {
     # reactions: in-app notifications of reactions to your messages (off by default);
@@ -31,9 +32,16 @@ def get_me(principal: Principal) -> User:
     return user
 
 
+# Profile fields other features keep copies of (the search index of people): changing one raises
+# user.updated with the write, so they follow.
+INDEXED_FIELDS = {"display_name": "displayName"}  # store name -> the name events and the API use
+
+
 def update_profile(principal: Principal, changes: dict[str, Any]) -> User:
     """``changes`` uses the store's attribute names; a None value clears the field."""
-    user_store.update_user(principal.user_id, changes)
+    changed = sorted(INDEXED_FIELDS[name] for name in changes if name in INDEXED_FIELDS)
+    event = new_event("user.updated", {"userId": principal.user_id, "changes": changed}) if changed else None
+    user_store.update_user(principal.user_id, changes, event)
     return get_me(principal)
 
 

@@ -26,6 +26,7 @@ EVENT_TYPES: dict[str, str] = {
     "member.removed": "An admin removed someone from the workspace, or a manager from a channel (channelId).",
     "file.ready": "An upload was scanned and is ready to download.",
     "file.rejected": "An upload was rejected (reason: infected, type_mismatch, too_large, ...).",
+    "file.deleted": "A file was deleted by its uploader or an admin (deletedBy); it is gone from messages too.",
     "ping": "A test delivery (POST /v1/webhooks/{id}/test); cannot be subscribed to.",
 }
 

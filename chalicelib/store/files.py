@@ -12,7 +12,7 @@ from pynamodb.exceptions import UpdateError
 
 from chalicelib.store import keys
 from chalicelib.store.db import fetch, transaction
-from chalicelib.store.errors import ConditionFailed
+from chalicelib.store.errors import ConditionFailed, TransactionCancelled
 from chalicelib.store.models import Entity, Event, File
 from chalicelib.store.pages import Page, query_page
 
@@ -106,12 +106,13 @@ def list_for_workspace(workspace_id: str, *, limit: int, position: dict[str, Any
     )
 
 
-def delete(item: File) -> None:
+def delete(item: File, event: Event) -> None:
+    """The record and its file.deleted event, together; ConditionFailed if already gone."""
     try:
-        item.delete(condition=File.PK.exists())
-    except Exception as error:
-        if not _conditional(error):
-            raise
+        with transaction() as tx:
+            tx.delete(item, condition=File.PK.exists())
+            tx.save(event)
+    except TransactionCancelled:
         raise ConditionFailed() from None
 
 

@@ -67,11 +67,17 @@ def login_key(email: str) -> tuple[str, str]:
     return keys.login(email), keys.LOGIN
 
 
-def update_user(user_id: str, changes: dict[str, Any]) -> User:
-    """Set or remove (value None) profile attributes; the user must exist."""
+def update_user(user_id: str, changes: dict[str, Any], event: Event | None = None) -> User:
+    """Set or remove (value None) profile attributes; the user must exist. With an event
+    (user.updated), both commit in one transaction."""
     actions = set_or_remove(User, changes)
     user = User(keys.user(user_id), keys.PROFILE)
-    user.update(actions=actions, condition=User.PK.exists())
+    if event is None:
+        user.update(actions=actions, condition=User.PK.exists())
+        return user
+    with transaction() as tx:
+        tx.update(user, actions=actions, condition=User.PK.exists())
+        tx.save(event)
     return user
 
 

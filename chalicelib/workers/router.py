@@ -39,6 +39,8 @@ SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
         "message.updated",
         "message.deleted",
         "file.ready",
+        "file.deleted",
+        "user.updated",
         "workspace.created",
         "member.joined",
         "member.left",

@@ -18,6 +18,7 @@ from chalicelib.store import files as file_store
 from chalicelib.store import keys
 from chalicelib.store import messages as message_store
 from chalicelib.store import users as user_store
+from chalicelib.store import workspaces as workspace_store
 
 CONSUMER = "search"
 
@@ -40,6 +41,10 @@ def handle(event: dict[str, Any]) -> None:
         search.unindex_message(data["workspaceId"], data["id"])
     elif kind == "file.ready":
         _file(data["fileId"], None)
+    elif kind == "file.deleted":
+        search.index().delete_file(data["workspaceId"], data["fileId"])
+    elif kind == "user.updated":
+        _profile(data["userId"], _ms(event["createdAt"]))
     elif kind == "member.joined" and "channelId" not in data:  # the workspace's, not a channel's
         _member(data["workspaceId"], data["userId"], _ms(event["createdAt"]))
     elif kind in ("member.left", "member.removed") and "channelId" not in data:
@@ -92,6 +97,22 @@ def _member(workspace_id: str, user_id: str, version: int) -> None:
     user = user_store.get_user(user_id)
     if user is not None:
         search.index_user(workspace_id, user, version)
+
+
+def _profile(user_id: str, version: int) -> None:
+    """A new display name, in every workspace the person is in (their memberships, a page at a
+    time). The event's time is the version: a late join or leave keeps its own order."""
+    user = user_store.get_user(user_id)
+    if user is None:
+        return
+    position = None
+    while True:
+        page = workspace_store.memberships_of_user(user_id, limit=100, position=position)
+        for membership in page.items:
+            search.index_user(membership.workspace_id, user, version)
+        if page.position is None:
+            return
+        position = page.position
 
 
 def handle_batch(raw_event: dict[str, Any]) -> dict[str, Any]:

@@ -4,7 +4,9 @@
 What each test proves:
 - a sent message becomes searchable, an edit replaces its text, a deletion removes it at once,
   and the same SQS message delivered twice changes nothing;
-- a member who joins the workspace becomes findable with type=users, and is gone after leaving.
+- a member who joins the workspace becomes findable with type=users, and is gone after leaving;
+- a new display name is found (user.updated) in every workspace the person is in;
+- a deleted file leaves the results (file.deleted), committed with the deletion.
 """
 
 from __future__ import annotations
@@ -45,7 +47,15 @@ def _hits(api: Api, account, workspace_id: str, q: str, **params: str) -> list[s
 
 
 def test_the_router_sends_message_events_to_the_search_queue():
-    for event_type in ("message.created", "message.updated", "message.deleted", "file.ready", "member.joined"):
+    for event_type in (
+        "message.created",
+        "message.updated",
+        "message.deleted",
+        "file.ready",
+        "file.deleted",
+        "member.joined",
+        "user.updated",
+    ):
         assert "search" in router.ROUTES[event_type]
 
 
@@ -93,6 +103,67 @@ def test_workspace_members_are_searchable_as_users_until_they_leave(search_db, a
     assert left.status == 204, left.body
     _pump(reader)
     assert _hits(api, owner, ws["id"], "marc*", type="users") == []
+
+
+def test_a_new_display_name_is_found_in_every_workspace_of_the_person(search_db, api):
+    reader = StreamReader()
+    owner = register(api, "olivia")
+    member = register(api, "marco")
+    first, second = create_workspace(api, owner), create_workspace(api, owner, name="Second")
+    join_workspace(first, member)
+    join_workspace(second, member)
+    _pump(reader)
+    assert _hits(api, owner, first["id"], "Polo", type="users") == []
+
+    renamed = api.patch("/v1/users/me", {"displayName": "Marco Polo"}, token=member.access_token)
+    assert renamed.status == 200, renamed.body
+    delivered = _pump(reader)
+    assert [r for r in delivered if '"user.updated"' in r["body"]], "the profile change raised no event"
+    for ws in (first, second):
+        assert _hits(api, owner, ws["id"], "Polo", type="users") == [member.user_id]
+
+    # Other profile fields raise nothing: no copy of them is kept anywhere.
+    assert api.patch("/v1/users/me", {"bio": "explorer"}, token=member.access_token).status == 200
+    assert [r for r in _pump(reader) if '"user.updated"' in r["body"]] == []
+
+
+def test_a_deleted_file_leaves_the_results(search_db, api):
+    from chalicelib.ids import new_id, now_iso
+    from chalicelib.search.port import SearchQuery
+    from chalicelib.search.query import parse_query
+    from chalicelib.services import search
+    from chalicelib.store import files as file_store
+
+    reader = StreamReader()
+    owner = register(api, "olivia")
+    ws = create_workspace(api, owner)
+    item = file_store.new_file(
+        new_id(),
+        ws["id"],
+        uploader_id=owner.user_id,
+        filename="roadmap-2026.pdf",
+        content_type="application/pdf",
+        kind="document",
+        size=10,
+        created_at=now_iso(),
+    )
+    item.status = "ready"
+    item.public_channel_ids = {ws["generalChannelId"]}
+    file_store.put(item)
+    search.index_file(item, ws["generalChannelId"], 1)  # as file.ready left it
+    _pump(reader)
+    assert _hits(api, owner, ws["id"], "roadmap", type="files") == [item.id]
+
+    def indexed() -> list[str]:
+        query = SearchQuery(ws["id"], frozenset(), parse_query("roadmap").text, kind="files", public_readable=True)
+        return [hit.doc_id for hit in search.index().search(query).hits]
+
+    assert api.delete(f"/v1/files/{item.id}", token=owner.access_token).status == 204
+    assert _hits(api, owner, ws["id"], "roadmap", type="files") == []  # hydration finds no record
+    assert indexed() == [item.id]  # the index forgets it when the worker runs
+    delivered = _pump(reader)
+    assert [r for r in delivered if '"file.deleted"' in r["body"]]
+    assert indexed() == []
 
 
 def test_without_search_configured_events_are_acknowledged_not_indexed(api, monkeypatch):
