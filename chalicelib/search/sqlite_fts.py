@@ -18,7 +18,8 @@ import binascii
 import json
 import sqlite3
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
 from chalicelib.errors import ValidationError
 from chalicelib.search.port import (
@@ -133,10 +134,19 @@ def _decode_cursor(cursor: str, sort: str) -> dict:
 
 class SqliteSearchIndex:
     def __init__(self, path: str = ":memory:"):
-        # One connection shared by the local runtime's threads, serialized by a lock.
+        # One connection shared by the local runtime's threads, serialized by a lock (reentrant:
+        # writes inside batch() run on the thread that holds it).
         self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
+        self._batching = False
         check_fts5(self._conn)
+        if path != ":memory:":
+            # WAL: a commit appends to the log instead of syncing the database and a rollback journal
+            # (an upsert measured ~19 ms on a file, ~1.2 ms with WAL; make bench). synchronous=NORMAL
+            # may lose the last commits on power loss, never consistency: the index is derived data,
+            # and the reindex command rebuilds it.
+            self._conn.execute("PRAGMA journal_mode = WAL")
+            self._conn.execute("PRAGMA synchronous = NORMAL")
         with self._lock:
             self._conn.executescript(_SCHEMA)
             present = {row[1] for row in self._conn.execute("PRAGMA table_info(docs)")}
@@ -281,15 +291,39 @@ class SqliteSearchIndex:
             for table in (_FTS_TABLES[kind], _FTS_TABLES[kind] + EXACT):
                 self._conn.execute(f"DELETE FROM {table} WHERE rowid = ?", (row[0],))  # noqa: S608
 
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Writes inside the block share one transaction (one commit, not one each): for bulk
+        writers such as the reindex command and the bench. Other threads wait for the block; a
+        failure rolls the whole block back. Not part of the port: callers check for it."""
+        with self._lock:
+            if self._batching:  # nested: the outer block commits
+                yield
+                return
+            self._conn.execute("BEGIN IMMEDIATE")
+            self._batching = True
+            try:
+                yield
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            else:
+                self._conn.execute("COMMIT")
+            finally:
+                self._batching = False
+
     def _transaction(self):
         conn = self._conn
+        batching = self._batching
 
         class _Tx:
             def __enter__(self):
-                conn.execute("BEGIN IMMEDIATE")
+                if not batching:
+                    conn.execute("BEGIN IMMEDIATE")
 
             def __exit__(self, exc_type, exc, tb):
-                conn.execute("ROLLBACK" if exc_type else "COMMIT")
+                if not batching:
+                    conn.execute("ROLLBACK" if exc_type else "COMMIT")
                 return False
 
         return _Tx()

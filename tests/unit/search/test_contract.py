@@ -402,3 +402,21 @@ def test_an_index_file_from_before_stemming_is_migrated_in_place(tmp_path):
     assert sorted(search(index, "invoices")) == sorted(["OLD", new])
     index.close()
     assert sorted(search(SqliteSearchIndex(path), "invoice")) == sorted(["OLD", new])  # opens again as is
+
+
+def test_sqlite_batch_is_one_transaction_and_rolls_back_whole(tmp_path):
+    """The embedded engine's bulk path (reindex, bench): not in the port, so SQLite only."""
+    index = SqliteSearchIndex(str(tmp_path / "batch.db"))
+    assert index._conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    with index.batch():
+        first = add(index, "batched alpha")
+        with index.batch():  # nested: the outer block commits
+            second = add(index, "batched beta")
+        assert index._conn.in_transaction
+    assert not index._conn.in_transaction
+    assert sorted(search(index, "batched")) == sorted([first, second])
+    with pytest.raises(RuntimeError), index.batch():
+        add(index, "batched gamma")
+        raise RuntimeError("a page failed")
+    assert sorted(search(index, "batched")) == sorted([first, second])  # gamma rolled back with its block
+    assert search(index, "gamma") == []
