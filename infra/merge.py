@@ -139,6 +139,17 @@ SENDS_TO: dict[str, tuple[str, ...]] = {
     "deliver_webhooks": ("webhooks",),
 }
 
+# Search (infra/resources.yaml, SearchEngine=opensearch): the functions that search or index get
+# SEARCH_URL (empty without the domain: search is then "none", docs/search.md) and may call the
+# domain through SearchAccessPolicy, a policy of its own under the same condition, so the roles'
+# policies stay unconditional. No ESHttpDelete: the adapter never deletes (tombstones instead), so
+# these roles cannot drop the index.
+SEARCH_DOMAIN = "SearchDomain"
+SEARCH_CONDITION = "SearchOnOpenSearch"
+SEARCH_ACCESS_POLICY = "SearchAccessPolicy"
+SEARCHES = ("api_handler", "index_for_search")
+SEARCH_ACTIONS = ["es:ESHttpGet", "es:ESHttpHead", "es:ESHttpPost", "es:ESHttpPut"]
+
 LAMBDA_TRUST_POLICY = {
     "Version": "2012-10-17",
     "Statement": [
@@ -423,6 +434,9 @@ def environment(function: Function, config: Config, has_rest_api: bool) -> dict[
     if function.name in VAPID_KEYS_READ_BY:
         env["VAPID_KEYS_SECRET_ARN"] = _ref(VAPID_KEYS_SECRET)
     env["EMAIL_SENDER"] = _ref(EMAIL_SENDER_PARAM)
+    if function.name in SEARCHES:
+        endpoint = {"Fn::Sub": f"https://${{{SEARCH_DOMAIN}.DomainEndpoint}}"}
+        env["SEARCH_URL"] = {"Fn::If": [SEARCH_CONDITION, endpoint, ""]}
     if function.kind == "api" or not has_rest_api:
         # The API's URL would make the API handler depend on the API, which depends on
         # the handler (a cycle): it gets the parameter only (empty unless set).
@@ -604,6 +618,26 @@ def build(app: chalice_app.Chalice, stage: str, project_dir: Path = ROOT) -> dic
         resources[function.logical_id] = {"Properties": properties}
     if has_rest_api:
         resources[REST_API] = {"Properties": {"GatewayResponses": gateway_responses()}}
+    searching = [role_of(f, config) for f in found if f.name in SEARCHES]
+    if resources.get(SEARCH_DOMAIN, {}).get("Condition") == SEARCH_CONDITION and searching:
+        resources[SEARCH_ACCESS_POLICY] = {
+            "Type": "AWS::IAM::Policy",
+            "Condition": SEARCH_CONDITION,
+            "Properties": {
+                "PolicyName": SEARCH_ACCESS_POLICY,
+                "Roles": [_ref(role) for role in sorted(set(searching))],
+                "PolicyDocument": {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Action": SEARCH_ACTIONS,
+                            "Resource": {"Fn::Sub": f"${{{SEARCH_DOMAIN}.Arn}}/*"},
+                        }
+                    ],
+                },
+            },
+        }
     return merged
 
 
