@@ -12,11 +12,11 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.config import get_settings
-from chalicelib.store.errors import AlreadyExists, TransactionCancelled
+from chalicelib.store.errors import AlreadyExists, ConditionFailed, TransactionCancelled
 from chalicelib.store.models import Entity
 
 T = TypeVar("T", bound=Entity)
@@ -131,6 +131,18 @@ def fetch(model: type[T], hash_key: str, range_key: str, *, consistent: bool = F
 def is_expired(item: Entity) -> bool:
     """DynamoDB deletes expired items lazily (up to 48 h late): check ``ttl`` ourselves."""
     return item.ttl is not None and item.ttl <= datetime.now(UTC)
+
+
+def update_existing(item: Entity, actions: list[Any], condition: Any = None) -> None:
+    """UpdateItem on an item that must exist (and meet ``condition``): ConditionFailed when it
+    does not, which services turn into their 404 or 409."""
+    exists = type(item).PK.exists()
+    try:
+        item.update(actions=actions, condition=exists if condition is None else exists & condition)
+    except UpdateError as error:
+        if getattr(error, "cause_response_code", None) == "ConditionalCheckFailedException":
+            raise ConditionFailed() from None
+        raise
 
 
 def set_or_remove(model: type[Entity], changes: dict[str, Any]) -> list[Any]:

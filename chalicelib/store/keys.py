@@ -274,3 +274,39 @@ def push_endpoint(endpoint_hash: str) -> str:
 def push_progress(event_id: str) -> str:
     """The subscriptions a push event already reached (kept only while it retries)."""
     return f"PUSHED#{event_id}"
+
+
+# --- OAuth apps (store/apps.py, store/oauth.py) -------------------------------------
+
+
+def app(app_id: str) -> str:
+    return f"APP#{app_id}"
+
+
+APP_PREFIX = "APP#"
+
+
+def installation(workspace_id: str) -> str:
+    """Sort key of an app's installation in a workspace (under ``APP#id``)."""
+    return f"INSTALL#{workspace_id}"
+
+
+INSTALLATION_PREFIX = "INSTALL#"
+
+
+def installation_ref(app_id: str = "") -> str:
+    """GSI1 sort key of an installation under its workspace (``WS#wid``)."""
+    return f"INSTALL#{app_id}"
+
+
+def oauth_code(code_hash: str) -> str:
+    return f"OAUTHCODE#{code_hash}"
+
+
+def app_grants(app_id: str) -> str:
+    """GSI1 partition of the token families (sessions) an app was granted, by workspace."""
+    return f"APPGRANTS#{app_id}"
+
+
+def app_grant_ref(workspace_id: str, session_id: str = "") -> str:
+    return f"{workspace_id}#{session_id}"

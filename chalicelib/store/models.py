@@ -101,7 +101,11 @@ class UsernameClaim(Entity, discriminator="UsernameClaim"):
 
 
 class Session(Entity, discriminator="Session"):
-    """A refresh-token family: one login, rotated on every refresh (RFC 9700)."""
+    """A refresh-token family: one login, rotated on every refresh (RFC 9700).
+
+    An OAuth grant is a session too (same rotation and reuse detection), with the app, the
+    workspace it is confined to and the granted scopes; it is listed under the app
+    (GSI1 ``APPGRANTS#app`` / ``wid#sid``) so deleting the app or uninstalling it revokes all."""
 
     id = UnicodeAttribute()
     user_id = UnicodeAttribute()
@@ -112,6 +116,60 @@ class Session(Entity, discriminator="Session"):
     revoked_reason = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()
     expires_at = NumberAttribute()
+    app_id = UnicodeAttribute(null=True)  # set for OAuth grants only
+    workspace_id = UnicodeAttribute(null=True)
+    scopes = UnicodeSetAttribute(null=True)
+
+
+class App(Entity, discriminator="App"):
+    """An OAuth client registered by a workspace's admins: ``APP#id`` / ``META``, listed per
+    workspace through GSI1 (``WS#wid`` / ``APP#id``). The client id encodes the app id (one
+    GetItem from a client id); a confidential app's secret is kept only as a SHA-256 hash."""
+
+    id = UnicodeAttribute()
+    workspace_id = UnicodeAttribute()
+    client_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    description = UnicodeAttribute(null=True)
+    homepage_url = UnicodeAttribute(null=True)
+    redirect_uris = ListAttribute(of=UnicodeAttribute, default=list)
+    scopes = UnicodeSetAttribute()
+    public = BooleanAttribute(default=False)
+    distributed = BooleanAttribute(default=False)
+    secret_hash = UnicodeAttribute(null=True)
+    secret_hint = UnicodeAttribute(null=True)
+    created_by = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute(null=True)
+
+
+class Installation(Entity, discriminator="Installation"):
+    """An app installed in a workspace: ``APP#id`` / ``INSTALL#wid``, listed per workspace
+    through GSI1 (``WS#wid`` / ``INSTALL#app``). The app's own workspace gets one when the app
+    is created; another workspace's admin installs a distributed app through the consent page."""
+
+    app_id = UnicodeAttribute()
+    workspace_id = UnicodeAttribute()
+    installed_by = UnicodeAttribute()
+    scopes = UnicodeSetAttribute()  # what the installing admin approved; users grant a subset
+    created_at = UnicodeAttribute()
+
+
+class AuthorizationCode(Entity, discriminator="AuthorizationCode"):
+    """A single-use authorization code (``OAUTHCODE#sha256`` / ``GUARD``, TTL 10 minutes),
+    bound to everything the token request must match. ``used_by`` names the session it was
+    exchanged for: a second exchange fails and revokes that session (RFC 6749 4.1.2)."""
+
+    app_id = UnicodeAttribute()
+    client_id = UnicodeAttribute()
+    redirect_uri = UnicodeAttribute()
+    user_id = UnicodeAttribute()
+    workspace_id = UnicodeAttribute()
+    scopes = UnicodeSetAttribute()
+    code_challenge = UnicodeAttribute()
+    code_challenge_method = UnicodeAttribute(default="S256")
+    expires_at = NumberAttribute()
+    used_by = UnicodeAttribute(null=True)
 
 
 class EmailVerification(Entity, discriminator="EmailVerification"):
