@@ -10,12 +10,17 @@
 - API token ``dqa_<30 base62><6 base62 CRC32>``: the checksum rejects a mistyped
   token without a database read, and the prefix lets secret scanners find leaks.
   Stored only as a SHA-256 hash.
+- OAuth client id ``dqc_<22 urlsafe base64>``: the app id's 16 UUID bytes, so the id
+  decodes to the app without a lookup and a malformed one costs no read.
+- OAuth client secret ``dqs_<43 urlsafe chars>``: 256 random bits, stored only as a
+  SHA-256 hash.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import re
 import secrets
 import uuid
 import zlib
@@ -31,6 +36,8 @@ from chalicelib.ids import epoch_seconds, new_id
 ACCESS_PREFIX = "dqt_"
 REFRESH_PREFIX = "dqr_"
 API_TOKEN_PREFIX = "dqa_"
+CLIENT_ID_PREFIX = "dqc_"
+CLIENT_SECRET_PREFIX = "dqs_"
 ISSUER = "https://api.disqua.com"
 AUDIENCE = "disqua-api"
 ALGORITHM = "HS256"
@@ -167,3 +174,30 @@ def is_well_formed_api_token(token: str) -> bool:
         return False
     body, check = token[len(API_TOKEN_PREFIX) : -6], token[-6:]
     return all(c in _BASE62 for c in body) and secrets.compare_digest(check, _checksum(body))
+
+
+# --- OAuth clients -------------------------------------------------------------
+
+_CLIENT_ID_BODY = re.compile(r"^[A-Za-z0-9_-]{22}$")
+
+
+def client_id_for(app_id: str) -> str:
+    return CLIENT_ID_PREFIX + base64.urlsafe_b64encode(uuid.UUID(app_id).bytes).rstrip(b"=").decode()
+
+
+def app_id_from_client_id(client_id: object) -> str | None:
+    """The app id a client id encodes, or None for anything malformed (no exception)."""
+    if not isinstance(client_id, str) or not client_id.startswith(CLIENT_ID_PREFIX):
+        return None
+    body = client_id[len(CLIENT_ID_PREFIX) :]
+    if not _CLIENT_ID_BODY.match(body):
+        return None
+    raw = base64.urlsafe_b64decode(body + "==")
+    app_id = str(uuid.UUID(bytes=raw))
+    # 22 characters carry 132 bits: only the canonical spelling of the 128 is accepted,
+    # so one app has exactly one client id.
+    return app_id if client_id_for(app_id) == client_id else None
+
+
+def new_client_secret() -> str:
+    return CLIENT_SECRET_PREFIX + secrets.token_urlsafe(32)

@@ -109,3 +109,53 @@ def test_api_token_checksum_catches_typos():
     assert not tokens.is_well_formed_api_token(typo)
     assert not tokens.is_well_formed_api_token(token[:-1])
     assert not tokens.is_well_formed_api_token("dqa_" + "!" * 36)
+
+
+# --- OAuth client ids and secrets ---------------------------------------------
+
+
+def test_client_id_round_trips_to_the_app_id():
+    app_id = new_id()
+    client_id = tokens.client_id_for(app_id)
+    assert client_id.startswith("dqc_") and len(client_id) == 4 + 22
+    assert tokens.app_id_from_client_id(client_id) == app_id
+
+
+def test_client_ids_differ_per_app():
+    assert tokens.client_id_for(new_id()) != tokens.client_id_for(new_id())
+
+
+@pytest.mark.parametrize(
+    "client_id",
+    [
+        None,
+        42,
+        "",
+        "dqc_",
+        "dqs_AAAAAAAAAAAAAAAAAAAAAA",
+        "dqc_AAAAAAAAAAAAAAAAAAAAA",  # 21 chars
+        "dqc_AAAAAAAAAAAAAAAAAAAAAAA",  # 23 chars
+        "dqc_AAAAAAAAAAAAAAAAAAAA+/",  # standard base64 alphabet
+        "dqc_AAAAAAAAAAAAAAAAAAAAA=",
+        "dqc_AAAAAAAAAAAAAAAAAAAA\u00e9A",
+        " dqc_AAAAAAAAAAAAAAAAAAAAAA",
+    ],
+)
+def test_malformed_client_ids_decode_to_none(client_id):
+    assert tokens.app_id_from_client_id(client_id) is None
+
+
+def test_a_non_canonical_spelling_of_a_client_id_is_refused():
+    client_id = tokens.client_id_for(new_id())
+    # the last character carries 4 unused bits: flipping one gives the same bytes
+    last = client_id[-1]
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    alias = client_id[:-1] + alphabet[alphabet.index(last) ^ 1]
+    assert tokens.app_id_from_client_id(alias) is None
+
+
+def test_client_secret_format_and_randomness():
+    first, second = tokens.new_client_secret(), tokens.new_client_secret()
+    assert first.startswith("dqs_") and len(first) == 4 + 43
+    assert first != second
+    assert all(c.isalnum() or c in "-_" for c in first[4:])
