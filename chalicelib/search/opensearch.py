@@ -385,10 +385,12 @@ class OpenSearchIndex:
     """``SearchIndex`` on OpenSearch. ``client`` is any object with opensearch-py's ``index``,
     ``get``, ``search`` and ``indices.exists/create`` (tests pass a recorder).
 
-    ``refresh``: what writes wait for. ``"wait_for"`` (default) returns once the write is
-    searchable, so a delete is gone from results when the worker acknowledges it; ``True`` forces a
-    refresh (the contract tests). ``snapshot_lag_ms``: a first page's snapshot is taken this far in
-    the past (the refresh interval) so a write not yet visible cannot appear on a later page.
+    ``refresh``: what upserts wait for. ``False`` (default): nothing, they are searchable within the
+    index's refresh interval (1 s); waiting (``"wait_for"``) would hold every write up to a second,
+    the indexer's batches and the reindex with it. Deletes always wait (``"wait_for"``): a deleted
+    message is gone from results when the worker acknowledges its event. ``True`` forces a refresh
+    on every write (the contract tests). ``snapshot_lag_ms``: a first page's snapshot is taken this
+    far in the past (the refresh interval) so a write not yet visible cannot appear on a later page.
     """
 
     def __init__(
@@ -398,7 +400,7 @@ class OpenSearchIndex:
         index: str = "disqua",
         region: str = "us-east-1",
         client: Any = None,
-        refresh: bool | str = "wait_for",
+        refresh: bool | str = False,
         snapshot_lag_ms: int = 1_000,
     ):
         if client is None:
@@ -459,12 +461,12 @@ class OpenSearchIndex:
     def delete_user(self, workspace_id: str, user_id: str, version: int | None = None) -> None:
         self._tombstone("users", workspace_id, user_id, version)
 
-    def _write(self, request: dict[str, Any]) -> None:
+    def _write(self, request: dict[str, Any], refresh: bool | str) -> None:
         self._client.index(
             index=self.index_name,
             id=request["id"],
             body=request["body"],
-            params={**request["params"], "refresh": self._refresh},
+            params={**request["params"], "refresh": refresh},
         )
 
     def _upsert(self, kind: DocKind, workspace_id: str, doc_id: str, version: int, fields: dict[str, Any]) -> bool:
@@ -472,7 +474,7 @@ class OpenSearchIndex:
 
         self.ensure_index()
         try:
-            self._write(write_request(kind, workspace_id, doc_id, version, fields, _now_us()))
+            self._write(write_request(kind, workspace_id, doc_id, version, fields, _now_us()), self._refresh)
         except ConflictError:
             return False  # same version redelivered, older than what is stored, or deleted
         return True
@@ -484,7 +486,8 @@ class OpenSearchIndex:
         version = FINAL_VERSION if version is None else version
         for _ in range(5):
             try:
-                self._write(write_request(kind, workspace_id, doc_id, version, None, _now_us()))
+                tombstone = write_request(kind, workspace_id, doc_id, version, None, _now_us())
+                self._write(tombstone, True if self._refresh is True else "wait_for")
                 return
             except ConflictError:
                 # A newer edit is stored: the delete still wins, at that version (the embedded

@@ -164,6 +164,16 @@ def test_an_older_or_same_version_is_a_conflict_read_as_not_applied(index, clien
     assert index.upsert_user(UserDoc(WS, "U1", "zoe", "Zoé", 1)) is False
 
 
+def test_upserts_do_not_wait_for_a_refresh_deletes_do():
+    client = FakeClient()
+    index = OpenSearchIndex(client=client, index="x")  # the defaults the app uses
+    index.upsert_message(MessageDoc(WS, "M1", "C1", "U1", "hi", 1, 1))
+    index.delete_message(WS, "M1", version=2)
+    upsert, tombstone = client.of("index")
+    assert upsert[3]["refresh"] is False  # searchable within the refresh interval; no write held
+    assert tombstone[3]["refresh"] == "wait_for"  # gone from results when the event is acknowledged
+
+
 def test_a_delete_writes_a_tombstone_not_a_delete(index, client):
     index.delete_message(WS, "M1", version=3)
     index.delete_message(WS, "M2")
