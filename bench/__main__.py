@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 # None of these imports the app or boto3: safe before env.apply().
 from bench import coldstart, env, notifications, package_size, processing, push, soak, webhooks
+from bench import search as search_bench
 from bench.table import FAIL, INFO, PASS, heading, render, verdict
 
 if TYPE_CHECKING:
@@ -316,6 +317,7 @@ def main() -> None:
     checks += push.section()  # Web Push: subscribe and a push's DynamoDB calls
     checks += webhooks.section()  # a webhook delivery's DynamoDB calls
     checks += notifications.section(quick=args.quick)  # in-app: @mention and @channel fan-out, WCU
+    checks += search_bench.section(quick=args.quick)  # latency 1k vs 100k, calls per search, index cost, reindex
     with tempfile.TemporaryDirectory(prefix="disqua-bench-package-") as scratch:
         bundle = package_size.locate(allow_build=not args.quick, scratch=Path(scratch))
         more, cold = cold_start_section(QUICK_COLD_START_RUNS if args.quick else COLD_START_RUNS, bundle)

@@ -347,7 +347,7 @@ class SqliteSearchIndex:
         main = next((table for table, (included, _) in split.items() if included), None)
         for n, (table, (included, excluded)) in enumerate(split.items()):
             if table == main:
-                source = f"{table} f JOIN docs d ON d.doc_rowid = f.rowid"
+                source = f"{table} f CROSS JOIN docs d ON d.doc_rowid = f.rowid"
                 where.insert(0, f"{table} MATCH :match{n}")
                 expression = " AND ".join(_fts_term(t) for t in included)
                 if excluded:  # FTS5's NOT needs a left side: here it has one
