@@ -38,23 +38,29 @@ class _Stemmer:
         self._lock = threading.Lock()
         self._cache: dict[str, str] = {}
         self._conn: sqlite3.Connection | None = None
+        self.available = True  # False where this Python's SQLite has no FTS5 (with the OpenSearch engine)
 
     def stems(self, words: set[str]) -> dict[str, str]:
         with self._lock:
             missing = sorted(w for w in words if w not in self._cache)
-            if missing:
+            if missing and self.available:
+                try:
+                    stemmed = self._stem(missing)
+                except sqlite3.OperationalError:
+                    # No FTS5 here: highlight exact (folded) words rather than fail the search.
+                    self.available, self._conn = False, None
+                    return {w: self._cache.get(w, w) for w in words}
                 if len(self._cache) + len(missing) > self.MAX_CACHED:
                     self._cache.clear()
-                self._cache.update(self._stem(missing))
+                self._cache.update(stemmed)
             return {w: self._cache.get(w, w) for w in words}
 
     def _stem(self, words: list[str]) -> dict[str, str]:
         if self._conn is None:
-            self._conn = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
-            self._conn.execute(
-                "CREATE VIRTUAL TABLE stem USING fts5(w, tokenize = 'porter unicode61 remove_diacritics 2')"
-            )
-            self._conn.execute("CREATE VIRTUAL TABLE stem_vocab USING fts5vocab(stem, 'instance')")
+            conn = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
+            conn.execute("CREATE VIRTUAL TABLE stem USING fts5(w, tokenize = 'porter unicode61 remove_diacritics 2')")
+            conn.execute("CREATE VIRTUAL TABLE stem_vocab USING fts5vocab(stem, 'instance')")
+            self._conn = conn
         self._conn.execute("BEGIN")
         try:
             self._conn.executemany("INSERT INTO stem (rowid, w) VALUES (?, ?)", enumerate(words, 1))

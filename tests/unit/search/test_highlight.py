@@ -79,3 +79,21 @@ def test_a_word_marks_its_stemmed_variants_like_the_engine_phrases_and_prefixes_
         "quarterly reports, <mark>quarterly report</mark>"
     )
     assert highlight_text("meetings and meets", (Term("meetin", "prefix"),)) == "<mark>meetings</mark> and meets"
+
+
+def test_without_fts5_highlighting_falls_back_to_exact_words(monkeypatch):
+    """A Lambda image whose SQLite lacks FTS5 (the OpenSearch engine does not need it): marks stay
+    on the exact folded words instead of failing the search."""
+    import sqlite3
+
+    from chalicelib.search import highlight
+
+    class NoFts5:
+        def execute(self, sql, *args):
+            raise sqlite3.OperationalError("no such module: fts5")
+
+    stemmer = highlight._Stemmer()
+    monkeypatch.setattr(highlight, "_stemmer", stemmer)
+    monkeypatch.setattr(highlight.sqlite3, "connect", lambda *a, **kw: NoFts5())
+    assert highlight_text("one invoice, two invoices", (Term("invoice"),)) == "one <mark>invoice</mark>, two invoices"
+    assert stemmer.available is False
