@@ -11,6 +11,8 @@ from typing import Any
 from chalice import Chalice
 
 from chalicelib.api.fallback import register_method_not_allowed
+from chalicelib.api.oauth import server as oauth_server
+from chalicelib.api.v1 import apps as app_api
 from chalicelib.api.v1 import auth, channels, files, invites, members, messages, push, tokens, users, workspaces
 from chalicelib.api.v1 import notifications as notification_api
 from chalicelib.api.v1 import search as search_api
@@ -35,6 +37,8 @@ for blueprint in (
     push.bp,
     webhook_api.bp,
     search_api.bp,
+    oauth_server.bp,
+    app_api.bp,
 ):
     app.register_blueprint(blueprint)
 register_method_not_allowed(app)

@@ -64,9 +64,18 @@ def list_for_workspace(workspace_id: str, *, limit: int, position: dict[str, Any
     )
 
 
-def update(app: App, changes: dict[str, Any]) -> None:
-    """Set (None: remove) attributes; ConditionFailed if the app is gone."""
-    update_existing(app, set_or_remove(App, changes))
+def update(app: App, changes: dict[str, Any], event: Event | None = None) -> None:
+    """Set (None: remove) attributes, with the event if one is given; ConditionFailed if
+    the app is gone."""
+    if event is None:
+        update_existing(app, set_or_remove(App, changes))
+        return
+    try:
+        with transaction() as tx:
+            tx.update(app, set_or_remove(App, changes), condition=App.PK.exists())
+            tx.save(event)
+    except TransactionCancelled:
+        raise ConditionFailed() from None
 
 
 def delete(app: App, event: Event) -> None:
@@ -82,6 +91,12 @@ def delete(app: App, event: Event) -> None:
 
 def get_installation(app_id: str, workspace_id: str) -> Installation | None:
     return fetch(Installation, keys.app(app_id), keys.installation(workspace_id))
+
+
+def get_many(app_ids: list[str]) -> dict[str, App]:
+    """Apps by id in one BatchGetItem (a page of installations names its apps)."""
+    wanted = [(keys.app(app_id), keys.META) for app_id in dict.fromkeys(app_ids)]
+    return {app.id: app for app in App.batch_get(wanted)} if wanted else {}
 
 
 def get_with_installation(app_id: str, workspace_id: str) -> tuple[App | None, Installation | None]:
@@ -132,3 +147,12 @@ def installations_of(app_id: str) -> Iterator[Installation]:
     for item in Installation.query(keys.app(app_id), Installation.SK.startswith(keys.INSTALLATION_PREFIX)):
         if isinstance(item, Installation):
             yield item
+
+
+def installations_in(app_id: str, workspace_ids: list[str]) -> dict[str, Installation]:
+    """The app's installations among these workspaces (workspace id -> installation), in one
+    BatchGetItem: the consent page's workspace picker."""
+    if not workspace_ids:
+        return {}
+    wanted = [(keys.app(app_id), keys.installation(wid)) for wid in dict.fromkeys(workspace_ids)]
+    return {item.workspace_id: item for item in Entity.batch_get(wanted) if isinstance(item, Installation)}
