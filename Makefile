@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 STAGE  ?= dev
 
-.PHONY: install clamav run test unit lint format bench package cfn-lint openapi webhooks-doc clean
+.PHONY: install clamav chromium run test unit lint format bench package cfn-lint openapi webhooks-doc clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,10 +18,13 @@ install: $(STAMP)
 clamav:  ## ClamAV (Debian's clamav) for the file processor: installed when missing
 	bash scripts/ensure-clamav.sh
 
+chromium:  ## Debian's Chromium for the OAuth page's browser tests (Playwright drives /usr/bin/chromium): installed when missing
+	bash scripts/ensure-chromium.sh
+
 run: install clamav  ## serve the API on http://127.0.0.1:$${PORT:-8000} with an embedded AWS backend
 	$(BIN)/python -m devserver
 
-test: install clamav lint  ## lint, unit + functional + e2e tests, package and cfn-lint the templates
+test: install clamav chromium lint  ## lint, unit + functional + e2e tests, package and cfn-lint the templates
 	$(BIN)/python -m pytest -n 2 -q
 	$(MAKE) --no-print-directory cfn-lint
 
