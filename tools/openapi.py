@@ -100,6 +100,9 @@ def build() -> dict[str, Any]:
         if route.path.startswith("/v1/auth/") and route.method == "POST":
             operation["responses"]["429"] = _error_response(429)
         paths.setdefault(route.path, {})[route.method.lower()] = operation
+    from chalicelib.api.oauth import openapi as oauth_openapi
+
+    paths.update(oauth_openapi.paths())  # OAuth's own wire format, not Surface routes
     return {
         "openapi": "3.1.0",
         "info": {

@@ -9,7 +9,9 @@ from typing import Literal
 @dataclass(frozen=True)
 class Principal:
     user_id: str
-    kind: Literal["session", "api_token"]
+    # "oauth": an access token issued to an app (a grant). Like an API token it holds
+    # only its scopes, is confined to one workspace and may not use SESSION routes.
+    kind: Literal["session", "api_token", "oauth"]
     email_verified: bool = True
     # None means every scope (a login session); an API token lists its own.
     scopes: frozenset[str] | None = None
@@ -19,6 +21,7 @@ class Principal:
     token_id: str | None = None
     # An API token minted as a bot integration: its messages have type "bot".
     is_bot: bool = False
+    app_id: str | None = None  # the OAuth app a grant belongs to
 
     @property
     def is_session(self) -> bool:
@@ -30,4 +33,6 @@ class Principal:
     @property
     def subject(self) -> str:
         """A stable key for per-caller state (idempotency keys, rate limits)."""
+        if self.kind == "oauth":
+            return f"oauth:{self.session_id}"
         return f"user:{self.user_id}" if self.is_session else f"token:{self.token_id}"

@@ -2,7 +2,8 @@
 
 - Access token ``dqt_<JWT>``: HS256 (pinned; ``alg`` from the header is never
   trusted), ``kid`` for key rotation, ``iss``/``aud``/``sub``/``exp``/``iat``/``jti``,
-  plus ``sid`` (the session) and ``ev`` (email verified). Verifying it reads nothing
+  plus ``sid`` (the session) and ``ev`` (email verified); a token issued to an OAuth
+  app also carries ``scope``, ``ws`` (its workspace) and ``app`` (the app id). Verifying it reads nothing
   from DynamoDB. HS256 keeps ``cryptography`` out of the Lambda bundle: the API both
   issues and verifies these tokens, so an asymmetric key buys nothing yet.
 - Refresh token ``dqr_<ids>.<secret>``: opaque; the ids locate the session item, the
@@ -61,9 +62,20 @@ class AccessClaims:
     email_verified: bool
     scopes: frozenset[str] | None
     expires_at: int
+    # Set on tokens issued to an OAuth app: the workspace it is confined to and the app.
+    workspace_id: str | None = None
+    app_id: str | None = None
 
 
-def issue_access_token(user_id: str, session_id: str, *, email_verified: bool, scopes: list[str] | None = None) -> str:
+def issue_access_token(
+    user_id: str,
+    session_id: str,
+    *,
+    email_verified: bool,
+    scopes: list[str] | None = None,
+    workspace_id: str | None = None,
+    app_id: str | None = None,
+) -> str:
     keys = get_signing_keys()
     now = epoch_seconds()
     claims: dict[str, Any] = {
@@ -78,6 +90,9 @@ def issue_access_token(user_id: str, session_id: str, *, email_verified: bool, s
     }
     if scopes is not None:
         claims["scope"] = " ".join(scopes)
+    if app_id is not None:
+        claims["ws"] = workspace_id
+        claims["app"] = app_id
     token = jwt.encode(claims, keys.keys[keys.active], algorithm=ALGORITHM, headers={"kid": keys.active})
     return ACCESS_PREFIX + token
 
@@ -111,6 +126,8 @@ def verify_access_token(token: str) -> AccessClaims:
         email_verified=bool(claims.get("ev", False)),
         scopes=frozenset(scope.split()) if isinstance(scope, str) else None,
         expires_at=claims["exp"],
+        workspace_id=claims.get("ws") if isinstance(claims.get("ws"), str) else None,
+        app_id=claims.get("app") if isinstance(claims.get("app"), str) else None,
     )
 
 

@@ -238,7 +238,9 @@ def refresh(refresh_token: str) -> TokenPair:
     """Rotate: at most two calls (one batch read of session and user, one update)."""
     presented = tokens.parse_refresh_token(refresh_token)
     session, user = session_store.get_with_user(presented.user_id, presented.session_id)
-    if session is None or user is None or session.revoked:
+    # An OAuth grant is a session too, but its tokens are the app's: they refresh only at
+    # /oauth/token (services/oauth.py), never here. The two families never cross.
+    if session is None or user is None or session.revoked or session.app_id is not None:
         raise InvalidToken("The refresh token is invalid.")
     presented_hash = presented.secret_hash
     if not secrets.compare_digest(presented_hash, session.token_hash):
@@ -272,7 +274,9 @@ def logout(principal: Principal, everywhere: bool) -> int:
         return 1
     revoked = 0
     for session in session_store.list_for_user(principal.user_id):
-        if not session.revoked:
+        # App grants are not logins: the user approved them in a consent screen and takes
+        # them back per app (revocation, uninstall), so "log out everywhere" leaves them.
+        if not session.revoked and session.app_id is None:
             session_store.revoke(principal.user_id, session.id, "logout-all")
             revoked += 1
     return revoked
