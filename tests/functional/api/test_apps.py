@@ -524,3 +524,50 @@ def test_deleting_an_app_revokes_every_grant_and_removes_its_installations(api, 
     assert {e["reason"] for e in _events("app.uninstalled", other_ws["id"])} == {"app-deleted"}
     # the users' own login sessions are not grants: they still work
     assert api.get("/v1/users/me", token=member.access_token).status == 200
+
+
+# --- cost ----------------------------------------------------------------------------
+
+
+def test_what_each_route_costs(api, team, other):
+    """DynamoDB calls per request (the bench recorder), as docs/access-patterns.md lists them."""
+    from bench.recorder import Recorder
+
+    ws, owner, member = team
+    other_ws, other_owner = other
+    app = _created(api, owner, ws)
+    foreign = _created(api, other_owner, other_ws)
+    _install(foreign["id"], ws["id"], owner.user_id)
+    _grant(foreign["id"], ws["id"], member.user_id)
+    base = f"/v1/workspaces/{ws['id']}"
+    plan = [
+        ("create", "POST", f"{base}/apps", _body(), ["BatchGetItem", "TransactWriteItems"]),
+        ("list", "GET", f"{base}/apps", None, ["BatchGetItem", "Query"]),
+        ("get", "GET", f"/v1/apps/{app['id']}", None, ["GetItem", "BatchGetItem"]),
+        ("patch", "PATCH", f"/v1/apps/{app['id']}", {"name": "N"}, ["GetItem", "BatchGetItem", "TransactWriteItems"]),
+        (
+            "rotate",
+            "POST",
+            f"/v1/apps/{app['id']}/rotate-secret",
+            None,
+            ["GetItem", "BatchGetItem", "TransactWriteItems"],
+        ),
+        ("installations", "GET", f"{base}/installations", None, ["BatchGetItem", "Query", "BatchGetItem"]),
+        (
+            "uninstall",
+            "DELETE",
+            f"{base}/installations/{foreign['id']}",
+            None,
+            ["BatchGetItem", "BatchGetItem", "TransactWriteItems", "Query", "UpdateItem"],
+        ),
+    ]
+    recorder = Recorder()
+    recorder.install()
+    try:
+        for name, method, path, body, expected in plan:
+            with recorder.recording() as calls:
+                answer = api.call(method, path, body, token=owner.access_token)
+            assert answer.status in (200, 201, 204), (name, answer.body)
+            assert [c.operation for c in calls if c.phase == "handler"] == expected, name
+    finally:
+        recorder.uninstall()
