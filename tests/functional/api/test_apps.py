@@ -422,7 +422,7 @@ def test_an_apps_own_token_never_manages_apps(api, team):
     app = _created(api, owner, ws)
     oauth = Principal(
         user_id=owner.user_id,
-        kind="oauth",  # type: ignore[arg-type]
+        kind="oauth",
         scopes=frozenset(scopes.ALL),
         workspace_id=ws["id"],
         session_id=new_id(),
@@ -431,6 +431,55 @@ def test_an_apps_own_token_never_manages_apps(api, team):
         app_service.get(oauth, app["id"])
     with pytest.raises(InsufficientScope):
         app_service.list_apps(oauth, ws["id"], limit=10, position=None)
+
+
+def _app_token(grant: Session, granted: list[str]) -> str:
+    """An access token of the grant, as /oauth/token issues it."""
+    return tokens.issue_access_token(
+        grant.user_id,
+        grant.id,
+        email_verified=True,
+        scopes=granted,
+        workspace_id=grant.workspace_id,
+        app_id=grant.app_id,
+    )
+
+
+def test_an_apps_access_token_is_refused_on_app_routes_and_dies_with_the_app(api, team):
+    ws, owner, _ = team
+    app = _created(api, owner, ws, scopes=["admin", "channels:read"])
+    grant = _grant(app["id"], ws["id"], owner.user_id, ("admin", "channels:read"))
+    token = _app_token(grant, ["admin", "channels:read"])
+    assert api.get(f"/v1/workspaces/{ws['id']}/channels", token=token).status == 200  # the token works
+    for method, path in (
+        ("GET", f"/v1/workspaces/{ws['id']}/apps"),
+        ("POST", f"/v1/workspaces/{ws['id']}/apps"),
+        ("GET", f"/v1/apps/{app['id']}"),
+        ("PATCH", f"/v1/apps/{app['id']}"),
+        ("POST", f"/v1/apps/{app['id']}/rotate-secret"),
+        ("GET", f"/v1/workspaces/{ws['id']}/installations"),
+        ("DELETE", f"/v1/apps/{app['id']}"),
+    ):
+        body = (
+            _body() if method == "POST" and path.endswith("/apps") else ({"name": "x"} if method == "PATCH" else None)
+        )
+        answer = api.call(method, path, body, token=token)
+        assert (answer.status, answer.error["code"]) == (403, "E_AUTHZ_INSUFFICIENT_SCOPE"), (method, path)
+    assert api.delete(f"/v1/apps/{app['id']}", token=owner.access_token).status == 204
+    answer = api.get(f"/v1/workspaces/{ws['id']}/channels", token=token)
+    assert answer.status == 401, answer.body
+
+
+def test_uninstalling_stops_the_apps_access_tokens_in_that_workspace(api, team, other):
+    ws, owner, _ = team
+    other_ws, other_owner = other
+    app = _created(api, owner, ws)
+    _install(app["id"], other_ws["id"], other_owner.user_id)
+    token = _app_token(_grant(app["id"], other_ws["id"], other_owner.user_id), ["channels:read"])
+    assert api.get(f"/v1/workspaces/{other_ws['id']}/channels", token=token).status == 200
+    path = f"/v1/workspaces/{other_ws['id']}/installations/{app['id']}"
+    assert api.delete(path, token=other_owner.access_token).status == 204
+    assert api.get(f"/v1/workspaces/{other_ws['id']}/channels", token=token).status == 401
 
 
 # --- installations -------------------------------------------------------------------
