@@ -171,7 +171,7 @@ def delete_app(call: Call) -> Any:
     summary="A new client secret (in this response only); the old one stops working now. 409 for a public app",
     scope=scopes.ADMIN,
 )
-def rotate_secret(call: Call) -> Any:
+def rotate_app_secret(call: Call) -> Any:
     rotated = apps.rotate_secret(call.user, call.params["appId"])
     return Reply({**view(rotated.app), "clientSecret": rotated.secret}, secrets=("clientSecret",))
 
@@ -197,6 +197,6 @@ def list_installations(call: Call) -> Any:
     scope=scopes.ADMIN,
     status=204,
 )
-def uninstall(call: Call) -> Any:
+def uninstall_app(call: Call) -> Any:
     apps.uninstall(call.user, call.params["workspaceId"], call.params["appId"])
     return Reply(status=204)
