@@ -153,7 +153,12 @@ def check_authorization_request(params: Mapping[str, list[str]]) -> Authorizatio
     except errors.InvalidRequestError as repeated:
         raise fail(errors.InvalidRequestError, repeated.description) from None
     if response_type != "code":
-        raise fail(errors.UnsupportedResponseTypeError, "Only response_type=code is supported.")
+        raise errors.UnsupportedResponseTypeError(
+            response_type,
+            description="Only response_type=code is supported.",
+            state=state,
+            redirect_uri=redirect_uri,
+        )
     if challenge is None:
         raise fail(errors.InvalidRequestError, "PKCE is required: send code_challenge (S256).")
     if method != "S256":
@@ -328,7 +333,9 @@ def token(params: Mapping[str, list[str]], authorization: str | None) -> dict[st
     if grant_type is None:
         raise errors.InvalidRequestError(description="grant_type is required.")
     if grant_type not in ("authorization_code", "refresh_token"):
-        raise errors.UnsupportedGrantTypeError(description="Use authorization_code or refresh_token.")
+        unsupported = errors.UnsupportedGrantTypeError(grant_type)
+        unsupported.description = "Use authorization_code or refresh_token."
+        raise unsupported
     app = authenticate_client(params, authorization)
     if grant_type == "authorization_code":
         return _exchange_code(app, params)
