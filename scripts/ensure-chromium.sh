@@ -5,8 +5,8 @@
 # browser build of its own (this machine's network would refuse it anyway).
 #
 # Idempotent and quiet when /usr/bin/chromium is already there. As root on Debian it
-# installs the distribution's `chromium` package (measured ~60 s cold, ~110 MB of
-# packages); otherwise it says what to do and exits non-zero.
+# installs the distribution's `chromium` package (measured: 50 s cold, apt-get
+# update included); otherwise it says what to do and exits non-zero.
 set -euo pipefail
 
 CHROMIUM=/usr/bin/chromium
