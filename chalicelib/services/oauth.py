@@ -47,6 +47,7 @@ LOGIN_COOKIE = "dq_login"  # binds the login form's CSRF token before there is a
 # RFC 7636 4.1: 43-128 unreserved characters; an S256 challenge is exactly 43 base64url.
 _VERIFIER = re.compile(r"^[A-Za-z0-9\-._~]{43,128}$")
 _S256_CHALLENGE = re.compile(r"^[A-Za-z0-9_-]{43}$")
+_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 # The workspaces offered on the consent page (the user's memberships, one Query page).
 MAX_WORKSPACES_OFFERED = 100
 SCOPE_WORDS = {
@@ -170,7 +171,11 @@ def check_authorization_request(params: Mapping[str, list[str]]) -> Authorizatio
         raise fail(errors.InvalidScopeError, "Ask for at least one scope.")
     beyond = [s for s in requested if s not in (app.scopes or set())]
     if beyond:
-        raise fail(errors.InvalidScopeError, f"The app may not ask for: {' '.join(beyond)}.")
+        # Only known scope names are echoed: error_description is restricted ASCII (RFC 6749
+        # 4.1.2.1) and never repeats arbitrary input.
+        known = [s for s in beyond if s in scope_names.ALL]
+        named = f": {' '.join(known)}" if known and len(known) == len(beyond) else ""
+        raise fail(errors.InvalidScopeError, f"The app may not ask for some of these scopes{named}.")
     return AuthorizationRequest(app, redirect_uri, tuple(requested), state, challenge)
 
 
@@ -216,6 +221,8 @@ def approve(request: AuthorizationRequest, user_id: str, workspace_id: str) -> s
     def denied(description: str) -> Any:
         return errors.AccessDeniedError(description=description, state=request.state, redirect_uri=request.redirect_uri)
 
+    if not _ID.match(workspace_id):
+        raise denied("Choose one of the workspaces offered.")
     if workspace_id != app.workspace_id and not app.distributed:
         raise denied("This app works only in its own workspace.")
     workspace, membership = workspace_store.get_with_membership(workspace_id, user_id)

@@ -124,9 +124,16 @@ def _origin(uri: str) -> str:
 
 @bp.route("/oauth/authorize", methods=["GET", "POST"], content_types=["*/*"])
 def authorize() -> Response:
+    try:
+        return _authorize(bp.current_request)
+    except Exception:
+        logger().exception("oauth authorize failed", extra={"route": "/oauth/authorize"})
+        return _html(pages.error_page("Something went wrong on our side: try again later."), 500)
+
+
+def _authorize(request: Any) -> Response:
     from authlib.oauth2.base import OAuth2Error
 
-    request = bp.current_request
     params = _query(request)
     try:
         auth_request = oauth.check_authorization_request(params)

@@ -174,7 +174,7 @@ def test_a_repeated_parameter_after_the_redirect_is_trusted_redirects_with_the_e
 
 
 def test_scope_escalation_at_authorize_is_refused(browser, app):
-    for scope in ("messages:read admin", "messages:write", "nonsense", ""):
+    for scope in ("messages:read admin", "messages:write", "nonsense", "", 'x"\\ é <b>'):
         page = browser.get(authorize_url(app, pkce()[1], scope=scope))
         assert page.status == 302, scope
         params = page.redirect_params()
@@ -357,3 +357,22 @@ def test_access_tokens_of_a_revoked_grant_are_refused_within_the_cache_window(ap
     assert api.get(f"/v1/workspaces/{workspace['id']}", token=issued["access_token"]).status == 200  # cached
     authn.forget_cached_tokens()  # the window elapsed
     assert api.get(f"/v1/workspaces/{workspace['id']}", token=issued["access_token"]).status == 401
+
+
+def test_a_tampered_workspace_id_is_refused_not_a_crash(browser, owner, app):
+    consent = browser.log_in(authorize_url(app, pkce()[1]), owner)
+    for value in ("", "x" * 5000, "../../etc", "0190a0a0-0000-7000-8000-000000000000"):
+        refused = browser.consent(consent, workspace_id=value or " ")
+        assert refused.status == 302 and refused.redirect_params()["error"] == "access_denied", value
+
+
+def test_an_unexpected_failure_shows_the_error_page(monkeypatch, browser, app):
+    from chalicelib.services import oauth
+
+    def broken(*_args):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(oauth, "check_authorization_request", broken)
+    page = browser.get(authorize_url(app, pkce()[1]))
+    assert page.status == 500 and "<h1>Authorization error</h1>" in page.text and "boom" not in page.text
+    assert page.headers["Content-Security-Policy"].startswith("default-src 'none'")
