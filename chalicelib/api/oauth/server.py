@@ -15,8 +15,9 @@ from chalice import Blueprint, Response
 
 from chalicelib.api.oauth import pages
 from chalicelib.config import get_settings
-from chalicelib.errors import InvalidCredentials, RateLimited
+from chalicelib.errors import InvalidCredentials, RateLimited, ValidationError
 from chalicelib.http.request import client_address, header, raw_body
+from chalicelib.http.schema import Email, Str
 from chalicelib.observability import logger
 from chalicelib.services import oauth
 
@@ -24,6 +25,8 @@ bp = Blueprint(__name__)
 
 FORM_MEDIA_TYPE = "application/x-www-form-urlencoded"
 MAX_FORM_FIELDS = 32
+_EMAIL = Email()
+_PASSWORD = Str(min_len=1, max_len=256, strip=False)
 
 
 def _page_headers(form_targets: tuple[str, ...] = ()) -> dict[str, str]:
@@ -199,7 +202,10 @@ def _log_in(
     if not oauth.csrf_valid(_cookie_value(request, oauth.LOGIN_COOKIE), _first(form, "csrf_token")):
         return _html(pages.error_page("The form expired or was not sent by this page: reload it."), 403)
     email, password = _first(form, "email").strip(), _first(form, "password")
-    if not email or not password:
+    try:  # the API login's own field rules (the address lower-cased, the password's length)
+        email = _EMAIL.clean(email, "email")
+        password = _PASSWORD.clean(password, "password")
+    except ValidationError:
         return _login_form(auth_request, action, message="Enter your email and password.", status=400, email=email)
     try:
         _user, cookie = oauth.web_login(email, password, client_address(request))

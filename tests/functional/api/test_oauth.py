@@ -210,3 +210,16 @@ def test_logout_everywhere_leaves_app_grants(api, browser, owner, workspace):
     authn.forget_cached_tokens()
     assert api.get(f"/v1/workspaces/{workspace['id']}", token=tokens["access_token"]).status == 200
     assert refresh(browser, app, tokens["refresh_token"]).status == 200
+
+
+def test_login_form_reads_the_email_like_the_api(browser, owner, workspace):
+    app = make_app(owner, workspace["id"])
+    url = authorize_url(app, pkce()[1])
+    action, hidden = browser.get(url).form("login-form")
+    done = browser.post(action, {**hidden, "email": owner.email.upper(), "password": owner.password})
+    assert done.status == 303, done.text
+    stranger = Browser(browser.http)
+    for email, password in (("not-an-email", "x"), ("", ""), (owner.email, "")):
+        action, hidden = stranger.get(url).form("login-form")
+        answer = stranger.post(action, {**hidden, "email": email, "password": password})
+        assert answer.status == 400 and '<p role="alert">Enter your email and password.</p>' in answer.text
