@@ -69,6 +69,7 @@ def create_app(
     name: str,
     scopes: list[str],
     public: bool = False,
+    distributed: bool = False,
     redirect_uris: tuple[str, ...] = (REDIRECT_URI,),
 ) -> dict:
     """Register an app in the admin's workspace over the apps API; its view (with the
@@ -82,7 +83,7 @@ def create_app(
             "redirectUris": list(redirect_uris),
             "scopes": scopes,
             "public": public,
-            "distributed": False,
+            "distributed": distributed,
         },
         headers=admin.headers,
         timeout=10,

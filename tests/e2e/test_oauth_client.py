@@ -66,9 +66,20 @@ def client(confidential_app: dict) -> Iterator[OAuth2Session]:
         yield session
 
 
-def approve(server: Devserver, browser: requests.Session, url: str, admin: Admin, *, login: bool = True) -> str:
+def approve(
+    server: Devserver,
+    browser: requests.Session,
+    url: str,
+    admin: Admin,
+    *,
+    login: bool = True,
+    workspaces: tuple[str, ...] | None = None,
+    choose: str | None = None,
+) -> str:
     """Be the user: open the authorize URL, log in (unless the web session is still
-    there), allow on the consent form; returns the redirect's Location (not followed)."""
+    there), pick the workspace (``choose`` among the offered ``workspaces``; by default
+    the admin's own, the only one offered) and allow on the consent form; returns the
+    redirect's Location (not followed)."""
     shown = browser.get(url, timeout=10)
     assert shown.status_code == 200, shown.text
     for name, value in SECURITY_HEADERS.items():
@@ -111,11 +122,12 @@ def approve(server: Devserver, browser: requests.Session, url: str, admin: Admin
     assert all(page.scopes.values()), "every scope needs its plain-words line"
     form = next(f for f in page.forms.values() if f.values.get("action") == "consent")
     assert form.values["csrf_token"]
-    assert [v for v, _, _ in form.options["workspace_id"]] == [admin.workspace_id]
+    offered = [v for v, _, _ in form.options["workspace_id"]]
+    assert sorted(offered) == sorted(workspaces or (admin.workspace_id,)), offered
     assert [(b.get("name"), b.get("value")) for b in form.buttons] == [("decision", "allow"), ("decision", "deny")]
     decided = browser.post(
         form.url(consent_url),
-        data={**form.values, "workspace_id": admin.workspace_id, "decision": "allow"},
+        data={**form.values, "workspace_id": choose or admin.workspace_id, "decision": "allow"},
         allow_redirects=False,
         timeout=10,
     )
@@ -333,3 +345,45 @@ def test_public_client_pkce_and_families_that_never_cross(server: Devserver, adm
         timeout=10,
     )
     assert as_oauth.status_code == 400 and oauth_error(as_oauth) == "invalid_grant", as_oauth.text
+
+
+def test_a_distributed_app_installs_into_the_workspace_the_user_picks(
+    server: Devserver, admin: Admin, metadata: dict
+) -> None:
+    api = server.base_url
+    app = create_app(server, admin, name="Daily Digest", scopes=["channels:read", "messages:read"], distributed=True)
+    other = signed_up_admin(server, "linus")  # owns a workspace of his own, knows nothing of the app's
+    second = requests.post(f"{api}/v1/workspaces", json={"name": "Side Project"}, headers=other.headers, timeout=10)
+    assert second.status_code == 201, second.text
+    side_id = second.json()["data"]["id"]
+
+    def installed(workspace_id: str) -> list[str]:
+        listed = requests.get(f"{api}/v1/workspaces/{workspace_id}/installations", headers=other.headers, timeout=10)
+        assert listed.status_code == 200, listed.text
+        return [i["appId"] for i in listed.json()["data"]]
+
+    assert app["id"] not in installed(other.workspace_id)
+    with OAuth2Session(
+        app["clientId"],
+        app["clientSecret"],
+        scope=SCOPE,
+        redirect_uri=REDIRECT_URI,
+        code_challenge_method="S256",
+        token_endpoint_auth_method="client_secret_post",
+    ) as client:
+        verifier, _ = pkce_pair()
+        url, _ = client.create_authorization_url(metadata["authorization_endpoint"], code_verifier=verifier)
+        # He is an owner in both of his workspaces, so both are offered; he picks one.
+        location = approve(
+            server, requests.Session(), url, other, workspaces=(other.workspace_id, side_id), choose=other.workspace_id
+        )
+        client.fetch_token(metadata["token_endpoint"], authorization_response=location, code_verifier=verifier)
+
+        assert app["id"] in installed(other.workspace_id)
+        assert app["id"] not in installed(side_id)
+        # The token is confined to the workspace it was installed in.
+        mine = client.get(f"{api}/v1/workspaces/{other.workspace_id}/channels", timeout=10)
+        assert mine.status_code == 200, mine.text
+        elsewhere = client.get(f"{api}/v1/workspaces/{side_id}/channels", timeout=10)
+        assert elsewhere.status_code == 403, elsewhere.text
+        assert elsewhere.json()["error"]["code"] == "E_AUTHZ_NOT_MEMBER"  # like an API token of another workspace
