@@ -387,3 +387,35 @@ def test_a_distributed_app_installs_into_the_workspace_the_user_picks(
         elsewhere = client.get(f"{api}/v1/workspaces/{side_id}/channels", timeout=10)
         assert elsewhere.status_code == 403, elsewhere.text
         assert elsewhere.json()["error"]["code"] == "E_AUTHZ_NOT_MEMBER"  # like an API token of another workspace
+
+
+def test_logging_out_everywhere_ends_the_page_session_not_the_app_grants(server: Devserver, metadata: dict) -> None:
+    api = server.base_url
+    user = signed_up_admin(server, "alan")  # his own user: this test logs him out everywhere
+    app = create_app(server, user, name="Daily Digest", scopes=["channels:read", "messages:read"])
+    browser = requests.Session()
+    with OAuth2Session(
+        app["clientId"], app["clientSecret"], scope=SCOPE, redirect_uri=REDIRECT_URI, code_challenge_method="S256"
+    ) as client:
+        verifier, _ = pkce_pair()
+        url, _ = client.create_authorization_url(metadata["authorization_endpoint"], code_verifier=verifier)
+        token = client.fetch_token(
+            metadata["token_endpoint"],
+            authorization_response=approve(server, browser, url, user),
+            code_verifier=verifier,
+        )
+
+        out = requests.post(f"{api}/v1/auth/logout", json={"all": True}, headers=user.headers, timeout=10)
+        assert out.status_code == 200, out.text
+
+        # The page's web session stood on a login session: it is gone, the login form is back.
+        again = browser.get(url, timeout=10)
+        assert again.status_code == 200, again.text
+        assert "login-form" in read_page(again.text).forms
+        # The app's grant is no login: its (never used, so uncached) access token and its
+        # refresh token still work.
+        bearer = {"Authorization": f"Bearer {token['access_token']}"}
+        alive = requests.get(f"{api}/v1/workspaces/{user.workspace_id}/channels", headers=bearer, timeout=10)
+        assert alive.status_code == 200, alive.text
+        refreshed = client.refresh_token(metadata["token_endpoint"], refresh_token=token["refresh_token"])
+        assert refreshed["access_token"].startswith("dqt_")
