@@ -110,11 +110,20 @@ def approve(
             assert same_origin(location, server.base_url), location
             logged_in = browser.get(location, allow_redirects=False, timeout=10)
         assert logged_in.status_code == 200, logged_in.text
-        page = read_page(logged_in.text)
-        consent_url = logged_in.url
+        consent = logged_in
     else:
         assert "login-form" not in page.forms, "the web session should have skipped the login"
-        consent_url = shown.url
+        consent = shown
+
+    for name, value in SECURITY_HEADERS.items():
+        assert consent.headers.get(name) == value, (name, consent.headers)
+    # Chromium applies form-action to the redirect after Allow/Deny, so the consent page
+    # must let the form go to the client's origin (test_oauth_browser proves it there).
+    csp = consent.headers["Content-Security-Policy"]
+    directives = {name: value for name, _, value in (d.strip().partition(" ") for d in csp.split(";"))}
+    form_action = directives["form-action"].split()
+    assert "'self'" in form_action and "{0.scheme}://{0.netloc}".format(urlsplit(REDIRECT_URI)) in form_action
+    page, consent_url = read_page(consent.text), consent.url
 
     assert "Daily Digest" in page.h1, page.h1
     assert "https://digest.example.com" in page.links
