@@ -2,7 +2,7 @@
 driven headless by Playwright, with JavaScript switched off (the page must work
 without it). Log in, approve and land on the client's redirect with a code; deny;
 the error page for a redirect_uri that does not match (no redirect at all); the
-consent form by keyboard alone. Screenshots of the pages go to out/screenshots/.
+consent form by keyboard alone; no framing. Screenshots of the pages go to out/screenshots/.
 
 The client's redirect URI is a tiny local HTTP server that records what reaches it,
 so the test sees exactly where the page sent the user (and that a bad request sent
@@ -261,3 +261,13 @@ def test_keyboard_only(server: Devserver, admin: Admin, app: dict, page: Page, c
     page.wait_for_url(lambda url: url.startswith(client.redirect_uri))
     returned = client.only_hit()
     assert returned["state"] == [state] and returned["code"][0]
+
+
+def test_the_page_refuses_to_be_framed(server: Devserver, app: dict, page: Page) -> None:
+    """Clickjacking: another page that frames the login form gets an error frame
+    (frame-ancestors 'none' and X-Frame-Options, which only a browser enforces)."""
+    url = authorize_url(server, app["clientId"], SCOPE, "framed", pkce_pair()[1], app["redirectUris"][0])
+    page.set_content(f'<iframe src="{url}" width="600" height="400"></iframe>', wait_until="load")
+    framed = page.frames[1]
+    assert framed.url == "chrome-error://chromewebdata/", framed.url
+    assert framed.locator("#login-form").count() == 0
