@@ -8,7 +8,9 @@ from devserver import offline
 
 offline.apply()
 
+import gc
 import os
+from typing import Any
 
 import boto3
 import pytest
@@ -19,6 +21,7 @@ from chalicelib import aws, config
 from chalicelib.auth import passwords
 from chalicelib.services import authn
 from chalicelib.store import db
+from chalicelib.store.models import Entity
 from devserver import moto_fixes, resources
 from tests import moto_snapshot
 
@@ -74,13 +77,54 @@ def _create_resources() -> dict[str, str]:
         return snapshot.restore()
     created = resources.create_all(boto3.session.Session(), prefix="disqua-test")
     _snapshots[region] = moto_snapshot.take(created)
+    _freeze_what_lives()  # now with the service models and the snapshot
     return created
+
+
+def _freeze_what_lives() -> None:
+    """Leave the objects alive now (modules, botocore's service models, the snapshot:
+    ~130,000) out of later garbage collections. The tests allocate enough for Python
+    to run a full collection every few tests, each walking all of them again: freezing
+    them saves ~25% of the CPU time of a test's setup (measured on a team fixture)."""
+    gc.collect()
+    gc.freeze()
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    _freeze_what_lives()
 
 
 # Argon2id at its cheapest for the tests that run the app: a sign-up and a login cost
 # ~80 ms at the production parameters and most tests sign up two users or more.
 # tests/unit/auth/test_passwords.py (no aws_backend) checks the production parameters.
 _TEST_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1, hash_len=32, salt_len=16)
+
+
+# The app's boto3 clients and PynamoDB's connection (per region, table and endpoint),
+# kept from one test to the next. Each test's aws.reset()/db.reset() drops them, and
+# making them again costs a botocore session and a client each (~30-50 ms a test, and
+# garbage to collect); they hold no AWS state: moto answers any client while mocking.
+_kept_clients: dict[tuple[str, str, str], dict[str, Any]] = {}
+
+
+def _settings_key() -> tuple[str, str, str]:
+    settings = config.get_settings()
+    return settings.region, settings.table_name, os.environ.get("AWS_ENDPOINT_URL", "")
+
+
+def _reuse_clients() -> None:
+    kept = _kept_clients.get(_settings_key())
+    if kept:
+        aws._clients.update(kept["aws"])
+        if kept["table"] is not None:
+            Entity._connection = kept["table"]
+
+
+def _keep_clients() -> None:
+    kept = _kept_clients.setdefault(_settings_key(), {"aws": {}, "table": None})
+    kept["aws"].update(aws._clients)
+    if Entity._connection is not None:
+        kept["table"] = Entity._connection
 
 
 @pytest.fixture
@@ -97,8 +141,10 @@ def aws_backend(tmp_path, monkeypatch):
         aws.reset()
         db.bind()
         db.reset()
+        _reuse_clients()
         authn.forget_cached_tokens()
         yield created
+        _keep_clients()
         config.reset()
         aws.reset()
         db.reset()
