@@ -28,7 +28,8 @@ from dataclasses import dataclass
 from typing import Any
 
 # Where create_all's objects live in moto: (service, region or partition, attribute).
-_STORES = (("dynamodb", None, "tables"), ("sqs", None, "queues"), ("s3", "aws", "buckets"))
+# A resource of another service in create_all needs its store here (a test checks).
+STORES = (("dynamodb", None, "tables"), ("sqs", None, "queues"), ("s3", "aws", "buckets"))
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,7 @@ class Snapshot:
         from moto.backends import get_backend
 
         copies = _deep_copy(self.objects)
-        for service, region, attribute in _STORES:
+        for service, region, attribute in STORES:
             getattr(_backend(service, region), attribute).update(copies[attribute])
         # S3 finds a bucket's account through this registry (see moto's create_bucket).
         accounts = get_backend("s3").bucket_accounts
@@ -54,7 +55,7 @@ class Snapshot:
 def take(env: dict[str, str]) -> Snapshot:
     """A copy of what create_all made in the current moto backends (call it right
     after create_all, before anything else writes)."""
-    objects = {attribute: dict(getattr(_backend(service, region), attribute)) for service, region, attribute in _STORES}
+    objects = {attribute: dict(getattr(_backend(service, region), attribute)) for service, region, attribute in STORES}
     return Snapshot(dict(env), _deep_copy(objects))
 
 

@@ -100,3 +100,22 @@ def test_each_copy_starts_as_create_all_left_it() -> None:
         assert [body.get("Event") for body in drain(env["FILES_QUEUE_URL"])] == ["s3:TestEvent"]
         assert s3.list_objects_v2(Bucket=env["UPLOADS_BUCKET"]).get("Contents", []) == []
         assert s3.get_bucket_notification_configuration(Bucket=env["UPLOADS_BUCKET"])["QueueConfigurations"]
+
+
+def test_the_snapshot_knows_every_service_create_all_uses() -> None:
+    """A resource of another service (a topic, a second kind of store) would be made by
+    create_all in the first test of a process and missing from every copy after it."""
+    used: set[str] = set()
+
+    class Recording:
+        def __init__(self) -> None:
+            self._session = boto3.session.Session()
+
+        def client(self, service: str, **kwargs: Any) -> Any:
+            used.add(service)
+            return self._session.client(service, **kwargs)
+
+    with mock_aws():
+        resources.create_all(Recording(), prefix=PREFIX)
+    stored = {service for service, _region, _attribute in moto_snapshot.STORES}
+    assert used <= stored, f"add the stores of {sorted(used - stored)} to tests/moto_snapshot.py STORES"
