@@ -9,7 +9,7 @@ STAGE  ?= dev
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q --upgrade "pip<26.3"  # chalice 1.34 requires pip<26.3 (it runs pip to package)
 	$(BIN)/python -m pip install -q -r requirements-dev.txt
 	rm -f $(VENV)/.installed-* && touch $(STAMP)
 
