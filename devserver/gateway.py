@@ -16,7 +16,6 @@ Differences, on purpose:
 
 from __future__ import annotations
 
-import json
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 
@@ -48,36 +47,32 @@ class EnvelopeGateway(LocalGateway):
         try:
             event = super()._generate_lambda_event(method, path, headers, body)
         except ValueError:  # chalice.local's RouteMatcher: no route matches the path
-            raise not_found() from None
-        entries = self._app_object.routes[event["requestContext"]["resourcePath"]]
+            raise not_found(path.split("?", 1)[0]) from None
+        resource = event["requestContext"]["resourcePath"]
+        entries = self._app_object.routes[resource]
         if method not in entries and method != "OPTIONS":  # OPTIONS: chalice.local's preflight
-            raise method_not_allowed(entries)
+            raise method_not_allowed(resource, entries)
         return event
 
 
-def not_found() -> RouteNotFound:
-    from chalicelib.api.fallback import not_found_body
-    from chalicelib.api.routing import response_headers
-    from chalicelib.ids import new_id
+def not_found(path: str) -> RouteNotFound:
+    """An unknown path, in the envelope of the surface that owns it (chalicelib/api/fallback.py)."""
+    from chalicelib.api import fallback
 
-    request_id = f"req_{new_id()}"
-    body = json.dumps(not_found_body(request_id), separators=(",", ":")).encode()
-    return RouteNotFound(response_headers(request_id), body)
+    response = fallback.not_found(path).to_dict()
+    return RouteNotFound(response["headers"], response["body"].encode())
 
 
-def method_not_allowed(entries: dict[str, Any]) -> RouteMethodNotAllowed:
+def method_not_allowed(path: str, entries: dict[str, Any]) -> RouteMethodNotAllowed:
     """The app's own 405 (chalicelib/api/fallback.py), for a method it has no route for.
 
     ``Allow`` lists the methods the path really has: not the fallback's own routes."""
     from chalicelib.api import fallback
-    from chalicelib.api.routing import v1_error_response
-    from chalicelib.errors import MethodNotAllowed
     from chalicelib.ids import new_id
 
     real = [m for m, entry in entries.items() if entry.view_function.__module__ != fallback.__name__]
     allowed = ", ".join(sorted(real))
-    error = MethodNotAllowed(f"Allowed methods: {allowed}.", headers={"Allow": allowed})
-    response = v1_error_response(error, f"req_{new_id()}").to_dict()
+    response = fallback.owner_of(path).method_not_allowed(allowed, f"req_{new_id()}").to_dict()
     return RouteMethodNotAllowed(response["headers"], response["body"].encode())
 
 

@@ -1,9 +1,13 @@
-"""Declaring routes once: parsing, authentication, validation, idempotency, envelope.
+"""Declaring routes once: one request pipeline for every surface.
 
-Each surface (v1, Disqus 3.0, Admin v2) is a ``Surface`` that differs only in how it
-renders a result and an error. Every route is recorded in ``ROUTES`` with its scope
-and schemas: the OpenAPI document and docs/permissions.md are generated from it, and
-a test walks it to check that every route enforces what it declares.
+The pipeline (``Surface.route`` -> ``_dispatch``) is surface-neutral: it records every route
+in ``ROUTES`` (scope, schemas: the OpenAPI document and docs/permissions.md are generated from
+it, and a test walks it to check that every route enforces what it declares), cleans path
+parameters, runs idempotency, catches errors and logs each request. What differs between the
+API surfaces (v1, Disqus 3.0, Admin v2) is asked of the surface through a few hooks:
+``authenticate``, ``parse_body``, ``parse_query``, ``position``/``page`` (its cursor and page
+shape), ``render``, ``render_error``, ``not_found`` and ``method_not_allowed`` (answers for
+paths under its ``prefixes``). The v1 surface is ``chalicelib/api/v1/surface.py``.
 
 Authorization itself happens in the services (membership, role, scope, ownership);
 the declared ``scope`` here is the contract they are tested against.
@@ -23,11 +27,9 @@ from typing import Any
 from chalice import Blueprint, Response
 
 from chalicelib.auth.principal import Principal
-from chalicelib.config import get_settings
 from chalicelib.errors import DisquaError, InvalidToken, ValidationError
-from chalicelib.http import cursors
-from chalicelib.http.request import check_content_type, client_address, header, parse_json, query_params, raw_body
-from chalicelib.http.schema import Field, Id, Obj, validate
+from chalicelib.http.request import client_address, header, raw_body
+from chalicelib.http.schema import Field, Id, Obj
 from chalicelib.ids import new_id
 from chalicelib.observability import logger
 
@@ -57,6 +59,8 @@ class RouteSpec:
 
 
 ROUTES: list[RouteSpec] = []
+# Every surface class with prefixes (registered by defining it): who answers an unknown path.
+SURFACES: list[type[Surface]] = []
 
 
 @dataclass
@@ -90,6 +94,8 @@ class Call:
     query: dict[str, Any]
     client_ip: str
     user_agent: str
+    surface: Surface | None = None
+    headers: dict[str, str] = field(default_factory=dict)  # lower-cased names
 
     @property
     def user(self) -> Principal:
@@ -97,18 +103,25 @@ class Call:
             raise InvalidToken()
         return self.principal
 
-    def _list_scope(self) -> str:
+    def list_identity(self) -> str:
+        """What a cursor is bound to: the route, its path parameters and the caller (a cursor
+        from another list or another caller is refused)."""
         owner = self.principal.subject if self.principal else "anonymous"
         params = ",".join(f"{k}={v}" for k, v in sorted(self.params.items()))
         return f"{self.route.name}|{params}|{owner}"
 
     def position(self) -> dict[str, Any] | None:
-        """Where the requested page starts (from the ``cursor`` query parameter)."""
-        return cursors.decode(self.query.get("cursor"), self._list_scope())
+        """Where the requested page starts, read from the request the surface's way."""
+        return self._surface().position(self)
 
     def page(self, items: list[Any], position: dict[str, Any] | None) -> Reply:
-        cursor = cursors.encode(position, self._list_scope())
-        return Reply(items, pagination={"hasMore": cursor is not None, "nextCursor": cursor})
+        """A page of items and where the next starts, in the surface's page shape."""
+        return self._surface().page(self, items, position)
+
+    def _surface(self) -> Surface:
+        if self.surface is None:
+            raise RuntimeError("this call was not made by a surface")
+        return self.surface
 
 
 # Every API answer is private to its caller and JSON only: never cached by a browser
@@ -120,39 +133,73 @@ def response_headers(request_id: str, content_type: str = "application/json") ->
     return {"Content-Type": content_type, "X-Request-Id": request_id, **SECURITY_HEADERS}
 
 
-def v1_error_response(exc: DisquaError, request_id: str) -> Response:
-    """An error in the v1 envelope, with the requestId in the body and the header."""
-    from chalicelib.http.envelope import error
-
-    return _json_response(error(exc, request_id), exc.status, {**response_headers(request_id), **exc.headers})
-
-
-def _json_response(body: Any, status: int, headers: dict[str, str]) -> Response:
+def json_response(body: Any, status: int, headers: dict[str, str]) -> Response:
     return Response(
         body=json.dumps(body, separators=(",", ":"), ensure_ascii=False), status_code=status, headers=headers
     )
 
 
-class Surface:
-    """One API surface: how results and errors look on the wire."""
+def surface_for_path(path: str) -> type[Surface] | None:
+    """The surface whose prefixes own this path (the longest match), for 404/405 answers."""
+    owners = [
+        (len(prefix), cls)
+        for cls in SURFACES
+        for prefix in cls.prefixes
+        if path == prefix or path.startswith(prefix.rstrip("/") + "/")
+    ]
+    return max(owners, key=lambda owner: owner[0])[1] if owners else None
 
-    name = "v1"
+
+class Surface:
+    """One API surface: how its callers authenticate, how its requests are read and how its
+    results, pages and errors look on the wire. Subclasses implement the hooks below; the
+    pipeline (``route``, ``_dispatch``, idempotency, logging) is shared."""
+
+    name = "surface"
+    # Paths this surface answers (404 for an unknown path, 405 for a wrong method).
+    prefixes: tuple[str, ...] = ()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.prefixes:
+            SURFACES.append(cls)
 
     def __init__(self, blueprint: Blueprint, tag: str):
         self.blueprint = blueprint
         self.tag = tag
 
-    # -- rendering (overridden per surface) ------------------------------------------
-    def render(self, reply: Reply, request_id: str) -> Response:
-        from chalicelib.http.envelope import ok
+    # -- hooks -------------------------------------------------------------------------
+    def authenticate(self, spec: RouteSpec, request: Any) -> Principal:
+        """The caller of an authenticated route (raises the surface's auth errors)."""
+        raise NotImplementedError
 
-        headers = {**response_headers(request_id), **reply.headers}
-        if reply.status == 204:
-            return Response(body="", status_code=204, headers=headers)
-        return _json_response(ok(reply.data, reply.pagination), reply.status, headers)
+    def parse_body(self, spec: RouteSpec, request: Any) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def parse_query(self, spec: RouteSpec, request: Any) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def position(self, call: Call) -> dict[str, Any] | None:
+        raise NotImplementedError
+
+    def page(self, call: Call, items: list[Any], position: dict[str, Any] | None) -> Reply:
+        raise NotImplementedError
+
+    def render(self, reply: Reply, request_id: str) -> Response:
+        raise NotImplementedError
 
     def render_error(self, exc: DisquaError, request_id: str) -> Response:
-        return v1_error_response(exc, request_id)
+        raise NotImplementedError
+
+    @classmethod
+    def not_found(cls, request_id: str) -> Response:
+        """A path under this surface's prefixes that matches no route."""
+        raise NotImplementedError
+
+    @classmethod
+    def method_not_allowed(cls, allowed: str, request_id: str) -> Response:
+        """A known path with a method it does not have (``allowed`` for the Allow header)."""
+        raise NotImplementedError
 
     # -- declaring ---------------------------------------------------------------------
     def route(
@@ -211,7 +258,7 @@ class Surface:
 
     # -- handling ----------------------------------------------------------------------
     def _dispatch(self, spec: RouteSpec, handler: Callable[[Call], Any], params: dict[str, str]) -> Response:
-        from chalicelib.services import authn, authz
+        from chalicelib.services import authz
 
         request = self.blueprint.current_request
         request_id = f"req_{new_id()}"
@@ -220,17 +267,19 @@ class Surface:
         principal: Principal | None = None
         try:
             if spec.auth:
-                principal = authn.authenticate(header(request, "authorization"))
+                principal = self.authenticate(spec, request)
                 authz.require_route(principal, spec.scope or "")
             call = Call(
                 request_id=request_id,
                 route=spec,
                 principal=principal,
                 params={name: spec.params[name].clean(value, name) for name, value in params.items()},
-                body=self._body(spec, request),
-                query=self._query(spec, request),
+                body=self.parse_body(spec, request),
+                query=self.parse_query(spec, request),
                 client_ip=client_address(request),
                 user_agent=(header(request, "user-agent") or "")[:256],
+                surface=self,
+                headers={str(k).lower(): str(v) for k, v in (request.headers or {}).items()},
             )
             response = self._run_idempotently(spec, handler, call, request)
         except DisquaError as exc:
@@ -245,32 +294,13 @@ class Surface:
                 "requestId": request_id,
                 "method": spec.method,
                 "route": spec.path,
+                "surface": spec.surface,
                 "status": status,
                 "latencyMs": round((time.perf_counter() - started) * 1000, 1),
                 "userId": principal.user_id if principal else None,
             },
         )
         return response
-
-    def _body(self, spec: RouteSpec, request: Any) -> dict[str, Any]:
-        raw = raw_body(request)
-        if raw:
-            check_content_type(header(request, "content-type"))
-        if spec.body is None:
-            payload = parse_json(raw, get_settings().max_body_bytes)
-            if payload not in ({}, None):
-                raise ValidationError("This route takes no request body.", field="body")
-            return {}
-        return validate(spec.body, parse_json(raw, get_settings().max_body_bytes))
-
-    def _query(self, spec: RouteSpec, request: Any) -> dict[str, Any]:
-        params = query_params(request)
-        if spec.query is None:
-            if params:
-                name = sorted(params)[0]
-                raise ValidationError(f"Unknown query parameter: {name}.", field=name)
-            return {}
-        return validate(spec.query, params)
 
     def _run_idempotently(self, spec: RouteSpec, handler: Callable[[Call], Any], call: Call, request: Any) -> Response:
         key = header(request, IDEMPOTENCY_HEADER)

@@ -30,6 +30,7 @@ import secrets
 import time
 from dataclasses import dataclass
 
+from chalicelib import links
 from chalicelib.auth import passwords, tokens
 from chalicelib.auth.principal import Principal
 from chalicelib.config import get_settings
@@ -102,14 +103,14 @@ def send_verification(user_id: str) -> None:
         return
     token = secrets.token_urlsafe(32)
     user_store.save_verification(tokens.sha256_hex(token), user.id, user.email)
-    link = f"{get_settings().public_base_url}/v1/auth/verify?token={token}"
+    link = links.verify_email(token)
     email.send(
         "verification",
         email.compose(
             user.email,
             "Verify your Disqua email address",
             f"Hello {user.display_name},\n\nConfirm your email address by opening this link within 24 hours:\n\n"
-            f"{link}\n\nOr POST the token to /v1/auth/verify: {token}\n\n"
+            f"{link}\n\nOr POST the token to {links.verify_email_endpoint()}: {token}\n\n"
             "If you did not sign up for Disqua, ignore this message.\n",
         ),
     )

@@ -127,11 +127,6 @@ def confirm(principal: Principal, file_id: str) -> File:
     return item
 
 
-def download_path(file_id: str, size: str | None = None) -> str:
-    suffix = f"?size={size}" if size else ""
-    return f"{get_settings().public_base_url}/v1/files/{file_id}/download{suffix}"
-
-
 # --- processing ------------------------------------------------------------------------
 
 

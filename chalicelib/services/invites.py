@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from chalicelib import links
 from chalicelib.auth import tokens
 from chalicelib.auth.principal import Principal
-from chalicelib.config import get_settings
 from chalicelib.errors import Conflict, DisquaError, Forbidden, NotFound
 from chalicelib.ids import is_id, new_id, now_iso
 from chalicelib.services import authz, email, system_messages
@@ -48,10 +48,6 @@ class CreatedInvite:
 
 def _code(invite_id: str, secret: str) -> str:
     return f"{invite_id}.{secret}"
-
-
-def invite_url(code: str) -> str:
-    return f"{get_settings().public_base_url}/v1/invites/{code}"
 
 
 def create(
@@ -103,7 +99,7 @@ def send_email_invite(invite_id: str) -> None:
             f"{who} invited you to {workspace.name} on Disqua",
             f"{who} invited you to join the {workspace.name} workspace on Disqua.\n\n"
             f"Accept the invite (log in or sign up with this email address first):\n\n"
-            f"POST {invite_url(_code(invite.id, secret))}/accept\n\n"
+            f"POST {links.invite(_code(invite.id, secret))}/accept\n\n"
             f"The invite expires on {expires}.\n",
         ),
     )

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from chalicelib import links
 from chalicelib.auth.principal import Principal
 from chalicelib.config import get_settings
 from chalicelib.errors import Conflict, ValidationError
@@ -162,13 +163,12 @@ def forget(subscription: PushSubscription) -> None:
 
 def notification_url(data: dict[str, Any]) -> str:
     """Where a click on the notification leads (the message, else the workspace)."""
-    base = get_settings().public_base_url
     workspace, channel, message = data.get("workspaceId"), data.get("channelId"), data.get("messageId")
     if channel and message:
-        return f"{base}/v1/channels/{channel}/messages/{message}"
+        return links.message(channel, message)
     if workspace:
-        return f"{base}/v1/workspaces/{workspace}"
-    return f"{base}/v1/notifications"
+        return links.workspace(workspace)
+    return links.notifications()
 
 
 def payload(data: dict[str, Any]) -> bytes:

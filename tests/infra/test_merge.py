@@ -29,7 +29,7 @@ from chalice.utils import UI, OSUtils, to_cfn_resource_name
 import app as app_module
 from app import app
 from chalicelib import config
-from chalicelib.api.fallback import not_found_body
+from chalicelib.api.v1.surface import not_found_body
 from infra import merge, stack
 
 STAGES = ("dev", "prod")

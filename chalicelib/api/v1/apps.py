@@ -11,8 +11,9 @@ from typing import Any
 
 from chalice import Blueprint
 
-from chalicelib.api.routing import Call, Reply, Surface
+from chalicelib.api.routing import Call, Reply
 from chalicelib.api.v1.schemas import page_query
+from chalicelib.api.v1.surface import V1Surface
 from chalicelib.auth import scopes
 from chalicelib.auth.tokens import CLIENT_SECRET_PREFIX
 from chalicelib.http.schema import Bool, Enum, List, Obj, Str, Text
@@ -21,7 +22,7 @@ from chalicelib.services.apps import MAX_REDIRECT_URIS, InstalledApp
 from chalicelib.store.models import App
 
 bp = Blueprint(__name__)
-v1 = Surface(bp, tag="OAuth apps")
+v1 = V1Surface(bp, tag="OAuth apps")
 
 NAME = Text(min_len=1, max_len=80)
 DESCRIPTION = Text(max_len=500, multiline=True, nullable=True, required=False)

@@ -6,14 +6,15 @@ from typing import Any
 
 from chalice import Blueprint
 
-from chalicelib.api.routing import Call, Reply, Surface
+from chalicelib.api.routing import Call, Reply
+from chalicelib.api.v1.surface import V1Surface
 from chalicelib.auth import scopes
 from chalicelib.auth.tokens import ACCESS_TTL_SECONDS
 from chalicelib.http.schema import Bool, Email, Obj, Str, Text
 from chalicelib.services import accounts
 
 bp = Blueprint(__name__)
-v1 = Surface(bp, tag="Auth")
+v1 = V1Surface(bp, tag="Auth")
 
 USERNAME = Str(
     min_len=3,

@@ -6,15 +6,16 @@ from typing import Any
 
 from chalice import Blueprint
 
-from chalicelib.api.routing import Call, Reply, Surface
+from chalicelib.api.routing import Call, Reply
 from chalicelib.api.v1 import views
 from chalicelib.api.v1.schemas import page_query
+from chalicelib.api.v1.surface import V1Surface
 from chalicelib.auth import scopes
 from chalicelib.http.schema import Bool, Enum, Id, List, Obj, Text
 from chalicelib.services import channels
 
 bp = Blueprint(__name__)
-v1 = Surface(bp, tag="Channels")
+v1 = V1Surface(bp, tag="Channels")
 
 NAME = Text(min_len=1, max_len=80, description="Lowercase letters, digits, '-' and '_'; unique in the workspace")
 TOPIC = Text(required=False, nullable=True, max_len=250)

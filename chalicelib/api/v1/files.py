@@ -6,15 +6,17 @@ from typing import Any
 
 from chalice import Blueprint
 
-from chalicelib.api.routing import Call, Reply, Surface
+from chalicelib import links
+from chalicelib.api.routing import Call, Reply
 from chalicelib.api.v1 import views
 from chalicelib.api.v1.schemas import page_query
+from chalicelib.api.v1.surface import V1Surface
 from chalicelib.auth import scopes
 from chalicelib.http.schema import Enum, Id, Int, Obj, Str
 from chalicelib.services import files
 
 bp = Blueprint(__name__)
-v1 = Surface(bp, tag="Files")
+v1 = V1Surface(bp, tag="Files")
 
 CONTENT_TYPE = Str(
     min_len=3,
@@ -58,7 +60,7 @@ def presign(call: Call) -> Any:
 )
 def confirm(call: Call) -> Any:
     item = files.confirm(call.user, call.params["fileId"])
-    return {"id": item.id, "url": files.download_path(item.id), "status": item.status}
+    return {"id": item.id, "url": links.file_download(item.id), "status": item.status}
 
 
 @v1.route("/v1/files/{fileId}", "GET", summary="File details and processing status", scope=scopes.FILES_READ)

@@ -6,15 +6,17 @@ from typing import Any
 
 from chalice import Blueprint
 
-from chalicelib.api.routing import Call, Reply, Surface
+from chalicelib import links
+from chalicelib.api.routing import Call, Reply
 from chalicelib.api.v1 import views
 from chalicelib.api.v1.schemas import page_query
+from chalicelib.api.v1.surface import V1Surface
 from chalicelib.auth import scopes
 from chalicelib.http.schema import Email, Enum, Int, Obj, Str
 from chalicelib.services import invites
 
 bp = Blueprint(__name__)
-v1 = Surface(bp, tag="Invites")
+v1 = V1Surface(bp, tag="Invites")
 
 CODE = Str(min_len=40, max_len=80, pattern=r"[0-9a-f-]{36}\.[A-Za-z0-9_-]{16,40}", pattern_hint="is not an invite code")
 
@@ -44,7 +46,7 @@ def create_invite(call: Call) -> Any:
         hours=b["expiresInHours"],
         max_uses=b.get("maxUses"),
     )
-    url = invites.invite_url(created.code) if created.code else None
+    url = links.invite(created.code) if created.code else None
     return views.invite(created.invite, created.code, url)
 
 

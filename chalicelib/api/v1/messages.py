@@ -10,17 +10,18 @@ from urllib.parse import unquote
 
 from chalice import Blueprint
 
-from chalicelib.api.routing import Call, Reply, Surface
+from chalicelib.api.routing import Call, Reply
 from chalicelib.api.v1 import views
 from chalicelib.api.v1.budget import Budget
 from chalicelib.api.v1.schemas import page_query
+from chalicelib.api.v1.surface import V1Surface
 from chalicelib.auth import scopes
 from chalicelib.http.schema import Id, List, Obj, Str
 from chalicelib.services import messages, pins, reactions, threads
 from chalicelib.store.models import Message, Pin
 
 bp = Blueprint(__name__)
-v1 = Surface(bp, tag="Messages")
+v1 = V1Surface(bp, tag="Messages")
 
 CONTENT = Str(min_len=1, max_len=messages.MAX_CONTENT, strip=False, description="Markdown")
 BOUND = Str(required=False, max_len=40, description="A message id or an ISO 8601 timestamp (exclusive)")

@@ -9,16 +9,17 @@ from typing import Any
 
 from chalice import Blueprint
 
-from chalicelib.api.routing import Call, Surface
+from chalicelib.api.routing import Call
 from chalicelib.api.v1.schemas import page_query
+from chalicelib.api.v1.surface import V1Surface
 from chalicelib.auth import scopes
 from chalicelib.errors import ValidationError
 from chalicelib.http.schema import Bool, Enum, Id, List, Obj
 from chalicelib.services import notifications
 
 bp = Blueprint(__name__)
-v1 = Surface(bp, tag="Notifications")
-channel_routes = Surface(bp, tag="Channels")
+v1 = V1Surface(bp, tag="Notifications")
+channel_routes = V1Surface(bp, tag="Channels")
 
 MAX_IDS = 100
 

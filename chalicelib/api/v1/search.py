@@ -6,15 +6,16 @@ from typing import Any
 
 from chalice import Blueprint
 
-from chalicelib.api.routing import Call, Surface
+from chalicelib.api.routing import Call
 from chalicelib.api.v1 import views
 from chalicelib.api.v1.schemas import page_query
+from chalicelib.api.v1.surface import V1Surface
 from chalicelib.auth import scopes
 from chalicelib.http.schema import Enum, Id, Str
 from chalicelib.services import search
 
 bp = Blueprint(__name__)
-v1 = Surface(bp, tag="Search")
+v1 = V1Surface(bp, tag="Search")
 
 DAY = Str(required=False, max_len=10, description="YYYY-MM-DD (UTC), exclusive")
 

@@ -6,15 +6,16 @@ from typing import Any
 
 from chalice import Blueprint
 
-from chalicelib.api.routing import Call, Reply, Surface
+from chalicelib.api.routing import Call, Reply
 from chalicelib.api.v1 import views
 from chalicelib.api.v1.schemas import page_query
+from chalicelib.api.v1.surface import V1Surface
 from chalicelib.auth import scopes
 from chalicelib.http.schema import Bool, Enum, List, Obj, Text
 from chalicelib.services import api_tokens
 
 bp = Blueprint(__name__)
-v1 = Surface(bp, tag="API tokens")
+v1 = V1Surface(bp, tag="API tokens")
 
 
 @v1.route(

@@ -6,14 +6,15 @@ from typing import Any
 
 from chalice import Blueprint
 
-from chalicelib.api.routing import Call, Surface
+from chalicelib.api.routing import Call
 from chalicelib.api.v1 import views
+from chalicelib.api.v1.surface import V1Surface
 from chalicelib.auth import scopes
 from chalicelib.http.schema import Bool, Enum, Obj, Str, Text, Url
 from chalicelib.services import users
 
 bp = Blueprint(__name__)
-v1 = Surface(bp, tag="Users")
+v1 = V1Surface(bp, tag="Users")
 
 NOTIFY_LEVEL = Enum(("all", "mentions", "never"), required=False)
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from chalicelib.ids import iso
-from chalicelib.services.files import download_path
+from chalicelib.links import file_download
 from chalicelib.services.users import preferences_of
 from chalicelib.services.workspaces import WorkspaceView
 from chalicelib.store.models import ApiToken, Channel, ChannelMember, File, Invite, Membership, Message, User
@@ -149,8 +149,8 @@ def attachment(summary: Any) -> dict[str, Any]:
     if shown.get("kind") == "pin":  # a system message's reference to a pinned message
         return shown
     has_thumbnails = shown.pop("hasThumbnails", False)
-    shown["url"] = download_path(shown["id"])
-    shown["thumbnails"] = {size: download_path(shown["id"], size) for size in SIZES} if has_thumbnails else {}
+    shown["url"] = file_download(shown["id"])
+    shown["thumbnails"] = {size: file_download(shown["id"], size) for size in SIZES} if has_thumbnails else {}
     return shown
 
 
@@ -166,8 +166,8 @@ def file(item: File) -> dict[str, Any]:
         "size": int(item.size),
         "status": item.status,
         "reason": item.reason,
-        "url": download_path(item.id),
-        "thumbnails": {size: download_path(item.id, size) for size in thumbnails},
+        "url": file_download(item.id),
+        "thumbnails": {size: file_download(item.id, size) for size in thumbnails},
         "createdAt": item.created_at,
         "processedAt": item.processed_at,
     }

@@ -10,8 +10,9 @@ from typing import Any
 
 from chalice import Blueprint
 
-from chalicelib.api.routing import Call, Reply, Surface
+from chalicelib.api.routing import Call, Reply
 from chalicelib.api.v1.schemas import page_query
+from chalicelib.api.v1.surface import V1Surface
 from chalicelib.auth import scopes
 from chalicelib.http.schema import Enum, List, Obj, Str, Text, Url
 from chalicelib.services import webhooks
@@ -19,7 +20,7 @@ from chalicelib.services.webhook_catalog import SUBSCRIBABLE
 from chalicelib.store.models import Webhook, WebhookDelivery
 
 bp = Blueprint(__name__)
-v1 = Surface(bp, tag="Webhooks")
+v1 = V1Surface(bp, tag="Webhooks")
 
 EVENTS = List(Enum(SUBSCRIBABLE), min_items=1, max_items=len(SUBSCRIBABLE), unique=True)
 WEBHOOK_ID = Str(

@@ -6,15 +6,16 @@ from typing import Any
 
 from chalice import Blueprint
 
-from chalicelib.api.routing import Call, Surface
+from chalicelib.api.routing import Call
 from chalicelib.api.v1 import views
 from chalicelib.api.v1.schemas import page_query
+from chalicelib.api.v1.surface import V1Surface
 from chalicelib.auth import scopes
 from chalicelib.http.schema import Obj, Str, Text, Url
 from chalicelib.services import workspaces
 
 bp = Blueprint(__name__)
-v1 = Surface(bp, tag="Workspaces")
+v1 = V1Surface(bp, tag="Workspaces")
 
 
 def slug(*, required: bool = True) -> Str:
