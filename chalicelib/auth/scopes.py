@@ -9,6 +9,12 @@ token: the reference's "admin" column (workspace settings, invites, member remov
 role changes), and every admin power inside other routes (archiving someone's
 channel, deleting someone's message). It never lifts a token above its minting
 user's current role, which is checked at use.
+
+The ``comments:*`` scopes are the Disqus-compatible comments API's (docs/disqus.md):
+``comments:read`` reads comment threads and posts, ``comments:write`` posts, edits
+and votes as the token's user, ``comments:moderate`` approves, removes, highlights
+and marks spam (it also needs the admin or owner role, checked at use). A public key
+(``dqp_``, a workspace's Disqus ``api_key``) acts with ``comments:read`` only.
 """
 
 from __future__ import annotations
@@ -23,6 +29,9 @@ FILES_READ = "files:read"
 FILES_WRITE = "files:write"
 WEBHOOKS_READ = "webhooks:read"
 WEBHOOKS_WRITE = "webhooks:write"
+COMMENTS_READ = "comments:read"
+COMMENTS_WRITE = "comments:write"
+COMMENTS_MODERATE = "comments:moderate"
 ADMIN = "admin"
 
 ALL: tuple[str, ...] = (
@@ -36,6 +45,9 @@ ALL: tuple[str, ...] = (
     FILES_WRITE,
     WEBHOOKS_READ,
     WEBHOOKS_WRITE,
+    COMMENTS_READ,
+    COMMENTS_WRITE,
+    COMMENTS_MODERATE,
     ADMIN,
 )
 

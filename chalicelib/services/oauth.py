@@ -61,6 +61,9 @@ SCOPE_WORDS = {
     scope_names.FILES_WRITE: "Upload and delete files as you",
     scope_names.WEBHOOKS_READ: "See the workspace's webhooks",
     scope_names.WEBHOOKS_WRITE: "Create and change the workspace's webhooks",
+    scope_names.COMMENTS_READ: "Read comment threads and comments",
+    scope_names.COMMENTS_WRITE: "Post, edit and vote on comments as you",
+    scope_names.COMMENTS_MODERATE: "Moderate comments (approve, remove, mark spam) with your admin powers",
     scope_names.ADMIN: "Act with your admin powers in the workspace",
 }
 
