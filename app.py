@@ -15,6 +15,7 @@ from chalicelib.api.oauth import server as oauth_server
 from chalicelib.api.v1 import apps as app_api
 from chalicelib.api.v1 import auth, channels, files, invites, members, messages, push, tokens, users, workspaces
 from chalicelib.api.v1 import notifications as notification_api
+from chalicelib.api.v1 import public_keys as public_key_api
 from chalicelib.api.v1 import search as search_api
 from chalicelib.api.v1 import webhooks as webhook_api
 from chalicelib.observability import flush_metrics, quiet_libraries, tracer
@@ -39,6 +40,7 @@ for blueprint in (
     search_api.bp,
     oauth_server.bp,
     app_api.bp,
+    public_key_api.bp,
 ):
     app.register_blueprint(blueprint)
 register_method_not_allowed(app)

@@ -11,7 +11,10 @@ class Principal:
     user_id: str
     # "oauth": an access token issued to an app (a grant). Like an API token it holds
     # only its scopes, is confined to one workspace and may not use SESSION routes.
-    kind: Literal["session", "api_token", "oauth"]
+    # "public_key": a workspace's public key (the Disqus api_key) from a web page. No
+    # user (user_id is ""), read-only (scopes {comments:read}), one workspace; token_id
+    # is the key's id.
+    kind: Literal["session", "api_token", "oauth", "public_key"]
     email_verified: bool = True
     # None means every scope (a login session); an API token lists its own.
     scopes: frozenset[str] | None = None
@@ -35,4 +38,6 @@ class Principal:
         """A stable key for per-caller state (idempotency keys, rate limits)."""
         if self.kind == "oauth":
             return f"oauth:{self.session_id}"
+        if self.kind == "public_key":
+            return f"pubkey:{self.token_id}"
         return f"user:{self.user_id}" if self.is_session else f"token:{self.token_id}"

@@ -11,6 +11,9 @@
 - API token ``dqa_<30 base62><6 base62 CRC32>``: the checksum rejects a mistyped
   token without a database read, and the prefix lets secret scanners find leaks.
   Stored only as a SHA-256 hash.
+- Public key ``dqp_<32 base62>`` (a workspace's Disqus ``api_key``): ~190 random bits,
+  not a secret (it ships in web pages; the request's Origin or Referer must match one
+  of its domains), so stored as is and found with one GetItem.
 - OAuth client id ``dqc_<22 urlsafe base64>``: the app id's 16 UUID bytes, so the id
   decodes to the app without a lookup and a malformed one costs no read.
 - OAuth client secret ``dqs_<43 urlsafe chars>``: 256 random bits, stored only as a
@@ -39,6 +42,8 @@ REFRESH_PREFIX = "dqr_"
 API_TOKEN_PREFIX = "dqa_"
 CLIENT_ID_PREFIX = "dqc_"
 CLIENT_SECRET_PREFIX = "dqs_"
+PUBLIC_KEY_PREFIX = "dqp_"
+PUBLIC_KEY_LENGTH = len(PUBLIC_KEY_PREFIX) + 32
 ISSUER = "https://api.disqua.com"
 AUDIENCE = "disqua-api"
 ALGORITHM = "HS256"
@@ -191,6 +196,23 @@ def is_well_formed_api_token(token: str) -> bool:
         return False
     body, check = token[len(API_TOKEN_PREFIX) : -6], token[-6:]
     return all(c in _BASE62 for c in body) and secrets.compare_digest(check, _checksum(body))
+
+
+# --- public keys ---------------------------------------------------------------
+
+
+def new_public_key() -> str:
+    return PUBLIC_KEY_PREFIX + "".join(secrets.choice(_BASE62) for _ in range(PUBLIC_KEY_LENGTH - 4))
+
+
+def is_well_formed_public_key(key: object) -> bool:
+    """Shape only: a malformed key is refused without a read."""
+    return (
+        isinstance(key, str)
+        and len(key) == PUBLIC_KEY_LENGTH
+        and key.startswith(PUBLIC_KEY_PREFIX)
+        and all(c in _BASE62 for c in key[len(PUBLIC_KEY_PREFIX) :])
+    )
 
 
 # --- OAuth clients -------------------------------------------------------------

@@ -78,6 +78,19 @@ def api_token_ref(user_id: str | None, token_id: str = "") -> str:
 API_TOKEN_PREFIX = "APITOKEN#"
 
 
+def public_key(key: str) -> str:
+    """A public key (the Disqus ``api_key``) by its value: not a secret, so stored plainly."""
+    return f"{PUBLIC_KEY_PREFIX}{key}"
+
+
+def public_key_ref(key_id: str = "") -> str:
+    """GSI1 sort key of a public key under its workspace (``WS#wid``); ``""`` the prefix."""
+    return f"{PUBLIC_KEY_PREFIX}{key_id}"
+
+
+PUBLIC_KEY_PREFIX = "PUBKEY#"
+
+
 def event(event_id: str) -> str:
     return f"EVT#{event_id}"
 

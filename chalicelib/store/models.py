@@ -414,6 +414,18 @@ class ApiToken(Entity, discriminator="ApiToken"):
     created_at = UnicodeAttribute()
 
 
+class PublicKey(Entity, discriminator="PublicKey"):
+    """A workspace's public key (the Disqus ``api_key``): ``PUBKEY#<key>`` / ``GUARD``,
+    one GetItem to authenticate; listed through GSI1 (``WS#wid`` / ``PUBKEY#<id>``)."""
+
+    id = UnicodeAttribute()
+    key = UnicodeAttribute()
+    workspace_id = UnicodeAttribute()
+    domains = ListAttribute(of=UnicodeAttribute, default=list)
+    created_by = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+
+
 class Webhook(Entity, discriminator="Webhook"):
     """A workspace's webhook: ``WH#id`` / ``META``, listed per workspace through GSI1
     (``WS#wid`` / ``WH#id``). The signing secret must be usable (we sign with it), so
