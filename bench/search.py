@@ -419,10 +419,12 @@ def _latency_report(m: Latency) -> list[tuple[str, str]]:
     ]
     print(render(headers, rows))
     print(
-        "Ranked and newest-first pages read every match to order it (bm25 or the time of each matching row),\n"
-        "so a word whose matches grow with the workspace costs in proportion (the budget fails for those, though a\n"
-        "page stays within tens of ms at 100,000); a word with as many matches at both sizes stays flat.\n"
-        "The Free plan's horizon adds the newest-10,000 subquery. Past one machine's index: the OpenSearch adapter."
+        "Newest-first pages walk the match in rowid order, and rowids are times (chalicelib/search/sqlite_fts.py):\n"
+        "FTS5 stops at the page, so they stay near-flat (what grows is FTS5 finding its place in a longer doclist).\n"
+        "Ranked pages (bm25) score every match: O(matches), so a word whose matches grow with the workspace costs in\n"
+        "proportion (the budget fails for those); prefixes also merge every matching term's doclist first. The Free\n"
+        "plan ranks the matches among the workspace's newest 10,000 (its horizon is a rowid bound, found by walking\n"
+        "10,000 index entries): O(horizon), not O(workspace). Past one machine's index: the OpenSearch adapter."
     )
     return [(f"search latency x{large // small} messages: {label}", m.result(label)) for label, *_ in QUERIES]
 
