@@ -196,3 +196,23 @@ def test_a_key_from_the_wrong_domain_is_refused(api, team):
         public_keys.authenticate_public_key(key["key"], "https://evil-example.com")
     with pytest.raises(public_keys.InvalidPublicKey):
         public_keys.authenticate_public_key("dqp_" + "A" * 32, "https://example.com")
+
+
+def test_management_costs(api, team):
+    """Create: the admin check (one BatchGetItem) and one PutItem (2 WCU: table + GSI1);
+    list: one Query; delete: one GSI1 Query for the id and one DeleteItem."""
+    ws, owner = team["ws"], team["owner"]
+    recorder = Recorder()
+    recorder.install()
+    try:
+        with recorder.recording() as created:
+            key = _create(api, owner, ws).data
+        with recorder.recording() as listed:
+            api.get(_path(ws), token=owner.access_token)
+        with recorder.recording() as deleted:
+            api.delete(_path(ws, key["id"]), token=owner.access_token)
+    finally:
+        recorder.uninstall()
+    ops = [[c.operation for c in calls if c.phase == "handler"] for calls in (created, listed, deleted)]
+    assert ops == [["BatchGetItem", "PutItem"], ["BatchGetItem", "Query"], ["BatchGetItem", "Query", "DeleteItem"]]
+    assert [c.computed.write for c in created if c.operation == "PutItem"] == [2]
