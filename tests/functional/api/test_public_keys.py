@@ -216,3 +216,13 @@ def test_management_costs(api, team):
     ops = [[c.operation for c in calls if c.phase == "handler"] for calls in (created, listed, deleted)]
     assert ops == [["BatchGetItem", "PutItem"], ["BatchGetItem", "Query"], ["BatchGetItem", "Query", "DeleteItem"]]
     assert [c.computed.write for c in created if c.operation == "PutItem"] == [2]
+
+
+def test_a_replayed_create_returns_the_same_key(api, team):
+    ws, owner = team["ws"], team["owner"]
+    headers = {"Idempotency-Key": "create-key-1"}
+    first = api.post(_path(ws), {"domains": ["example.com"]}, token=owner.access_token, headers=headers)
+    again = api.post(_path(ws), {"domains": ["example.com"]}, token=owner.access_token, headers=headers)
+    assert first.status == again.status == 201 and first.data["key"] == again.data["key"]
+    assert again.headers.get("Idempotent-Replayed") == "true"
+    assert len(api.get(_path(ws), token=owner.access_token).data) == 1

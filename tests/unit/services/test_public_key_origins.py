@@ -125,3 +125,13 @@ def test_domains_are_stored_normalized(text, stored):
 def test_malformed_domains_are_refused(text):
     with pytest.raises(ValueError):
         normalize_domain(text)
+
+
+def test_public_key_format():
+    from chalicelib.auth import tokens
+
+    key = tokens.new_public_key()
+    assert key.startswith("dqp_") and len(key) == 36 and tokens.is_well_formed_public_key(key)
+    assert key != tokens.new_public_key()
+    for bad in (key[:-1], key + "A", "dqa_" + key[4:], key[:-1] + "-", None, 7):
+        assert not tokens.is_well_formed_public_key(bad)
