@@ -139,7 +139,7 @@ def check_authorization_request(params: Mapping[str, list[str]]) -> Authorizatio
     redirect_uri = params["redirect_uri"][0]
     # Exact string comparison (RFC 9700 4.1.3): no prefix, port, path or query leeway.
     if redirect_uri not in (app.redirect_uris or []):
-        raise PageError("The redirect_uri is not one the app registered.")
+        raise PageError("The redirect_uri does not match a redirect URI registered for this app.")
     errors = _errors()
     state_values = params.get("state") or []
     state = state_values[0] if len(state_values) == 1 else None

@@ -13,7 +13,8 @@ from html import escape
 from chalicelib.services.oauth import WorkspaceChoice
 
 _STYLE = """
-body{font:16px/1.5 system-ui,-apple-system,"Segoe UI",sans-serif;background:#f5f5f7;color:#1d1d1f;margin:0}
+body{font:16px/1.5 system-ui,-apple-system,"Segoe UI",sans-serif;background:#f5f5f7;color:#1d1d1f;margin:0;
+padding:0 1rem}
 main{max-width:28rem;margin:3rem auto;background:#fff;padding:2rem;border-radius:12px;
 box-shadow:0 1px 4px rgba(0,0,0,.12)}
 h1{font-size:1.4rem;margin:0 0 1rem}
@@ -23,7 +24,8 @@ border:1px solid #8e8e93;border-radius:6px}
 button{font-size:1rem;padding:.6rem 1.2rem;margin:1.2rem .5rem 0 0;border-radius:6px;border:1px solid #1d1d1f;
 background:#fff;cursor:pointer}
 button[value=allow],#login-form button{background:#0b57d0;color:#fff;border-color:#0b57d0}
-:focus-visible{outline:3px solid #f29900;outline-offset:2px}
+/* near-black ring outside the control: over 15:1 against the card and the page (WCAG 1.4.11 asks 3:1) */
+:focus-visible{outline:3px solid #1d1d1f;outline-offset:2px}
 [role=alert]{background:#fde7e9;color:#8a1c1c;padding:.6rem .8rem;border-radius:6px}
 ul#scopes{padding-left:1.2rem}
 .muted{color:#555;font-size:.9rem}
