@@ -30,7 +30,7 @@ from chalicelib.store import oauth as oauth_store
 from chalicelib.store import sessions as session_store
 from chalicelib.store.db import update_existing
 from chalicelib.store.errors import ConditionFailed
-from chalicelib.store.models import App, Installation
+from chalicelib.store.models import App, Event, Installation
 from chalicelib.store.outbox import new_event
 
 MAX_REDIRECT_URIS = 10
@@ -231,12 +231,7 @@ def update(principal: Principal, app_id: str, changes: dict[str, Any]) -> App:
     removed = set(app.scopes) - fields.get("scopes", set(app.scopes))
     fields["updated_at"] = now_iso()
     event = new_event("app.updated", {"appId": app.id, "fields": sorted(changes)}, workspace_id=app.workspace_id)
-    try:
-        app_store.update(app, fields, event)
-    except ConditionFailed:
-        raise NotFound("App not found.") from None
-    for name, value in fields.items():
-        setattr(app, name, value)
+    _save(app, fields, event)
     if "scopes" in fields:
         _narrow_installations(app, removed)
     if removed:
@@ -283,12 +278,7 @@ def rotate_secret(principal: Principal, app_id: str) -> WithSecret:
     secret = tokens.new_client_secret()
     fields = {"secret_hash": tokens.sha256_hex(secret), "secret_hint": secret[-4:], "updated_at": now_iso()}
     event = new_event("app.updated", {"appId": app.id, "fields": ["clientSecret"]}, workspace_id=app.workspace_id)
-    try:
-        app_store.update(app, fields, event)
-    except ConditionFailed:
-        raise NotFound("App not found.") from None
-    for name, value in fields.items():
-        setattr(app, name, value)
+    _save(app, fields, event)
     return WithSecret(app, secret)
 
 
@@ -349,3 +339,13 @@ def _revoke_grants(app_id: str, workspace_id: str | None, reason: str, *, only_h
     if revoked:
         forget_cached_tokens()  # this container's cached grants (others expire theirs)
     return revoked
+
+
+def _save(app: App, fields: dict[str, Any], event: Event) -> None:
+    """Write the changes with their event and show them on ``app``; 404 if it is gone."""
+    try:
+        app_store.update(app, fields, event)
+    except ConditionFailed:
+        raise NotFound("App not found.") from None
+    for name, value in fields.items():
+        setattr(app, name, value)

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from chalicelib.store import keys
+from chalicelib.store import keys, sessions
 from chalicelib.store.db import fetch, update_existing
 from chalicelib.store.models import AuthorizationCode, Session
 
@@ -56,19 +56,14 @@ def new_grant(
     scopes: set[str],
 ) -> Session:
     """A refresh-token family for an app (save it with ``store.sessions`` or in a transaction)."""
-    return Session(
-        keys.user(user_id),
-        keys.session(session_id),
+    return sessions.new_session(
+        session_id,
+        user_id,
+        token_hash,
+        created_at,
+        expires_at,
         GSI1PK=keys.app_grants(app_id),
         GSI1SK=keys.app_grant_ref(workspace_id, session_id),
-        id=session_id,
-        user_id=user_id,
-        token_hash=token_hash,
-        previous_hashes=[],
-        generation=0,
-        created_at=created_at,
-        expires_at=expires_at,
-        ttl=datetime.fromtimestamp(expires_at, UTC) + timedelta(days=1),
         app_id=app_id,
         workspace_id=workspace_id,
         scopes=scopes,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from pynamodb.exceptions import UpdateError
 
@@ -24,18 +25,12 @@ def _is_conditional(error: Exception) -> bool:
     return getattr(error, "cause_response_code", None) == "ConditionalCheckFailedException"
 
 
-def create(
-    session_id: str,
-    user_id: str,
-    token_hash: str,
-    created_at: str,
-    expires_at: int,
-    within: Sequence[throttle.Limit] = (),
+def new_session(
+    session_id: str, user_id: str, token_hash: str, created_at: str, expires_at: int, **attributes: Any
 ) -> Session:
-    """Put the session; with ``within``, only while those throttles are under their
-    limits (one TransactWriteItems with their condition checks; raises
-    throttle.Exceeded)."""
-    session = Session(
+    """A refresh-token family's first state (``attributes``: an OAuth grant's app, workspace,
+    scopes and index keys, store/oauth.py)."""
+    return Session(
         keys.user(user_id),
         keys.session(session_id),
         id=session_id,
@@ -47,7 +42,22 @@ def create(
         expires_at=expires_at,
         # Kept a day past expiry so a late replay is still recognised as reuse.
         ttl=datetime.fromtimestamp(expires_at, UTC) + timedelta(days=1),
+        **attributes,
     )
+
+
+def create(
+    session_id: str,
+    user_id: str,
+    token_hash: str,
+    created_at: str,
+    expires_at: int,
+    within: Sequence[throttle.Limit] = (),
+) -> Session:
+    """Put the session; with ``within``, only while those throttles are under their
+    limits (one TransactWriteItems with their condition checks; raises
+    throttle.Exceeded)."""
+    session = new_session(session_id, user_id, token_hash, created_at, expires_at)
     if not within:
         session.save(condition=Session.PK.does_not_exist())
         return session
