@@ -27,3 +27,26 @@ def send_indexed(api: Api, account: Account, channel_id: str, content: str, **ex
         message = message_store.get(channel_id, keys.reply(extra["threadId"], answer.data["id"]))
     search.index_message(message)  # what the indexer worker does on message.created
     return answer.data
+
+
+def ready_file(workspace_id: str, uploader_id: str, filename: str, *, channel_id: str | None = None) -> Any:
+    """A processed (ready) file record put straight in the table, shared in ``channel_id`` (public)
+    when given: what the file processor leaves, without an upload."""
+    from chalicelib.ids import new_id, now_iso
+    from chalicelib.store import files as file_store
+
+    item = file_store.new_file(
+        new_id(),
+        workspace_id,
+        uploader_id=uploader_id,
+        filename=filename,
+        content_type="application/pdf",
+        kind="document",
+        size=10,
+        created_at=now_iso(),
+        processed_at=now_iso(),
+        **({"public_channel_ids": {channel_id}} if channel_id else {}),
+    )
+    item.status = "ready"
+    file_store.put(item)
+    return item

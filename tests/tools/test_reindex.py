@@ -7,10 +7,9 @@ from typing import Any
 
 import pytest
 
-from chalicelib.ids import new_id, now_iso
+from chalicelib.ids import new_id
 from chalicelib.services import search
-from chalicelib.store import files as file_store
-from tests.functional.searching import create_channel
+from tests.functional.searching import create_channel, ready_file
 from tests.helpers import Account, Api, create_workspace, join_workspace, register
 from tools import operator, reindex
 
@@ -40,20 +39,7 @@ def history(search_db, api: Api) -> dict[str, Any]:
     sent["reply"] = _send(api, member, general, "invoice 42 was paid", threadId=sent["public"])
     for n in range(5):
         _send(api, member, general, f"filler message {n}")
-    item = file_store.new_file(
-        new_id(),
-        ws["id"],
-        uploader_id=owner.user_id,
-        filename="invoice-template.xlsx",
-        content_type="application/vnd.ms-excel",
-        kind="document",
-        size=10,
-        created_at=now_iso(),
-        processed_at=now_iso(),
-        public_channel_ids={general},
-    )
-    item.status = "ready"
-    file_store.put(item)
+    item = ready_file(ws["id"], owner.user_id, "invoice-template.xlsx", channel_id=general)
     return {"ws": ws, "owner": owner, "member": member, "outsider": outsider, "sent": sent, "file": item.id}
 
 

@@ -12,7 +12,7 @@ import pytest
 from chalicelib import config
 from chalicelib.services import search
 from chalicelib.store import workspaces as workspace_store
-from tests.functional.searching import create_channel, send_indexed
+from tests.functional.searching import create_channel, ready_file, send_indexed
 from tests.helpers import Account, Api, create_workspace, join_workspace, register
 
 
@@ -183,25 +183,11 @@ def test_users_search_needs_users_read_and_highlights_names(api, world):
 
 
 def test_files_are_found_by_name_in_readable_channels_only(api, world):
-    from chalicelib.ids import new_id, now_iso
-    from chalicelib.store import files as file_store
-
     ws, owner, member = world["ws"], world["owner"], world["member"]
     secret = create_channel(api, owner, ws["id"], "secret", "private")
     shown = {}
     for channel_id, name in ((ws["generalChannelId"], "roadmap-2026.pdf"), (secret, "roadmap-salaries.pdf")):
-        item = file_store.new_file(
-            new_id(),
-            ws["id"],
-            uploader_id=owner.user_id,
-            filename=name,
-            content_type="application/pdf",
-            kind="document",
-            size=10,
-            created_at=now_iso(),
-        )
-        item.status = "ready"
-        file_store.put(item)
+        item = ready_file(ws["id"], owner.user_id, name)
         search.index_file(item, channel_id, 1)
         shown[name] = item.id
 

@@ -128,28 +128,15 @@ def test_a_new_display_name_is_found_in_every_workspace_of_the_person(search_db,
 
 
 def test_a_deleted_file_leaves_the_results(search_db, api):
-    from chalicelib.ids import new_id, now_iso
     from chalicelib.search.port import SearchQuery
     from chalicelib.search.query import parse_query
     from chalicelib.services import search
-    from chalicelib.store import files as file_store
+    from tests.functional.searching import ready_file
 
     reader = StreamReader()
     owner = register(api, "olivia")
     ws = create_workspace(api, owner)
-    item = file_store.new_file(
-        new_id(),
-        ws["id"],
-        uploader_id=owner.user_id,
-        filename="roadmap-2026.pdf",
-        content_type="application/pdf",
-        kind="document",
-        size=10,
-        created_at=now_iso(),
-    )
-    item.status = "ready"
-    item.public_channel_ids = {ws["generalChannelId"]}
-    file_store.put(item)
+    item = ready_file(ws["id"], owner.user_id, "roadmap-2026.pdf", channel_id=ws["generalChannelId"])
     search.index_file(item, ws["generalChannelId"], 1)  # as file.ready left it
     _pump(reader)
     assert _hits(api, owner, ws["id"], "roadmap", type="files") == [item.id]
