@@ -4,23 +4,11 @@ deletion or uninstallation (the apps API)."""
 
 from __future__ import annotations
 
-import pytest
-
 from chalicelib.store import apps as app_store
-from tests.functional.api.oauth_flow import Browser, authorize_url, exchange, make_app, pkce, refresh
+from tests.functional.api.oauth.flow import Browser, authorize_url, exchange, make_app, pkce, refresh
 from tests.helpers import create_workspace, join_workspace, register
 
 ALL_READ = "messages:read messages:write channels:read users:read"
-
-
-@pytest.fixture
-def owner(api):
-    return register(api, "olivia")
-
-
-@pytest.fixture
-def workspace(api, owner):
-    return create_workspace(api, owner)
 
 
 def _tokens(client, account, app, *, scope="messages:read channels:read", workspace_id=None):

@@ -4,26 +4,8 @@ metadata, and the families of refresh tokens never crossing."""
 
 from __future__ import annotations
 
-import pytest
-
 from chalicelib.services import authn
-from tests.functional.api.oauth_flow import Browser, authorize_url, exchange, make_app, pkce, refresh
-from tests.helpers import create_workspace, register
-
-
-@pytest.fixture
-def owner(api):
-    return register(api, "olivia")
-
-
-@pytest.fixture
-def workspace(api, owner):
-    return create_workspace(api, owner)
-
-
-@pytest.fixture
-def browser(client):
-    return Browser(client.http)
+from tests.functional.api.oauth.flow import Browser, authorize_url, exchange, make_app, pkce, refresh
 
 
 def test_the_whole_flow(api, browser, owner, workspace):
@@ -79,7 +61,7 @@ def test_revocation_ends_the_grant(api, browser, owner, workspace):
     assert api.get(f"/v1/workspaces/{workspace['id']}", token=tokens["access_token"]).status == 200
 
     # Unknown and malformed tokens: 200 all the same (RFC 7009).
-    from tests.functional.api.oauth_flow import basic
+    from tests.functional.api.oauth.flow import basic
 
     for junk in ("nonsense", "dqr_AAAA.bbbb", "dqt_xxx"):
         assert browser.post("/oauth/revoke", {"token": junk}, basic(app)).status == 200
@@ -91,7 +73,7 @@ def test_revocation_ends_the_grant(api, browser, owner, workspace):
 
 
 def test_revoking_the_access_token_revokes_its_grant(api, browser, owner, workspace):
-    from tests.functional.api.oauth_flow import basic
+    from tests.functional.api.oauth.flow import basic
 
     app = make_app(owner, workspace["id"])
     verifier, challenge = pkce()

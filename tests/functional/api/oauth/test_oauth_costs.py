@@ -7,7 +7,7 @@ import pytest
 
 from bench.recorder import Recorder
 from chalicelib.services import authn
-from tests.functional.api.oauth_flow import Browser, authorize_url, exchange, make_app, pkce, refresh
+from tests.functional.api.oauth.flow import Browser, authorize_url, exchange, make_app, pkce, refresh
 from tests.helpers import create_workspace, register
 
 

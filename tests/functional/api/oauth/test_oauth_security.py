@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 import pytest
 
 from chalicelib.services import authn
-from tests.functional.api.oauth_flow import (
+from tests.functional.api.oauth.flow import (
     REDIRECT_URI,
     Browser,
     authorize_url,
@@ -19,29 +19,13 @@ from tests.functional.api.oauth_flow import (
     pkce,
     refresh,
 )
-from tests.helpers import create_workspace, register
 
 STATE = "xyz-Ω 1/2&="
 
 
 @pytest.fixture
-def owner(api):
-    return register(api, "olivia")
-
-
-@pytest.fixture
-def workspace(api, owner):
-    return create_workspace(api, owner)
-
-
-@pytest.fixture
 def app(owner, workspace):
     return make_app(owner, workspace["id"])
-
-
-@pytest.fixture
-def browser(client):
-    return Browser(client.http)
 
 
 def _error(page) -> str:
