@@ -10,6 +10,8 @@ from typing import Any
 
 from chalice import Chalice
 
+from chalicelib.api.disqus import forums as disqus_forums
+from chalicelib.api.disqus import surface as disqus_surface
 from chalicelib.api.fallback import register_method_not_allowed
 from chalicelib.api.oauth import server as oauth_server
 from chalicelib.api.v1 import apps as app_api
@@ -41,6 +43,8 @@ for blueprint in (
     oauth_server.bp,
     app_api.bp,
     public_key_api.bp,
+    disqus_forums.bp,
+    disqus_surface.bp,  # the /api/3.0 catch-all: code 1 or 415
 ):
     app.register_blueprint(blueprint)
 register_method_not_allowed(app)

@@ -39,10 +39,15 @@ def _error_response(status: int) -> dict[str, Any]:
 
 def build() -> dict[str, Any]:
     import app  # noqa: F401 - registers every route
+    from chalicelib.api.disqus import openapi as disqus_openapi
     from chalicelib.api.routing import ROUTES
 
     paths: dict[str, Any] = {}
     for route in ROUTES:
+        if route.surface == disqus_openapi.SURFACE:  # keys as arguments, Disqus's envelope
+            words = _SCOPE_WORDS.get(route.scope or "", route.scope or "")
+            paths.setdefault(route.path, {})[route.method.lower()] = disqus_openapi.operation(route, words)
+            continue
         operation: dict[str, Any] = {
             "operationId": f"{route.surface}_{route.name}",
             "summary": route.summary,
@@ -103,6 +108,7 @@ def build() -> dict[str, Any]:
     from chalicelib.api.oauth import openapi as oauth_openapi
 
     paths.update(oauth_openapi.paths())  # OAuth's own wire format, not Surface routes
+    paths.update(disqus_openapi.catch_all_paths())
     return {
         "openapi": "3.1.0",
         "info": {
@@ -117,9 +123,11 @@ def build() -> dict[str, Any]:
                     "type": "http",
                     "scheme": "bearer",
                     "description": "An access token (dqt_..., 15 min) or a workspace API token (dqa_...).",
-                }
+                },
+                **disqus_openapi.SECURITY_SCHEMES,
             },
             "schemas": {
+                **disqus_openapi.SCHEMAS,
                 "Envelope": {
                     "type": "object",
                     "required": ["ok", "data"],

@@ -98,6 +98,12 @@ def memberships_of_user(user_id: str, *, limit: int, position: dict[str, Any] | 
     )
 
 
+def workspace_id_for_slug(slug: str) -> str | None:
+    """The workspace that holds this slug (one GetItem on its claim), or None."""
+    claim = fetch(SlugClaim, keys.workspace_slug(slug), keys.GUARD)
+    return claim.workspace_id if claim else None
+
+
 def get_many(workspace_ids: list[str]) -> dict[str, Workspace]:
     if not workspace_ids:
         return {}

@@ -16,7 +16,9 @@ from chalicelib.auth import scopes
 from tests.helpers import create_workspace, join_workspace, register
 
 AUTHENTICATED = [r for r in ROUTES if r.auth]
-SCOPED = [r for r in AUTHENTICATED if r.scope in scopes.ALL]
+# v1 answers in its envelope; the Disqus surface's codes for a missing scope (12) and a
+# credential of the wrong kind (9) are tested in tests/functional/api/disqus/test_protocol.py.
+SCOPED = [r for r in AUTHENTICATED if r.scope in scopes.ALL and r.surface == "v1"]
 SESSION_ONLY = [r for r in AUTHENTICATED if r.scope == scopes.SESSION]
 
 

@@ -1,0 +1,251 @@
+"""The Disqus 3.0 surface: what is Disqus about a /api/3.0 request and its answer.
+
+- Paths ``/api/3.0/{resource}/{verb}.{json|jsonp|rss}``: ``DisqusSurface.endpoint`` declares
+  an endpoint once and registers its formats (jsonp on GET endpoints, rss on lists); every
+  other path under /api/3.0 reaches ``catch_all`` (code 1, or HTTP 415 for a format).
+- Arguments from the query string (and, on POST, a form-encoded body too), every value kept:
+  ``a=1&a=2`` and ``a[]=1&a[]=2`` are one list (``Call.query``: name -> [values]).
+- Credentials: ``access_token`` (or ``Authorization: Bearer``) a user's token, ``api_secret``
+  a workspace API token, ``api_key`` a public key checked against Origin/Referer (reads only).
+- ``{"code": 0, "response": ...}`` plus a Disqus ``cursor`` on lists; errors in the same
+  envelope with the notes' codes and statuses (protocol.py); JSONP and RSS renderings.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from typing import Any
+
+from chalice import Blueprint, Response
+
+from chalicelib.api.disqus import protocol
+from chalicelib.api.disqus.protocol import Cursor, WrongKind
+from chalicelib.api.routing import Call, Reply, RouteSpec, Surface, json_response, response_headers
+from chalicelib.auth import scopes
+from chalicelib.auth.principal import Principal
+from chalicelib.errors import DisquaError, InvalidToken, MethodNotAllowed, ValidationError
+from chalicelib.http.request import header, raw_body
+
+PREFIX = "/api/3.0"
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+PERSONAL_CREDENTIALS = ("api_secret", "access_token")
+FORM = "application/x-www-form-urlencoded"
+# Path -> the endpoint's own arguments (tools/openapi.py documents them with the keys').
+ENDPOINT_ARGUMENTS: dict[str, dict[str, str]] = {}
+LIST_ARGUMENTS = {
+    "cursor": "A cursor this list gave: <epoch us>:<offset>:<0 next | 1 prev>",
+    "limit": "Items per page, 1 to 100 (default 25)",
+}
+
+
+def request_arguments(request: Any) -> dict[str, list[str]]:
+    """The query string's arguments, then a POST's form body's, every value kept."""
+    query = request.query_params or {}
+    pairs = [
+        (name, value)
+        for name in query
+        for value in (query.getlist(name) if hasattr(query, "getlist") else [query[name]])
+    ]
+    body = raw_body(request) if request.method == "POST" else b""
+    if body:
+        content_type = (header(request, "content-type") or "").split(";")[0].strip().lower()
+        if content_type != FORM:
+            raise ValidationError(f"POST arguments are sent form-encoded ({FORM}).", field="body")
+        pairs += protocol.form_pairs(body)
+    return protocol.arguments(pairs)
+
+
+def requested_format(request: Any) -> str:
+    """json, jsonp or rss: the route's own suffix (the catch-all's is in its last segment)."""
+    path = request.path if "{" not in request.path else (request.uri_params or {}).get("verb", "")
+    return path.rsplit(".", 1)[-1] if "." in path else ""
+
+
+def _callback(request: Any) -> str | None:
+    """The request's valid JSONP callback, or None (absent or invalid: answered as JSON)."""
+    try:
+        args = request_arguments(request)
+        return protocol.callback_name(protocol.one(args, "callback"))
+    except ValidationError:
+        return None
+
+
+def _body(code: int, response: Any, cursor: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"cursor": cursor, "code": code, "response": response} if cursor else {"code": code, "response": response}
+
+
+def _jsonp(callback: str | None, data: Any, status: int, request_id: str, extra: dict[str, str]) -> Response:
+    # ensure_ascii: U+2028/2029 and every non-ASCII character escaped, so the script is
+    # plain ASCII whatever the page's charset; "</" escaped so it cannot end a <script>.
+    text = json.dumps(data, separators=(",", ":"), ensure_ascii=True).replace("</", "<\\/")
+    # No callback: a commented-out body (Disqus's); "*/" only occurs in strings, as "*\/".
+    body = f"/**/{callback}({text});" if callback else "/* " + text.replace("*/", "*\\/") + " */"
+    headers = {**response_headers(request_id, "application/javascript; charset=utf-8"), **extra}
+    return Response(body=body, status_code=status, headers=headers)
+
+
+def error_response(exc: DisquaError, request_id: str, request: Any = None) -> Response:
+    """An error in the Disqus envelope (JSONP-wrapped when the request asked so with a valid
+    callback); an internal error's requestId is only in the X-Request-Id header."""
+    code = protocol.code_of(exc)
+    status = protocol.status_of(exc, code)
+    data = _body(code, protocol.error_message(exc, code))
+    if request is not None and requested_format(request) == "jsonp" and request.method == "GET":
+        callback = _callback(request)
+        if callback:
+            return _jsonp(callback, data, status, request_id, exc.headers)
+    return json_response(data, status, {**response_headers(request_id), **exc.headers})
+
+
+class DisqusSurface(Surface):
+    name = "disqus"
+    prefixes = (PREFIX,)
+
+    # -- declaring ---------------------------------------------------------------------
+    def endpoint(
+        self,
+        name: str,
+        method: str,
+        *,
+        summary: str,
+        scope: str,
+        arguments: dict[str, str],
+        lists: bool = False,
+    ) -> Callable[[Callable[[Call], Any]], Callable[..., Response]]:
+        """Declare ``{resource}/{verb}`` once: its .json path, .jsonp on GET endpoints and
+        .rss on list endpoints (API Gateway routes whole segments: no ``{format}`` suffix).
+        ``arguments`` (name -> words, "required" in them when it is) feed the OpenAPI document."""
+        formats = ["json"] + (["jsonp"] if method == "GET" else []) + (["rss"] if lists else [])
+
+        def decorator(handler: Callable[[Call], Any]) -> Callable[..., Response]:
+            view = handler
+            for fmt in formats:
+                path = f"{PREFIX}/{name}.{fmt}"
+                ENDPOINT_ARGUMENTS[path] = {**arguments, **(LIST_ARGUMENTS if lists else {})}
+                view = self.route(path, method, summary=summary, scope=scope)(handler)
+            return view
+
+        return decorator
+
+    # -- hooks -------------------------------------------------------------------------
+    def authenticate(self, spec: RouteSpec, request: Any) -> Principal:
+        from chalicelib.services import authn, public_keys
+
+        args = request_arguments(request)
+        bearer = header(request, "authorization")
+        if requested_format(request) == "jsonp" and (bearer or any(args.get(n) for n in PERSONAL_CREDENTIALS)):
+            # A JSONP answer is readable by any page that includes it: never with personal data.
+            raise WrongKind("JSONP answers public-key (api_key) requests only: use .json with api_secret/access_token.")
+        access_token = protocol.one(args, "access_token")
+        if access_token or bearer:
+            principal = authn.authenticate(bearer or f"Bearer {access_token}")
+            if access_token and principal.kind == "api_token":
+                raise WrongKind("access_token takes a user's access token; an API token goes in api_secret.")
+            return principal
+        secret = protocol.one(args, "api_secret")
+        if secret:
+            try:
+                principal = authn.authenticate(f"Bearer {secret}")
+            except InvalidToken as exc:
+                raise protocol.InvalidApiKey(exc.message) from None
+            if principal.kind != "api_token":
+                raise protocol.InvalidApiKey("api_secret takes a workspace API token (dqa_).")
+            return principal
+        key = protocol.one(args, "api_key")
+        if key:
+            caller = public_keys.authenticate_public_key(key, header(request, "origin"), header(request, "referer"))
+            if spec.method != "GET" or spec.scope != scopes.COMMENTS_READ:
+                raise WrongKind("A public key (api_key) may only read: use api_secret or access_token.")
+            return caller.principal
+        raise protocol.InvalidApiKey("Provide api_key, api_secret or access_token.")
+
+    def parse_body(self, spec: RouteSpec, request: Any) -> dict[str, Any]:
+        return {}  # every argument is in ``query`` (form bodies included)
+
+    def parse_query(self, spec: RouteSpec, request: Any) -> dict[str, Any]:
+        args = request_arguments(request)
+        if requested_format(request) == "jsonp":
+            protocol.callback_name(protocol.one(args, "callback"))  # a bad callback: code 2
+        return args
+
+    def position(self, call: Call) -> dict[str, Any] | None:
+        """Where the page starts: ``offset`` items into the list as read at ``at_us``."""
+        limit = protocol.integer(call.query, "limit", default=25, low=1, high=100)
+        text = protocol.one(call.query, "cursor")
+        if text is None:
+            return {"at_us": time.time_ns() // 1000, "offset": 0, "limit": limit}
+        cursor = Cursor.decode(text)
+        start = max(0, cursor.offset - limit) if cursor.prev else cursor.offset
+        return {"at_us": cursor.at_us, "offset": start, "limit": limit}
+
+    def page(self, call: Call, items: list[Any], position: dict[str, Any] | None) -> Reply:
+        """``position``: the one ``position()`` gave, plus ``more`` (items after this page)."""
+        position = position or {"at_us": time.time_ns() // 1000, "offset": 0, "more": False}
+        start = position["offset"]
+        cursor = protocol.cursor_object(position["at_us"], start, start + len(items), bool(position.get("more")))
+        return Reply(items, pagination=cursor)
+
+    def render(self, reply: Reply, request_id: str) -> Response:
+        request = self.blueprint.current_request
+        data = _body(0, reply.data, reply.pagination)
+        fmt = requested_format(request)
+        if fmt == "jsonp":
+            return _jsonp(_callback(request), data, 200, request_id, reply.headers)
+        if fmt == "rss":
+            title = f"Disqua: {request.path.removeprefix(PREFIX + '/').rsplit('.', 1)[0]}"
+            body = protocol.rss_document(title, request.path, reply.data if isinstance(reply.data, list) else [])
+            headers = {**response_headers(request_id, "application/rss+xml; charset=utf-8"), **reply.headers}
+            return Response(body=body, status_code=200, headers=headers)
+        return json_response(data, 200, {**response_headers(request_id), **reply.headers})
+
+    def render_error(self, exc: DisquaError, request_id: str) -> Response:
+        return error_response(exc, request_id, self.blueprint.current_request)
+
+    @classmethod
+    def not_found(cls, request_id: str) -> Response:
+        return error_response(protocol.EndpointNotValid("No endpoint at this path."), request_id)
+
+    @classmethod
+    def method_not_allowed(cls, allowed: str, request_id: str) -> Response:
+        exc = MethodNotAllowed(f"This endpoint takes {allowed}.", headers={"Allow": allowed})
+        return error_response(exc, request_id)
+
+
+# -- every other path under /api/3.0 -------------------------------------------------------
+
+bp = Blueprint(__name__)
+
+
+def unknown_endpoint(path: str, method: str) -> DisquaError:
+    """Why nothing answers this path: a format (415) or no such endpoint (code 1)."""
+    from chalicelib.api import routing
+
+    last = path.rstrip("/").rsplit("/", 1)[-1]
+    if "." in last:
+        stem, fmt = path.rsplit(".", 1)
+        if fmt not in protocol.FORMATS:
+            return protocol.UnsupportedFormat(f"Unsupported output format '{fmt[:20]}': json, jsonp or rss.")
+        if any(r.surface == DisqusSurface.name and r.path.rsplit(".", 1)[0] == stem for r in routing.ROUTES):
+            return protocol.UnsupportedFormat(
+                f"This endpoint has no {fmt} format (jsonp: GET endpoints; rss: list endpoints)."
+            )
+    return protocol.EndpointNotValid(f"No endpoint {method} {path[:200]}.")
+
+
+def _catch_all(**_params: str) -> Response:
+    from chalicelib.ids import new_id
+
+    request = bp.current_request
+    path = request.context.get("path") or request.path
+    path = path[path.find(PREFIX) :] if PREFIX in path else path  # the stage prefix on AWS
+    return error_response(unknown_endpoint(path, request.method), f"req_{new_id()}")
+
+
+# /{resource}/{verb} takes every Disqus-shaped path (chalice.local matches whole segments);
+# {proxy+} takes the rest on API Gateway, which prefers literal paths to either.
+bp.route(f"{PREFIX}/{{resource}}/{{verb}}", methods=list(METHODS), content_types=["*/*"], name="disqus_unknown")(
+    _catch_all
+)
+bp.route(f"{PREFIX}/{{proxy+}}", methods=list(METHODS), content_types=["*/*"], name="disqus_unknown_any")(_catch_all)

@@ -1,0 +1,68 @@
+"""Forums of the Disqus-compatible API: a forum is a workspace, its id the workspace slug.
+
+Who may read a forum: a public key of that workspace (the surface checked its domain), an
+API token of it, or a member's token, each holding ``comments:read``. Members are checked by
+``authz.workspace_access`` (the one membership rule); a key or token of another workspace, or
+a non-member, gets NotFound: a forum you may not read does not exist.
+Moderators are the workspace's admins and owners (docs/disqus.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from chalicelib.auth import scopes
+from chalicelib.auth.principal import Principal
+from chalicelib.errors import NotFound, NotMember
+from chalicelib.services import authz
+from chalicelib.store import users as user_store
+from chalicelib.store import workspaces as workspace_store
+from chalicelib.store.models import Membership, User, Workspace
+
+MODERATOR_ROLES = ("admin", "owner")
+_MEMBER_PAGE = 100
+
+
+@dataclass(frozen=True)
+class Moderator:
+    membership: Membership
+    user: User
+
+
+def readable(principal: Principal, slug: str) -> Workspace:
+    """The forum's workspace if this caller may read its comments: one GetItem for the slug,
+    then one GetItem (public key) or one BatchGetItem (workspace and membership)."""
+    workspace_id = workspace_store.workspace_id_for_slug(slug) if slug else None
+    if workspace_id is None:
+        raise NotFound(f"Unable to find forum '{slug[:100]}'.", field="forum")
+    authz.require_scope(principal, scopes.COMMENTS_READ)
+    try:
+        authz.require_token_workspace(principal, workspace_id)
+    except NotMember:
+        raise NotFound(f"Unable to find forum '{slug[:100]}'.", field="forum") from None
+    if principal.kind == "public_key":  # no user: the key itself belongs to the workspace
+        workspace = workspace_store.get(workspace_id)
+        if workspace is None:
+            raise NotFound(f"Unable to find forum '{slug[:100]}'.", field="forum")
+        return workspace
+    try:
+        return authz.workspace_access(principal, workspace_id, scope=scopes.COMMENTS_READ)[0]
+    except NotFound:
+        raise NotFound(f"Unable to find forum '{slug[:100]}'.", field="forum") from None
+
+
+def moderators(principal: Principal, slug: str) -> tuple[Workspace, list[Moderator]]:
+    """Admins and owners, in member order. Memberships are one partition with no role index,
+    so this reads every membership (one Query per 100 members) and one BatchGetItem of the
+    moderators' profiles (per 100): proportional to the workspace's members."""
+    workspace = readable(principal, slug)
+    found: list[Membership] = []
+    position = None
+    while True:
+        page = workspace_store.list_members(workspace.id, limit=_MEMBER_PAGE, position=position)
+        found += [m for m in page.items if m.role in MODERATOR_ROLES]
+        position = page.position
+        if position is None:
+            break
+    users = user_store.get_many([m.user_id for m in found])
+    return workspace, [Moderator(m, users[m.user_id]) for m in found if m.user_id in users]
