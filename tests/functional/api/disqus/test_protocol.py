@@ -310,3 +310,30 @@ def test_internal_errors_are_code_15_with_the_request_id_in_a_header_only(echo_c
         assert answer.headers["x-request-id"].startswith("req_") and "req_" not in answer.text
     limited = call(echo_client, "GET", "test/fail.json", {"api_secret": forum["secret"], "kind": "rate"})
     assert (limited.status, limited.code, limited.headers["retry-after"]) == (400, 13, "7")
+
+
+def test_costs_of_forum_details_and_list_moderators(api, client, forum):
+    """details by public key: the key (GetItem), the slug claim (GetItem), the workspace
+    (GetItem); by a member's token: the slug claim and one BatchGetItem (workspace and
+    membership). listModerators adds one Query per 100 members and one BatchGetItem of the
+    moderators' profiles."""
+    from bench.recorder import Recorder
+
+    recorder = Recorder()
+    recorder.install()
+    try:
+        with recorder.recording() as by_key:
+            call(client, "GET", "forums/details.json", {"forum": "acme", "api_key": forum["key"]}, headers=ORIGIN)
+        with recorder.recording() as by_token:
+            call(client, "GET", "forums/details.json", {"forum": "acme", "access_token": forum["owner"].access_token})
+        with recorder.recording() as moderators:
+            query = {"forum": "acme", "access_token": forum["owner"].access_token}
+            call(client, "GET", "forums/listModerators.json", query)
+    finally:
+        recorder.uninstall()
+    handler = [[c.operation for c in calls if c.phase == "handler"] for calls in (by_key, by_token, moderators)]
+    assert handler == [
+        ["GetItem", "GetItem", "GetItem"],
+        ["GetItem", "BatchGetItem"],
+        ["GetItem", "BatchGetItem", "Query", "BatchGetItem"],
+    ]
