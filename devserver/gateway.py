@@ -60,7 +60,9 @@ def not_found(path: str) -> RouteNotFound:
     from chalicelib.api import fallback
 
     response = fallback.not_found(path).to_dict()
-    return RouteNotFound(response["headers"], response["body"].encode())
+    error = RouteNotFound(response["headers"], response["body"].encode())
+    error.CODE = response["statusCode"]  # the surface's status (Disqus code 1 is a 400)
+    return error
 
 
 def method_not_allowed(path: str, entries: dict[str, Any]) -> RouteMethodNotAllowed:
