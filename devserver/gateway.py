@@ -1,9 +1,11 @@
 """Serving the Chalice app over HTTP with chalice.local, as `chalice local` does.
 
 Differences, on purpose:
-- A path that matches no route gets the v1 404 envelope, which is what API Gateway's
-  gateway response (declared in infra/) answers in AWS. chalice.local would answer
-  403 "Missing Authentication Token" (API Gateway's default).
+- A path that matches no route gets the answer of the surface that owns it: the v1 404
+  envelope, which is what API Gateway's gateway response (declared in infra/) answers in
+  AWS, or under /api/3.0 Disqus's code 1 (HTTP 400), which its {proxy+} route answers
+  there. chalice.local would answer 403 "Missing Authentication Token" (API Gateway's
+  default).
 - Any other method on a known path (HEAD, TRACE, CONNECT, PROPFIND, FOO, ...) gets
   the v1 405 envelope with ``Allow``, as GET/POST/PUT/PATCH/DELETE do from the app's
   fallback routes (chalicelib/api/fallback.py). http.server would answer a method
