@@ -31,6 +31,7 @@ from __future__ import annotations
 import argparse
 import copy
 import json
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -673,6 +674,37 @@ def _merged_intrinsics(node: Any, path: str) -> list[str]:
     return found
 
 
+def for_api_gateway(template: dict[str, Any]) -> dict[str, Any]:
+    """The packaged template without the routes only chalice.local needs (a catch-all beside
+    ``{proxy+}``: API Gateway refuses two variable path parts under one resource)."""
+    from chalicelib.api.disqus.surface import LOCAL_ONLY_PATHS
+
+    body = template.get("Resources", {}).get(REST_API, {}).get("Properties", {}).get("DefinitionBody", {})
+    paths = body.get("paths", {})
+    for path in LOCAL_ONLY_PATHS:
+        paths.pop(path, None)
+    # A greedy segment's parameter, declared as API Gateway's own examples do (Chalice leaves it out).
+    for path, methods in paths.items():
+        for greedy in re.findall(r"{(\w+)\+}", path):
+            for operation in methods.values():
+                declared = operation.setdefault("parameters", [])
+                if not any(p.get("name") == greedy for p in declared):
+                    declared.append({"name": greedy, "in": "path", "required": True, "type": "string"})
+    return template
+
+
+def variable_siblings(paths: list[str]) -> list[str]:
+    """Resources with more than one variable child (``{a}`` and ``{b+}`` under one parent):
+    API Gateway refuses to import them."""
+    children: dict[str, set[str]] = {}
+    for path in paths:
+        parts = [p for p in path.split("/") if p]
+        for depth, part in enumerate(parts):
+            if part.startswith("{"):
+                children.setdefault("/" + "/".join(parts[:depth]), set()).add(part)
+    return [f"{parent}: {sorted(found)}" for parent, found in sorted(children.items()) if len(found) > 1]
+
+
 def check_packaged(template: dict[str, Any], app: chalice_app.Chalice) -> list[str]:
     """What is wrong with a packaged (merged) template; empty when nothing is.
 
@@ -682,6 +714,9 @@ def check_packaged(template: dict[str, Any], app: chalice_app.Chalice) -> list[s
     """
     problems: list[str] = _merged_intrinsics(template.get("Resources", {}), "Resources")
     resources = template.get("Resources", {})
+    api_paths = resources.get(REST_API, {}).get("Properties", {}).get("DefinitionBody", {}).get("paths", {})
+    for clash in variable_siblings(list(api_paths)):
+        problems.append(f"{REST_API}: two variable path parts under one resource, {clash}")
     for logical, resource in resources.items():
         if "Type" not in resource:
             problems.append(f"{logical}: no Type (the merge template names a resource Chalice did not generate)")

@@ -95,6 +95,7 @@ def package(stage: str, out: Path, *, bytecode: bool = True, bundle_sdk: bool = 
     subprocess.run(command, check=True, cwd=ROOT, env=env)  # noqa: S603 - our own argv
 
     template_path = out / "sam.json"
+    template_path.write_text(json.dumps(merge.for_api_gateway(json.loads(template_path.read_text())), indent=2) + "\n")
     problems = merge.check_packaged(json.loads(template_path.read_text()), app)
     if problems:
         raise SystemExit("packaged template is not wired correctly:\n  " + "\n  ".join(problems))

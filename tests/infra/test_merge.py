@@ -69,7 +69,7 @@ def chalice_template(application: Chalice, stage: str) -> dict[str, Any]:
 @cache
 def _packaged(stage: str) -> str:
     merged = TemplateDeepMerger().merge(merge.build(app, stage), chalice_template(app, stage))
-    return json.dumps(merged)
+    return json.dumps(merge.for_api_gateway(merged))
 
 
 @pytest.fixture(params=STAGES)
@@ -515,3 +515,22 @@ def test_building_does_not_touch_the_shared_infra_template() -> None:
     before = copy.deepcopy(stack.template())
     merge.build(app, "prod")
     assert stack.template() == before
+
+
+def test_api_gateway_gets_one_variable_path_part_per_resource(packaged: dict[str, Any]) -> None:
+    """API Gateway refuses a resource with two variable children ({resource} beside {proxy+});
+    the local-only Disqus catch-all is dropped and {proxy+} answers every unknown Disqus path."""
+    paths = list(packaged["Resources"]["RestAPI"]["Properties"]["DefinitionBody"]["paths"])
+    assert merge.variable_siblings(paths) == []
+    assert "/api/3.0/{proxy+}" in paths and "/api/3.0/{resource}/{verb}" not in paths
+    greedy = packaged["Resources"]["RestAPI"]["Properties"]["DefinitionBody"]["paths"]["/api/3.0/{proxy+}"]
+    assert all(
+        {"name": "proxy", "in": "path", "required": True, "type": "string"} in op["parameters"]
+        for op in greedy.values()
+    )
+    assert merge.check_packaged(packaged, app) == []
+
+
+def test_variable_siblings_are_found() -> None:
+    assert merge.variable_siblings(["/a/{x}/b", "/a/{y+}", "/a/c/{z}"]) == ["/a: ['{x}', '{y+}']"]
+    assert merge.variable_siblings(["/a/{x}/b", "/a/{x}/c", "/a/lit"]) == []

@@ -244,7 +244,10 @@ def _catch_all(**_params: str) -> Response:
 
 
 # /{resource}/{verb} takes every Disqus-shaped path (chalice.local matches whole segments);
-# {proxy+} takes the rest on API Gateway, which prefers literal paths to either.
+# {proxy+} takes the rest on API Gateway, which prefers literal paths to either. API Gateway
+# allows one variable child per resource, so /{resource}/{verb} is for chalice.local and the
+# test client only: `make package` drops it (infra/merge.py for_api_gateway), {proxy+} covers it.
+LOCAL_ONLY_PATHS = (f"{PREFIX}/{{resource}}/{{verb}}",)
 bp.route(f"{PREFIX}/{{resource}}/{{verb}}", methods=list(METHODS), content_types=["*/*"], name="disqus_unknown")(
     _catch_all
 )
