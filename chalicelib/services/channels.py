@@ -111,9 +111,9 @@ def list_channels(
     if phase not in phases:
         raise ValidationError("cursor is invalid or belongs to another list.", field="cursor")
     at = (position or {}).get("at")
-    if phase == "public":
+    if phase in ("public", "comments"):  # comments channels (Disqus threads) are public in the workspace
         _, membership = authz.workspace_access(principal, workspace_id)
-        page = channel_store.list_by_type(workspace_id, "public", archived, limit=limit, position=at)
+        page = channel_store.list_by_type(workspace_id, phase, archived, limit=limit, position=at)
         items = page.items
         if page.position is None and not membership.private_channels:
             return items, None  # no private phase to come

@@ -132,6 +132,16 @@ def channel_listing(workspace_id: str, channel_type: str, archived: bool) -> str
     return f"WS#{workspace_id}#CH#{channel_type}{'#archived' if archived else ''}"
 
 
+def thread_identifier(workspace_id: str, identifier: str) -> str:
+    """Guard of a comments thread's Disqus identifier (unique per forum = workspace)."""
+    return f"THREADIDENT#{workspace_id}#{identifier}"
+
+
+def thread_link(workspace_id: str, link_hash: str) -> str:
+    """Look-up of a comments thread by its url: sha256 of the normalized url (first thread wins)."""
+    return f"THREADLINK#{workspace_id}#{link_hash}"
+
+
 def channel_membership_ref(workspace_id: str, channel_type: str, channel_id: str = "") -> str:
     """GSI1 sort key of a user's channel membership (under ``USER#id``): by workspace,
     type, then channel id; a prefix of it selects one workspace's (private) channels."""

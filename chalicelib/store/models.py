@@ -213,7 +213,7 @@ class Channel(Entity, discriminator="Channel"):
     id = UnicodeAttribute()
     workspace_id = UnicodeAttribute()
     name = UnicodeAttribute()
-    channel_type = UnicodeAttribute()  # public | private
+    channel_type = UnicodeAttribute()  # public | private | comments (a Disqus thread)
     topic = UnicodeAttribute(null=True)
     description = UnicodeAttribute(null=True)
     archived = BooleanAttribute(default=False)
@@ -223,9 +223,22 @@ class Channel(Entity, discriminator="Channel"):
     last_message_at = UnicodeAttribute(null=True)
     created_by = UnicodeAttribute()
     created_at = UnicodeAttribute()
+    # A ``comments`` channel is a Disqus thread (docs/disqus.md): title = topic,
+    # message = description, and these.
+    identifier = UnicodeAttribute(null=True)
+    link = UnicodeAttribute(null=True)
+    thread_slug = UnicodeAttribute(null=True)
+    category = UnicodeAttribute(null=True)
+    closed = BooleanAttribute(null=True)  # no new posts; distinct from archived (= removed)
 
 
 class ChannelNameClaim(Entity, discriminator="ChannelNameClaim"):
+    channel_id = UnicodeAttribute()
+
+
+class ThreadClaim(Entity, discriminator="ThreadClaim"):
+    """A comments thread's identifier guard or url look-up (keys.thread_identifier/thread_link)."""
+
     channel_id = UnicodeAttribute()
 
 

@@ -25,10 +25,11 @@ DESCRIPTION = Text(required=False, nullable=True, max_len=1000, multiline=True)
 @v1.route(
     "/v1/workspaces/{workspaceId}/channels",
     "GET",
-    summary="List channels: public ones, then your private ones (archived ones only when asked)",
+    summary="List channels: public ones, then your private ones (archived ones only when asked); "
+    "type=comments: the Disqus threads",
     scope=scopes.CHANNELS_READ,
     query=page_query(
-        type=Enum(("public", "private"), required=False),
+        type=Enum(("public", "private", "comments"), required=False),
         archived=Bool(required=False, default=False, from_string=True),
     ),
 )

@@ -1,0 +1,245 @@
+"""/api/3.0/threads/*: a thread is a channel of type ``comments`` (docs/disqus.md)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from chalice import Blueprint
+
+from chalicelib.api.disqus import protocol
+from chalicelib.api.disqus.protocol import Cursor
+from chalicelib.api.disqus.surface import PREFIX, DisqusSurface
+from chalicelib.api.routing import Call, Reply
+from chalicelib.auth import scopes
+from chalicelib.errors import NotFound, ValidationError
+from chalicelib.services import comment_threads
+from chalicelib.services.comment_threads import Found, Lookup
+from chalicelib.store.models import Channel
+
+bp = Blueprint(__name__)
+disqus = DisqusSurface(bp, tag="Disqus 3.0: threads")
+
+INCLUDE = ("open", "closed", "killed")
+THREAD = {
+    "thread": "required: a thread id, ident:<identifier> or link:<url> (also thread:ident= / thread:link=)",
+    "forum": "the forum id (workspace slug): required with an identifier or url",
+}
+
+
+def thread_view(found: Found) -> dict[str, Any]:
+    """Disqus's thread object. ``posts`` counts from 0 (posts land with posts/create);
+    likes and dislikes are 0 until threads/vote exists."""
+    thread: Channel = found.thread
+    slug = found.workspace.slug
+    return {
+        "id": thread.id,
+        "forum": slug,
+        "title": thread.topic or "",
+        "message": thread.description or "",
+        "identifiers": [thread.identifier] if thread.identifier else [],
+        "link": thread.link,
+        "slug": thread.thread_slug or thread.name,
+        "author": thread.created_by,
+        "createdAt": protocol.render_timestamp(thread.created_at),
+        "isClosed": bool(thread.closed),
+        "isDeleted": bool(thread.archived),
+        "posts": 0,
+        "likes": 0,
+        "dislikes": 0,
+        "category": thread.category,
+        "feed": f"{PREFIX}/threads/list.rss?forum={slug}&thread={thread.id}",
+    }
+
+
+def parse_thread(value: str, forum: str | None) -> Lookup:
+    """``123``, ``ident:<identifier>`` or ``link:<url>`` (the forms widgets send)."""
+    if value.startswith("ident:"):
+        return Lookup(identifier=value.removeprefix("ident:"), forum=forum)
+    if value.startswith("link:"):
+        return Lookup(link=value.removeprefix("link:"), forum=forum)
+    return Lookup(thread_id=value, forum=forum)
+
+
+def thread_lookups(args: dict[str, list[str]], *, single: bool) -> list[Lookup]:
+    forum = protocol.one(args, "forum")
+    found = [parse_thread(v, forum) for v in args.get("thread", []) if v]
+    found += [Lookup(identifier=v, forum=forum) for v in args.get("thread:ident", []) if v]
+    found += [Lookup(link=v, forum=forum) for v in args.get("thread:link", []) if v]
+    if single and len(found) != 1:
+        raise ValidationError("names one thread (thread, thread:ident or thread:link).", field="thread")
+    return found
+
+
+def uuid7_ms(thread_id: str) -> int:
+    return int(thread_id[:8] + thread_id[9:13], 16)
+
+
+@disqus.endpoint(
+    "threads/create",
+    "POST",
+    summary="Create a thread (a comments channel) in a forum",
+    scope=scopes.COMMENTS_WRITE,
+    arguments={
+        "forum": "required: the forum id (workspace slug)",
+        "title": "required: up to 200 characters",
+        "message": "the thread's description",
+        "identifier": "up to 300 characters, unique in the forum",
+        "url": "the page's URL (up to 500 characters)",
+        "slug": "up to 200 characters",
+        "category": "a category label",
+        "date": "Unix seconds or ISO 8601",
+    },
+)
+def create_thread(call: Call) -> Any:
+    args = call.query
+    title = protocol.one(args, "title", required=True) or ""
+    limits = {"title": 200, "identifier": 300, "url": 500, "slug": 200, "message": 20000, "category": 100}
+    values = {name: protocol.one(args, name) for name in limits}
+    for name, limit in limits.items():
+        if values[name] is not None and len(values[name] or "") > limit:
+            raise ValidationError(f"is longer than {limit} characters.", field=name)
+    date = protocol.one(args, "date")
+    found = comment_threads.create(
+        call.user,
+        protocol.one(args, "forum", required=True) or "",
+        title=title,
+        message=values["message"],
+        identifier=values["identifier"],
+        url=values["url"],
+        slug=values["slug"],
+        category=values["category"],
+        date=protocol.parse_timestamp(date, "date") if date else None,
+    )
+    return thread_view(found)
+
+
+@disqus.endpoint(
+    "threads/details",
+    "GET",
+    summary="A thread by id, identifier or url",
+    scope=scopes.COMMENTS_READ,
+    arguments=THREAD,
+)
+def thread_details(call: Call) -> Any:
+    return thread_view(comment_threads.find(call.user, thread_lookups(call.query, single=True)[0]))
+
+
+def _set_closed(call: Call, closed: bool) -> Any:
+    lookup = thread_lookups(call.query, single=True)[0]
+    return thread_view(comment_threads.set_closed(call.user, lookup, closed))
+
+
+@disqus.endpoint(
+    "threads/close",
+    "POST",
+    summary="Close a thread to new posts (moderators)",
+    scope=scopes.COMMENTS_MODERATE,
+    arguments=THREAD,
+)
+def close_thread(call: Call) -> Any:
+    return _set_closed(call, True)
+
+
+@disqus.endpoint(
+    "threads/open",
+    "POST",
+    summary="Open a closed thread (moderators)",
+    scope=scopes.COMMENTS_MODERATE,
+    arguments=THREAD,
+)
+def open_thread(call: Call) -> Any:
+    return _set_closed(call, False)
+
+
+@disqus.endpoint(
+    "threads/list",
+    "GET",
+    summary="A forum's threads in creation order, or the threads named",
+    scope=scopes.COMMENTS_READ,
+    arguments={
+        "forum": "the forum id (workspace slug); required unless thread is given",
+        "thread": "thread ids, ident:<identifier> or link:<url> (several allowed)",
+        "since": "Unix seconds or ISO 8601: from that moment on, in the order asked",
+        "order": "desc (default) or asc, by creation",
+        "include": "open, closed (default both) or killed (removed threads, on their own)",
+    },
+    lists=True,
+)
+def list_threads(call: Call) -> Reply:
+    args = call.query
+    limit = protocol.integer(args, "limit", default=25, low=1, high=100)
+    order = protocol.one(args, "order") or "desc"
+    if order not in ("asc", "desc"):
+        raise ValidationError("is asc or desc.", field="order")
+    include = set(args.get("include") or ["open", "closed"])
+    if not include <= set(INCLUDE) or ("killed" in include and len(include) > 1):
+        raise ValidationError("takes open and/or closed, or killed on its own.", field="include")
+    lookups = thread_lookups(args, single=False)
+    if lookups:
+        return _named_threads(call, lookups, include)
+    forum = protocol.one(args, "forum", required=True) or ""
+    text, since = protocol.one(args, "cursor"), protocol.one(args, "since")
+    cursor = Cursor.decode(text) if text else None
+    if cursor is not None and cursor.prev:
+        raise ValidationError("threads/list pages forward only: use next.", field="cursor")
+    from_ms = cursor.at_us // 1000 if cursor else None
+    if from_ms is None and since:
+        from_ms = int(protocol.parse_timestamp(since, "since").timestamp() * 1000)
+    skip = cursor.offset if cursor else 0
+    workspace, threads, more = comment_threads.list_threads(
+        call.user,
+        forum,
+        killed="killed" in include,
+        newest_first=order == "desc",
+        from_ms=from_ms,
+        skip=skip,
+        limit=limit,
+    )
+    if threads:  # the next page starts at the last thread read: its millisecond, and how many of it we gave
+        last_ms = uuid7_ms(threads[-1].id)
+        same = sum(1 for t in threads if uuid7_ms(t.id) == last_ms)
+        next_cursor = Cursor(last_ms * 1000, same + (skip if from_ms == last_ms else 0))
+    else:
+        next_cursor = Cursor(from_ms * 1000 if from_ms is not None else time.time_ns() // 1000, skip)
+    shown = [t for t in threads if _included(t, include)]
+    return Reply(
+        [thread_view(Found(t, workspace, None)) for t in shown],
+        pagination=_cursor(text, next_cursor, more),
+    )
+
+
+def _included(thread: Channel, include: set[str]) -> bool:
+    return "killed" in include or ("closed" if thread.closed else "open") in include
+
+
+def _cursor(current: str | None, following: Cursor, more: bool) -> dict[str, Any]:
+    """Disqus's cursor; these lists page forward by key, so ``prev`` is never offered."""
+    return {
+        "prev": None,
+        "hasNext": more,
+        "next": following.encode(),
+        "hasPrev": False,
+        "total": None,
+        "id": current or Cursor(following.at_us, 0).encode(),
+        "more": more,
+    }
+
+
+def _named_threads(call: Call, lookups: list[Lookup], include: set[str]) -> Reply:
+    """The threads named (ids in one batch; identifiers and urls each looked up): one page."""
+    if len(lookups) > 100:
+        raise ValidationError("takes at most 100 threads.", field="thread")
+    forum = protocol.one(call.query, "forum")
+    ids = [lookup.thread_id for lookup in lookups if lookup.thread_id]
+    found = comment_threads.find_many(call.user, ids) if ids else []
+    for lookup in lookups:
+        if lookup.thread_id is None:
+            try:
+                found.append(comment_threads.find(call.user, lookup))
+            except NotFound:
+                continue  # Disqus lists what it finds
+    if forum:
+        found = [f for f in found if f.workspace.slug == forum.lower()]
+    shown = [f for f in found if _included(f.thread, include) and bool(f.thread.archived) == ("killed" in include)]
+    return Reply([thread_view(f) for f in shown], pagination=_cursor(None, Cursor(time.time_ns() // 1000, 0), False))

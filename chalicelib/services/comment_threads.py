@@ -1,0 +1,241 @@
+"""Disqus threads: a thread is a channel of type ``comments`` in the forum's workspace.
+
+- It is public within its workspace: every member reads and answers it from v1 too
+  (services/channels.py and messages.py treat any non-private channel so).
+- Create: a member's token, or a workspace API token, with ``comments:write``. The creator
+  becomes the channel's first member (manager), as with any channel.
+- Close / open: moderators (workspace admins and owners; a token needs
+  ``comments:moderate``). Closed means no new posts; removed threads are archived channels.
+- Its name is ``comments-<channel id>``: unique, valid under v1's name rules, and in
+  creation order (ids are UUIDv7), which is what threads/list pages over.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from chalicelib.auth import scopes
+from chalicelib.auth.principal import Principal
+from chalicelib.errors import Conflict, Forbidden, NotFound, NotMember, ValidationError
+from chalicelib.ids import new_id, now_iso
+from chalicelib.services import authz, channels
+from chalicelib.services.forums import MODERATOR_ROLES
+from chalicelib.store import channels as channel_store
+from chalicelib.store import comment_threads as thread_store
+from chalicelib.store import workspaces as workspace_store
+from chalicelib.store.errors import AlreadyExists
+from chalicelib.store.models import Channel, Entity, Membership, Workspace
+from chalicelib.store.outbox import new_event
+
+COMMENTS = "comments"
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """How a thread is named: its id, or its identifier / url within ``forum``."""
+
+    thread_id: str | None = None
+    identifier: str | None = None
+    link: str | None = None
+    forum: str | None = None
+
+
+@dataclass(frozen=True)
+class Found:
+    thread: Channel
+    workspace: Workspace
+    membership: Membership | None  # None for a public key
+
+
+def normalize_link(url: str) -> str:
+    """Scheme and host lowercased, no fragment, "/" for an empty path: one page, one key."""
+    parts = urlsplit(url.strip())
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        raise ValidationError("must be an http(s) URL.", field="url")
+    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path or "/", parts.query, ""))
+
+
+def link_hash(url: str) -> str:
+    return hashlib.sha256(normalize_link(url).encode()).hexdigest()
+
+
+def _forum_not_found(slug: str) -> NotFound:
+    return NotFound(f"Unable to find forum '{slug[:100]}'.", field="forum")
+
+
+def _thread_not_found() -> NotFound:
+    return NotFound("Unable to find thread.", field="thread")
+
+
+def _workspace_id(slug: str) -> str:
+    workspace_id = workspace_store.workspace_id_for_slug(slug) if slug else None
+    if workspace_id is None:
+        raise _forum_not_found(slug)
+    return workspace_id
+
+
+def _access(
+    principal: Principal, workspace_id: str, scope: str, more: list[tuple[str, str]]
+) -> tuple[Workspace, Membership | None, dict[tuple[str, str], Entity]]:
+    """The workspace, the caller's membership and ``more``, in one BatchGetItem; a forum the
+    caller may not read is NotFound (a public key has no membership: the key is the workspace's)."""
+    authz.require_scope(principal, scope)
+    try:
+        authz.require_token_workspace(principal, workspace_id)
+    except NotMember:
+        raise NotFound("Unable to find forum.", field="forum") from None
+    # A public key has no user: its empty id names no membership (the key is the workspace's).
+    workspace, membership, found = workspace_store.get_with_membership_and(workspace_id, principal.user_id, more)
+    if workspace is None or (membership is None and principal.kind != "public_key"):
+        raise NotFound("Unable to find forum.", field="forum")
+    return workspace, membership, found
+
+
+# --- reading -------------------------------------------------------------------------
+
+
+def find(principal: Principal, lookup: Lookup, scope: str = scopes.COMMENTS_READ) -> Found:
+    """A thread the caller may read. By id: the channel (GetItem), then the workspace and
+    membership (BatchGetItem). By identifier or url: the forum's slug (GetItem), then the
+    workspace, membership and claim in one BatchGetItem, then the channel (GetItem)."""
+    if lookup.thread_id is not None:
+        thread = channel_store.get(lookup.thread_id)
+        if thread is None or thread.channel_type != COMMENTS:
+            raise _thread_not_found()
+        try:
+            workspace, membership, _ = _access(principal, thread.workspace_id, scope, [])
+        except NotFound:
+            raise _thread_not_found() from None
+        if lookup.forum is not None and workspace.slug != lookup.forum.lower():
+            raise _thread_not_found()
+        return Found(thread, workspace, membership)
+    if not lookup.forum:
+        raise ValidationError("is required with thread:ident or thread:link.", field="forum")
+    workspace_id = _workspace_id(lookup.forum)
+    if lookup.identifier is not None:
+        key = thread_store.identifier_key(workspace_id, lookup.identifier)
+    else:
+        key = thread_store.link_key(workspace_id, link_hash(lookup.link or ""))
+    workspace, membership, found = _access(principal, workspace_id, scope, [key])
+    channel_id = thread_store.claimed_channel_id(found, key)
+    thread = channel_store.get(channel_id) if channel_id else None
+    if thread is None:
+        raise _thread_not_found()
+    return Found(thread, workspace, membership)
+
+
+def find_many(principal: Principal, thread_ids: list[str]) -> list[Found]:
+    """Threads by id (one BatchGetItem, then one per workspace they span) the caller may read;
+    the others are left out, as Disqus leaves out what it cannot find."""
+    found = thread_store.get_many(thread_ids)
+    readable: list[Found] = []
+    access: dict[str, tuple[Workspace, Membership | None] | None] = {}
+    for thread_id in dict.fromkeys(thread_ids):
+        thread = found.get(thread_id)
+        if thread is None or thread.channel_type != COMMENTS:
+            continue
+        if thread.workspace_id not in access:
+            try:
+                workspace, membership, _ = _access(principal, thread.workspace_id, scopes.COMMENTS_READ, [])
+                access[thread.workspace_id] = (workspace, membership)
+            except NotFound:
+                access[thread.workspace_id] = None
+        allowed = access[thread.workspace_id]
+        if allowed is not None:
+            readable.append(Found(thread, *allowed))
+    return readable
+
+
+def list_threads(
+    principal: Principal,
+    forum: str,
+    *,
+    killed: bool,
+    newest_first: bool,
+    from_ms: int | None,
+    skip: int,
+    limit: int,
+) -> tuple[Workspace, list[Channel], bool]:
+    """A page of the forum's threads in creation order: slug (GetItem), access (BatchGetItem,
+    none for a public key) and one Query."""
+    workspace_id = _workspace_id(forum)
+    workspace, _, _ = _access(principal, workspace_id, scopes.COMMENTS_READ, [])
+    threads, more = thread_store.list_page(
+        workspace_id, killed, newest_first=newest_first, from_ms=from_ms, skip=skip, limit=limit
+    )
+    return workspace, threads, more
+
+
+# --- writing -------------------------------------------------------------------------
+
+
+def create(
+    principal: Principal,
+    forum: str,
+    *,
+    title: str,
+    message: str | None = None,
+    identifier: str | None = None,
+    url: str | None = None,
+    slug: str | None = None,
+    category: str | None = None,
+    date: datetime | None = None,
+) -> Found:
+    workspace_id = _workspace_id(forum)
+    authz.require_scope(principal, scopes.COMMENTS_WRITE)
+    if principal.kind == "public_key":
+        raise Forbidden("Creating a thread needs an authenticated user.")
+    workspace, _, _ = _access(principal, workspace_id, scopes.COMMENTS_WRITE, [])
+    link = normalize_link(url) if url else None
+    thread_id = new_id()
+    created_at = date.isoformat().replace("+00:00", "Z") if date else now_iso()
+    thread = channel_store.new_channel(
+        thread_id,
+        workspace_id,
+        thread_store.NAME_PREFIX + thread_id,
+        COMMENTS,
+        principal.user_id,
+        created_at,
+        topic=title,
+        description=message,
+        identifier=identifier,
+        link=link,
+        thread_slug=slug,
+        category=category,
+        closed=False,
+    )
+    creator = channel_store.new_member(thread, principal.user_id, "manager", created_at)
+    event = _event("channel.created", thread, createdBy=principal.user_id, **channels.channel_summary(thread))
+    try:
+        thread_store.create(thread, creator, event, link_hash(link) if link else None)
+    except AlreadyExists as exc:
+        if exc.what == "identifier":
+            raise Conflict("A thread with this identifier already exists.", field="identifier") from None
+        raise
+    return Found(thread, workspace, None)
+
+
+def set_closed(principal: Principal, lookup: Lookup, closed: bool) -> Found:
+    """Moderators only: a token with ``comments:moderate`` of a workspace admin or owner."""
+    found = find(principal, lookup, scopes.COMMENTS_MODERATE)
+    if found.membership is None or found.membership.role not in MODERATOR_ROLES:
+        raise Forbidden("Only the forum's moderators may close or open a thread.")
+    thread = found.thread
+    if bool(thread.closed) == closed:
+        return found
+    event = _event("channel.updated", thread, changes=["closed"], updatedBy=principal.user_id)
+    thread_store.set_closed(thread, closed, event)
+    thread.closed = closed
+    return found
+
+
+def _event(event_type: str, channel: Channel, **data: Any) -> Any:
+    return new_event(
+        event_type,
+        {"workspaceId": channel.workspace_id, "channelId": channel.id, **data},
+        workspace_id=channel.workspace_id,
+    )

@@ -1,0 +1,100 @@
+"""Disqus threads: channels of type ``comments`` (store/channels.py) plus two claims.
+
+- ``THREADIDENT#wid#<identifier>`` / ``GUARD``: the identifier is unique per forum; written
+  in the channel's own transaction, so a second thread with it is refused.
+- ``THREADLINK#wid#<sha256(normalized url)>`` / ``GUARD``: the look-up by url. Several
+  threads may share a url; the first one written keeps the look-up.
+- Listing: GSI1 ``WS#wid#CH#comments`` (``#archived`` for removed threads), sorted by the
+  channel name ``comments-<uuid7>``: creation order, so a time cursor is a key range.
+"""
+
+from __future__ import annotations
+
+from pynamodb.exceptions import PutError
+
+from chalicelib.store import channels as channel_store
+from chalicelib.store import keys
+from chalicelib.store.db import fetch, transaction
+from chalicelib.store.models import Channel, ChannelMember, ChannelNameClaim, Entity, Event, ThreadClaim
+
+NAME_PREFIX = "comments-"
+
+
+def identifier_key(workspace_id: str, identifier: str) -> tuple[str, str]:
+    return keys.thread_identifier(workspace_id, identifier), keys.GUARD
+
+
+def link_key(workspace_id: str, link_hash: str) -> tuple[str, str]:
+    return keys.thread_link(workspace_id, link_hash), keys.GUARD
+
+
+def create(channel: Channel, creator: ChannelMember, event: Event, link_hash: str | None) -> None:
+    """AlreadyExists("identifier") when the forum has a thread with that identifier. The
+    url look-up is written after, only if no thread holds it yet (first thread wins)."""
+    with transaction(taken=("identifier", "name")) as tx:
+        if channel.identifier:
+            claim = ThreadClaim(*identifier_key(channel.workspace_id, channel.identifier), channel_id=channel.id)
+            tx.save(claim, condition=ThreadClaim.PK.does_not_exist(), label="identifier")
+        tx.save(channel_store.name_claim(channel), condition=ChannelNameClaim.PK.does_not_exist(), label="name")
+        tx.save(channel, condition=Channel.PK.does_not_exist(), label="channel")
+        tx.save(creator)
+        tx.save(event)
+    if link_hash:
+        claim = ThreadClaim(*link_key(channel.workspace_id, link_hash), channel_id=channel.id)
+        try:
+            claim.save(condition=ThreadClaim.PK.does_not_exist())
+        except PutError as error:
+            if getattr(error, "cause_response_code", None) != "ConditionalCheckFailedException":
+                raise
+
+
+def claimed_channel_id(found: dict[tuple[str, str], Entity], key: tuple[str, str]) -> str | None:
+    claim = found.get(key)
+    return claim.channel_id if isinstance(claim, ThreadClaim) else None
+
+
+def get_claim(key: tuple[str, str]) -> str | None:
+    claim = fetch(ThreadClaim, *key)
+    return claim.channel_id if claim else None
+
+
+def list_page(
+    workspace_id: str,
+    archived: bool,
+    *,
+    newest_first: bool,
+    from_ms: int | None,
+    skip: int,
+    limit: int,
+) -> tuple[list[Channel], bool]:
+    """One Query: up to ``limit`` threads from the millisecond ``from_ms`` on (inclusive, in
+    the listing's direction), after ``skip`` threads of that very millisecond already given.
+    Returns the threads and whether more follow."""
+    condition = None
+    if from_ms is not None:
+        bound = NAME_PREFIX + keys._uuid7_prefix(from_ms)
+        condition = Channel.GSI1SK <= bound + "~" if newest_first else Channel.GSI1SK >= bound  # noqa: SIM300
+    found = [
+        c
+        for c in Channel.gsi1.query(
+            keys.channel_listing(workspace_id, "comments", archived),
+            condition,
+            scan_index_forward=not newest_first,
+            limit=skip + limit + 1,
+        )
+        if isinstance(c, Channel)
+    ]
+    found = found[skip:] if from_ms is not None else found
+    return found[:limit], len(found) > limit
+
+
+def get_many(channel_ids: list[str]) -> dict[str, Channel]:
+    return channel_store.get_many(channel_ids)
+
+
+def set_closed(channel: Channel, closed: bool, event: Event) -> None:
+    channel_store.update(channel, {"closed": closed}, event)
+
+
+def keys_of(channel_id: str) -> tuple[str, str]:
+    return channel_store.key_of(channel_id)

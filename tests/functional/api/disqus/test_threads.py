@@ -1,0 +1,241 @@
+"""Disqus threads over HTTP: a thread is a v1 channel of type ``comments``."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import urlencode
+from xml.etree import ElementTree
+
+import pytest
+from chalice.test import Client
+
+from tests.helpers import create_workspace, join_workspace, register
+
+ORIGIN = {"Origin": "https://example.com"}
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+class Reply:
+    def __init__(self, response: Any):
+        self.status = response.status_code
+        self.text = response.body.decode() if isinstance(response.body, bytes) else response.body
+
+    @property
+    def json(self) -> Any:
+        return json.loads(self.text)
+
+    @property
+    def code(self) -> int:
+        return self.json["code"]
+
+    @property
+    def response(self) -> Any:
+        return self.json["response"]
+
+
+def get(client: Client, path: str, query: Any, **kw: Any) -> Reply:
+    return Reply(client.http.get(f"/api/3.0/{path}?{urlencode(query, doseq=True)}", **kw))
+
+
+def post(client: Client, path: str, form: Any, **kw: Any) -> Reply:
+    body = urlencode(form, doseq=True)
+    return Reply(client.http.post(f"/api/3.0/{path}", body=body, headers={**FORM, **kw.pop("headers", {})}, **kw))
+
+
+def mint(api, ws: dict[str, Any], owner, *token_scopes: str) -> str:
+    answer = api.post(
+        f"/v1/workspaces/{ws['id']}/tokens", {"name": "site", "scopes": list(token_scopes)}, token=owner.access_token
+    )
+    assert answer.status == 201, answer.body
+    return answer.data["token"]
+
+
+@pytest.fixture
+def forum(api):
+    owner = register(api, "olive")
+    ws = create_workspace(api, owner, "Acme")
+    member = register(api, "mark")
+    join_workspace(ws, member)
+    key = api.post(
+        f"/v1/workspaces/{ws['id']}/public-keys", {"domains": ["example.com"]}, token=owner.access_token
+    ).data["key"]
+    return {"ws": ws, "owner": owner, "member": member, "key": key}
+
+
+def create(client: Client, token: str, **form: Any) -> Reply:
+    return post(client, "threads/create.json", {"forum": "acme", "access_token": token, **form})
+
+
+def test_create_by_access_token_and_api_secret_and_refused_to_a_public_key(api, client, forum):
+    owner, member = forum["owner"], forum["member"]
+    made = create(
+        client,
+        member.access_token,
+        title="Hello",
+        message="About it",
+        identifier="post-1",
+        url="https://Example.com/posts/1#top",
+        slug="hello",
+        category="news",
+        date="1213061528",
+    )
+    assert (made.status, made.code) == (200, 0), made.text
+    thread = made.response
+    assert thread["forum"] == "acme" and thread["title"] == "Hello" and thread["message"] == "About it"
+    assert thread["identifiers"] == ["post-1"] and thread["link"] == "https://example.com/posts/1"
+    assert thread["slug"] == "hello" and thread["author"] == member.user_id and thread["category"] == "news"
+    assert thread["createdAt"] == "2008-06-10T01:32:08"
+    assert (thread["isClosed"], thread["isDeleted"], thread["posts"], thread["likes"], thread["dislikes"]) == (
+        False,
+        False,
+        0,
+        0,
+        0,
+    )
+    assert thread["feed"].startswith("/api/3.0/threads/list.rss")
+
+    secret = mint(api, forum["ws"], owner, "comments:write")
+    by_secret = post(client, "threads/create.json", {"forum": "acme", "api_secret": secret, "title": "By the site"})
+    assert by_secret.code == 0 and by_secret.response["author"] == owner.user_id
+
+    read_only = mint(api, forum["ws"], owner, "comments:read")
+    refused = post(client, "threads/create.json", {"forum": "acme", "api_secret": read_only, "title": "x"})
+    assert (refused.status, refused.code) == (400, 12)
+    by_key = post(
+        client, "threads/create.json", {"forum": "acme", "api_key": forum["key"], "title": "x"}, headers=ORIGIN
+    )
+    assert (by_key.status, by_key.code) == (400, 9)
+    missing = create(client, member.access_token)
+    assert (missing.status, missing.code) == (400, 2) and "'title'" in missing.response
+    stranger = register(api, "sam")
+    assert create(client, stranger.access_token, title="x").code == 8  # not a member: no such forum
+
+
+def test_identifier_is_unique_per_forum(api, client, forum):
+    first = create(client, forum["member"].access_token, title="One", identifier="page-7")
+    assert first.code == 0
+    again = create(client, forum["owner"].access_token, title="Two", identifier="page-7")
+    assert (again.status, again.code) == (400, 2)
+    assert "'identifier'" in again.response and "already exists" in again.response
+    other_ws = create_workspace(api, forum["owner"], "Other")
+    elsewhere = post(
+        client,
+        "threads/create.json",
+        {
+            "forum": other_ws["slug"],
+            "access_token": forum["owner"].access_token,
+            "title": "Same ident, other forum",
+            "identifier": "page-7",
+        },
+    )
+    assert elsewhere.code == 0, elsewhere.text
+
+
+def test_details_by_id_identifier_and_link_in_every_form(client, forum):
+    token = forum["member"].access_token
+    made = create(client, token, title="T", identifier="ident 1", url="https://example.com/a?x=1").response
+    later = create(client, token, title="Same page", url="https://EXAMPLE.com/a?x=1").response  # first wins
+    assert later["id"] != made["id"]
+    forms = [
+        {"thread": made["id"]},
+        {"thread": made["id"], "forum": "acme"},
+        {"thread": "ident:ident 1", "forum": "acme"},
+        {"thread:ident": "ident 1", "forum": "acme"},
+        {"thread": "link:https://example.com/a?x=1#c", "forum": "acme"},
+        {"thread:link": "https://example.com/a?x=1", "forum": "acme"},
+    ]
+    for form in forms:
+        by_token = get(client, "threads/details.json", {**form, "access_token": token})
+        assert (by_token.code, by_token.response["id"]) == (0, made["id"]), (form, by_token.text)
+        by_key = get(client, "threads/details.json", {**form, "api_key": forum["key"]}, headers=ORIGIN)
+        assert (by_key.code, by_key.response["id"]) == (0, made["id"]), (form, by_key.text)
+    unknown = get(client, "threads/details.json", {"thread": "ident:nope", "forum": "acme", "access_token": token})
+    assert (unknown.status, unknown.code) == (400, 8)
+    no_forum = get(client, "threads/details.json", {"thread": "ident:ident 1", "access_token": token})
+    assert (no_forum.code, "'forum'" in no_forum.response) == (2, True)
+    two = get(client, "threads/details.json", {"thread": [made["id"], later["id"]], "access_token": token})
+    assert two.code == 2
+
+
+def test_list_pages_with_cursors_without_gaps_or_duplicates(client, forum):
+    token = forum["member"].access_token
+    made = [create(client, token, title=f"t{i}").response["id"] for i in range(7)]
+    for order, expected in (("asc", made), ("desc", made[::-1])):
+        seen, cursor, pages = [], None, 0
+        while True:
+            query = {"forum": "acme", "access_token": token, "limit": 3, "order": order}
+            answer = get(client, "threads/list.json", {**query, **({"cursor": cursor} if cursor else {})})
+            assert answer.code == 0, answer.text
+            pages += 1
+            seen += [t["id"] for t in answer.response]
+            assert answer.json["cursor"]["next"]
+            if not answer.json["cursor"]["hasNext"]:
+                break
+            cursor = answer.json["cursor"]["next"]
+        assert seen == expected and pages == 3
+    # a thread made after the last page shows on the next one (asc): the cursor stays valid
+    newest = create(client, token, title="late").response["id"]
+    answer = get(
+        client, "threads/list.json", {"forum": "acme", "access_token": token, "order": "asc", "cursor": cursor}
+    )
+    assert [t["id"] for t in answer.response][-1] == newest
+    # multi-value thread in both forms, ident lookups among them
+    both = get(client, "threads/list.json", {"thread[]": [made[0], made[1]], "access_token": token})
+    assert [t["id"] for t in both.response] == made[:2]
+    rss = get(client, "threads/list.rss", {"forum": "acme", "api_key": forum["key"], "limit": 2}, headers=ORIGIN)
+    items = ElementTree.fromstring(rss.text).findall("./channel/item")
+    assert [i.findtext("title") for i in items] == ["late", "t6"]
+    bad = get(client, "threads/list.json", {"forum": "acme", "access_token": token, "limit": 101})
+    assert (bad.code, "'limit'" in bad.response) == (2, True)
+
+
+def test_close_and_open_by_a_moderator_only(client, forum):
+    made = create(client, forum["member"].access_token, title="T", identifier="c1").response
+    refused = post(client, "threads/close.json", {"thread": made["id"], "access_token": forum["member"].access_token})
+    assert (refused.status, refused.code) == (400, 22)
+    owner = forum["owner"].access_token
+    closed = post(client, "threads/close.json", {"thread": "ident:c1", "forum": "acme", "access_token": owner})
+    assert (closed.code, closed.response["isClosed"]) == (0, True)
+    query = {"forum": "acme", "access_token": owner}
+    assert [t["id"] for t in get(client, "threads/list.json", {**query, "include": "closed"}).response] == [made["id"]]
+    assert get(client, "threads/list.json", {**query, "include": "open"}).response == []
+    opened = post(client, "threads/open.json", {"thread:ident": "c1", "forum": "acme", "access_token": owner})
+    assert (opened.code, opened.response["isClosed"]) == (0, False)
+
+
+def test_a_thread_is_a_comments_channel_in_v1(api, client, forum):
+    member = forum["member"]
+    made = create(client, member.access_token, title="From the page").response
+    listed = api.get(f"/v1/workspaces/{forum['ws']['id']}/channels?type=comments", token=forum["owner"].access_token)
+    assert listed.status == 200
+    assert [(c["id"], c["type"], c["topic"]) for c in listed.data] == [(made["id"], "comments", "From the page")]
+    public = api.get(f"/v1/workspaces/{forum['ws']['id']}/channels?type=public", token=member.access_token)
+    assert made["id"] not in [c["id"] for c in public.data]
+    owner = forum["owner"].access_token  # a moderator answers from the chat side
+    assert api.post(f"/v1/channels/{made['id']}/join", token=owner).status == 200
+    sent = api.post(f"/v1/channels/{made['id']}/messages", {"content": "Thanks!"}, token=owner)
+    assert sent.status == 201, sent.body
+    history = api.get(f"/v1/channels/{made['id']}/messages", token=member.access_token)
+    assert "Thanks!" in [m["content"] for m in history.data]
+
+
+def test_details_by_identifier_costs_three_calls(client, forum):
+    """The slug claim (GetItem); workspace, membership and identifier claim (one
+    BatchGetItem); the channel (GetItem)."""
+    from bench.recorder import Recorder
+
+    create(client, forum["member"].access_token, title="T", identifier="cost")
+    recorder = Recorder()
+    recorder.install()
+    try:
+        with recorder.recording() as calls:
+            answer = get(
+                client,
+                "threads/details.json",
+                {"thread": "ident:cost", "forum": "acme", "access_token": forum["member"].access_token},
+            )
+    finally:
+        recorder.uninstall()
+    assert answer.code == 0
+    assert [c.operation for c in calls if c.phase == "handler"] == ["GetItem", "BatchGetItem", "GetItem"]
