@@ -81,6 +81,8 @@ def channel_for_posting(principal: Principal, channel_id: str) -> Channel:
         raise NotMember("Join the channel to post in it.")
     if channel.archived:
         raise ChannelArchived()
+    if channel.closed:  # a closed Disqus thread (comments channel): no new posts, from any surface
+        raise Forbidden("The thread is closed to new posts.")
     return channel
 
 

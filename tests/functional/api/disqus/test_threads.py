@@ -218,24 +218,41 @@ def test_a_thread_is_a_comments_channel_in_v1(api, client, forum):
     assert sent.status == 201, sent.body
     history = api.get(f"/v1/channels/{made['id']}/messages", token=member.access_token)
     assert "Thanks!" in [m["content"] for m in history.data]
+    closed = post(client, "threads/close.json", {"thread": made["id"], "access_token": owner})
+    assert closed.code == 0
+    refused = api.post(f"/v1/channels/{made['id']}/messages", {"content": "More"}, token=owner)
+    assert (refused.status, refused.error["code"]) == (403, "E_AUTHZ_FORBIDDEN")
+    assert post(client, "threads/open.json", {"thread": made["id"], "access_token": owner}).code == 0
+    assert api.post(f"/v1/channels/{made['id']}/messages", {"content": "More"}, token=owner).status == 201
 
 
-def test_details_by_identifier_costs_three_calls(client, forum):
-    """The slug claim (GetItem); workspace, membership and identifier claim (one
-    BatchGetItem); the channel (GetItem)."""
+def test_costs_of_details_and_list(client, forum):
+    """details by identifier: the slug claim (GetItem); workspace, membership and identifier
+    claim (one BatchGetItem); the channel (GetItem). By id: the channel, then one batch.
+    A page of threads/list: slug, access batch, one Query."""
     from bench.recorder import Recorder
 
-    create(client, forum["member"].access_token, title="T", identifier="cost")
+    token = forum["member"].access_token
+    made = create(client, token, title="T", identifier="cost").response
+    asks = [
+        {"thread": "ident:cost", "forum": "acme"},
+        {"thread": made["id"]},
+    ]
     recorder = Recorder()
     recorder.install()
     try:
+        recorded = []
+        for ask in asks:
+            with recorder.recording() as calls:
+                assert get(client, "threads/details.json", {**ask, "access_token": token}).code == 0
+            recorded.append(calls)
         with recorder.recording() as calls:
-            answer = get(
-                client,
-                "threads/details.json",
-                {"thread": "ident:cost", "forum": "acme", "access_token": forum["member"].access_token},
-            )
+            assert get(client, "threads/list.json", {"forum": "acme", "access_token": token}).code == 0
+        recorded.append(calls)
     finally:
         recorder.uninstall()
-    assert answer.code == 0
-    assert [c.operation for c in calls if c.phase == "handler"] == ["GetItem", "BatchGetItem", "GetItem"]
+    assert [[c.operation for c in calls if c.phase == "handler"] for calls in recorded] == [
+        ["GetItem", "BatchGetItem", "GetItem"],
+        ["GetItem", "BatchGetItem"],
+        ["GetItem", "BatchGetItem", "Query"],
+    ]
