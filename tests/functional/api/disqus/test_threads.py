@@ -256,3 +256,57 @@ def test_costs_of_details_and_list(client, forum):
         ["GetItem", "BatchGetItem"],
         ["GetItem", "BatchGetItem", "Query"],
     ]
+
+
+def test_list_cursor_holds_threads_made_in_the_same_millisecond(client, forum, monkeypatch):
+    """The cursor is a millisecond and a count of threads of it already given: threads that
+    share a millisecond page without gaps or repeats, in either order."""
+    import time
+    from types import SimpleNamespace
+
+    from chalicelib import ids
+
+    frozen = time.time_ns()
+    monkeypatch.setattr(ids, "time", SimpleNamespace(time_ns=lambda: frozen))
+    token = forum["member"].access_token
+    made = [create(client, token, title=f"same ms {i}").response["id"] for i in range(5)]
+    monkeypatch.undo()
+    assert len({m[:13] for m in made}) == 1  # one millisecond
+    for order, expected in (("asc", made), ("desc", made[::-1])):
+        seen, cursor, pages = [], None, 0
+        while True:
+            query = {"forum": "acme", "access_token": token, "limit": 2, "order": order}
+            answer = get(client, "threads/list.json", {**query, **({"cursor": cursor} if cursor else {})})
+            seen += [t["id"] for t in answer.response]
+            pages += 1
+            cursor = answer.json["cursor"]["next"]
+            if not answer.json["cursor"]["hasNext"]:
+                break
+        assert (seen, pages) == (expected, 3)
+
+
+def test_the_widget_forms_jsonp_and_other_forums(api, client, forum):
+    """disqusjs asks threads/list.json with thread=ident:<id> and an api_key; JSONP works
+    with a public key; a thread is not found through another forum or workspace."""
+    token = forum["member"].access_token
+    made = create(client, token, title="Widget", identifier="w/1").response
+    widget = {"forum": "acme", "thread": "ident:w/1", "api_key": forum["key"]}
+    listed = get(client, "threads/list.json", widget, headers=ORIGIN)
+    assert [t["id"] for t in listed.response] == [made["id"]] and listed.json["cursor"]["next"]
+    jsonp = Reply(
+        client.http.get(
+            "/api/3.0/threads/details.jsonp?"
+            + urlencode({"thread": made["id"], "api_key": forum["key"], "callback": "cb"}),
+            headers=ORIGIN,
+        )
+    )
+    assert jsonp.text.startswith("/**/cb(") and json.loads(jsonp.text[7:-2])["response"]["id"] == made["id"]
+    other = create_workspace(api, forum["owner"], "Other")
+    mismatch = get(
+        client, "threads/details.json", {"thread": made["id"], "forum": other["slug"], "access_token": token}
+    )
+    assert mismatch.code == 8
+    stranger = register(api, "sid")
+    hidden = get(client, "threads/details.json", {"thread": made["id"], "access_token": stranger.access_token})
+    assert (hidden.status, hidden.code) == (400, 8)
+    assert get(client, "threads/list.json", {"forum": "acme", "access_token": stranger.access_token}).code == 8
