@@ -178,6 +178,8 @@ def update(principal: Principal, channel_id: str, changes: dict[str, Any]) -> Ch
             del changes["name"]
         elif channel.is_default:
             raise Forbidden("#general cannot be renamed.")
+        elif channel.channel_type == "comments":  # its name orders the forum's thread list
+            raise Forbidden("A comments thread keeps its name: change its topic (the thread's title).")
         else:
             old_name = channel.name
     if not changes:

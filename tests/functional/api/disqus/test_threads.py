@@ -216,6 +216,12 @@ def test_a_thread_is_a_comments_channel_in_v1(api, client, forum):
     assert api.post(f"/v1/channels/{made['id']}/join", token=owner).status == 200
     sent = api.post(f"/v1/channels/{made['id']}/messages", {"content": "Thanks!"}, token=owner)
     assert sent.status == 201, sent.body
+    renamed = api.patch(f"/v1/channels/{made['id']}", {"name": "elsewhere"}, token=owner)
+    assert renamed.status == 403  # the name orders threads/list
+    retitled = api.patch(f"/v1/channels/{made['id']}", {"topic": "New title"}, token=owner)
+    assert retitled.status == 200
+    details = get(client, "threads/details.json", {"thread": made["id"], "access_token": owner})
+    assert details.response["title"] == "New title"
     history = api.get(f"/v1/channels/{made['id']}/messages", token=member.access_token)
     assert "Thanks!" in [m["content"] for m in history.data]
     closed = post(client, "threads/close.json", {"thread": made["id"], "access_token": owner})
