@@ -14,7 +14,7 @@ from pynamodb.exceptions import PutError
 
 from chalicelib.store import channels as channel_store
 from chalicelib.store import keys
-from chalicelib.store.db import fetch, transaction
+from chalicelib.store.db import transaction
 from chalicelib.store.models import Channel, ChannelMember, ChannelNameClaim, Entity, Event, ThreadClaim
 
 NAME_PREFIX = "comments-"
@@ -53,11 +53,6 @@ def claimed_channel_id(found: dict[tuple[str, str], Entity], key: tuple[str, str
     return claim.channel_id if isinstance(claim, ThreadClaim) else None
 
 
-def get_claim(key: tuple[str, str]) -> str | None:
-    claim = fetch(ThreadClaim, *key)
-    return claim.channel_id if claim else None
-
-
 def list_page(
     workspace_id: str,
     archived: bool,
@@ -94,7 +89,3 @@ def get_many(channel_ids: list[str]) -> dict[str, Channel]:
 
 def set_closed(channel: Channel, closed: bool, event: Event) -> None:
     channel_store.update(channel, {"closed": closed}, event)
-
-
-def keys_of(channel_id: str) -> tuple[str, str]:
-    return channel_store.key_of(channel_id)
