@@ -67,7 +67,7 @@ def api_token(token: ApiToken) -> dict[str, Any]:
 
 
 def channel(item: Channel) -> dict[str, Any]:
-    return {
+    shown = {
         "id": item.id,
         "workspaceId": item.workspace_id,
         "name": item.name,
@@ -82,6 +82,15 @@ def channel(item: Channel) -> dict[str, Any]:
         "createdBy": item.created_by,
         "createdAt": item.created_at,
     }
+    if item.channel_type == "comments":  # a Disqus thread (docs/disqus.md): its page-side identity
+        shown["thread"] = {
+            "identifier": item.identifier,
+            "link": item.link,
+            "slug": item.thread_slug,
+            "category": item.category,
+            "closed": bool(item.closed),
+        }
+    return shown
 
 
 def channel_member(member: ChannelMember, user: User | None) -> dict[str, Any]:

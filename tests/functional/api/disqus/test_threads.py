@@ -206,10 +206,14 @@ def test_close_and_open_by_a_moderator_only(client, forum):
 
 def test_a_thread_is_a_comments_channel_in_v1(api, client, forum):
     member = forum["member"]
-    made = create(client, member.access_token, title="From the page").response
+    made = create(
+        client, member.access_token, title="From the page", identifier="post-42", url="https://blog.example.com/42"
+    ).response
     listed = api.get(f"/v1/workspaces/{forum['ws']['id']}/channels?type=comments", token=forum["owner"].access_token)
     assert listed.status == 200
     assert [(c["id"], c["type"], c["topic"]) for c in listed.data] == [(made["id"], "comments", "From the page")]
+    thread = listed.data[0]["thread"]  # the page-side identity, shown on the chat side too
+    assert (thread["identifier"], thread["link"], thread["closed"]) == ("post-42", "https://blog.example.com/42", False)
     public = api.get(f"/v1/workspaces/{forum['ws']['id']}/channels?type=public", token=member.access_token)
     assert made["id"] not in [c["id"] for c in public.data]
     owner = forum["owner"].access_token  # a moderator answers from the chat side
@@ -226,6 +230,7 @@ def test_a_thread_is_a_comments_channel_in_v1(api, client, forum):
     assert "Thanks!" in [m["content"] for m in history.data]
     closed = post(client, "threads/close.json", {"thread": made["id"], "access_token": owner})
     assert closed.code == 0
+    assert api.get(f"/v1/channels/{made['id']}", token=owner).data["thread"]["closed"] is True
     refused = api.post(f"/v1/channels/{made['id']}/messages", {"content": "More"}, token=owner)
     assert (refused.status, refused.error["code"]) == (403, "E_AUTHZ_FORBIDDEN")
     assert post(client, "threads/open.json", {"thread": made["id"], "access_token": owner}).code == 0
