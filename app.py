@@ -13,6 +13,7 @@ from chalice import Chalice
 from chalicelib.api.disqus import forums as disqus_forums
 from chalicelib.api.disqus import surface as disqus_surface
 from chalicelib.api.disqus import threads as disqus_threads
+from chalicelib.api.disqus import users as disqus_users
 from chalicelib.api.fallback import register_method_not_allowed
 from chalicelib.api.oauth import server as oauth_server
 from chalicelib.api.v1 import apps as app_api
@@ -46,6 +47,7 @@ for blueprint in (
     public_key_api.bp,
     disqus_forums.bp,
     disqus_threads.bp,
+    disqus_users.bp,
     disqus_surface.bp,  # the /api/3.0 catch-all: code 1 or 415
 ):
     app.register_blueprint(blueprint)

@@ -7,46 +7,14 @@ from typing import Any
 from chalice import Blueprint
 
 from chalicelib.api.disqus import protocol
+from chalicelib.api.disqus.objects import forum_view, user_view
 from chalicelib.api.disqus.surface import DisqusSurface
 from chalicelib.api.routing import Call, Reply
 from chalicelib.auth import scopes
 from chalicelib.services import forums
-from chalicelib.store.models import User, Workspace
 
 bp = Blueprint(__name__)
 disqus = DisqusSurface(bp, tag="Disqus 3.0: forums")
-
-
-def forum_view(workspace: Workspace) -> dict[str, Any]:
-    """Disqus's forum object, with the fields we have data for (the others are left out)."""
-    icon = workspace.icon_url or ""
-    return {
-        "id": workspace.slug,
-        "name": workspace.name,
-        "founder": workspace.owner_id,
-        "pk": workspace.id,
-        "createdAt": protocol.render_timestamp(workspace.created_at),
-        "favicon": {"permalink": icon, "cache": icon},
-    }
-
-
-def user_view(user: User) -> dict[str, Any]:
-    """Disqus's user object. No email and no emailHash here: Disqus gives e-mail only on
-    users/details to a token with the email scope (requests page, Data Availability)."""
-    avatar = user.avatar_url or ""
-    return {
-        "id": user.id,
-        "username": user.username,
-        "name": user.display_name,
-        "about": user.bio or "",
-        "url": "",
-        "profileUrl": "",
-        "isFollowing": False,
-        "isFollowedBy": False,
-        "isAnonymous": False,
-        "joinedAt": protocol.render_timestamp(user.created_at),
-        "avatar": {"permalink": avatar, "cache": avatar, "isCustom": bool(avatar)},
-    }
 
 
 FORUM = {"forum": "required: the forum id (the workspace slug)"}

@@ -1,0 +1,43 @@
+"""Disqus's forum and user objects, built once for every /api/3.0 endpoint that returns them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.api.disqus import protocol
+from chalicelib.store.models import User, Workspace
+
+
+def forum_view(workspace: Workspace) -> dict[str, Any]:
+    """Disqus's forum object, with the fields we have data for (the others are left out)."""
+    icon = workspace.icon_url or ""
+    return {
+        "id": workspace.slug,
+        "name": workspace.name,
+        "founder": workspace.owner_id,
+        "pk": workspace.id,
+        "createdAt": protocol.render_timestamp(workspace.created_at),
+        "favicon": {"permalink": icon, "cache": icon},
+    }
+
+
+def user_view(user: User, *, with_email: bool = False) -> dict[str, Any]:
+    """Disqus's user object. ``email`` only when the caller decided it may be shown (Disqus:
+    users/details to the user themselves, requests page "Data Availability"); never emailHash."""
+    avatar = user.avatar_url or ""
+    view = {
+        "id": user.id,
+        "username": user.username,
+        "name": user.display_name,
+        "about": user.bio or "",
+        "url": "",
+        "profileUrl": "",
+        "isFollowing": False,
+        "isFollowedBy": False,
+        "isAnonymous": False,
+        "joinedAt": protocol.render_timestamp(user.created_at),
+        "avatar": {"permalink": avatar, "cache": avatar, "isCustom": bool(avatar)},
+    }
+    if with_email:
+        view["email"] = user.email
+    return view
