@@ -233,6 +233,75 @@ def set_closed(principal: Principal, lookup: Lookup, closed: bool) -> Found:
     return found
 
 
+def set_removed(principal: Principal, lookups: list[Lookup], removed: bool) -> list[Found]:
+    """threads/remove and threads/restore: v1's archive / unarchive of the channel, for the
+    forum's moderators only (a token needs ``comments:moderate``). Every thread is checked
+    before any is changed, so a refusal changes nothing."""
+    found = [find(principal, lookup, scopes.COMMENTS_MODERATE) for lookup in lookups]
+    for one in found:
+        if one.membership is None or one.membership.role not in MODERATOR_ROLES:
+            raise Forbidden("Only the forum's moderators may remove or restore a thread.")
+    for one in found:
+        thread = one.thread
+        if bool(thread.archived) == removed:
+            continue
+        # The same change and event as channels.set_archived, whose scope is channels:write.
+        event = _event("channel.archived" if removed else "channel.unarchived", thread, by=principal.user_id)
+        channel_store.update(thread, {"archived": removed}, event)
+        thread.archived = removed
+    return found
+
+
+EDITABLE = {
+    "title": "topic",
+    "message": "description",
+    "slug": "thread_slug",
+    "url": "link",
+    "identifier": "identifier",
+}
+
+
+def update(principal: Principal, lookup: Lookup, given: dict[str, str | None]) -> Found:
+    """threads/update: the thread's author or a moderator. ``given`` maps Disqus names
+    (EDITABLE) to new values, "" clearing one. Identifier and url move their claims in the
+    thread's own transaction; a taken identifier is refused (Conflict naming it)."""
+    found = find(principal, lookup, scopes.COMMENTS_WRITE)
+    thread = found.thread
+    is_moderator = found.membership is not None and found.membership.role in MODERATOR_ROLES
+    if principal.kind == "public_key" or not (is_moderator or thread.created_by == principal.user_id):
+        raise Forbidden("Only the thread's author and the forum's moderators may update it.")
+    if given.get("title") == "":
+        raise ValidationError("cannot be empty.", field="title")
+    changes: dict[str, Any] = {}
+    for name, value in given.items():
+        attribute = EDITABLE[name]
+        value = value or None
+        if name == "url" and value is not None:
+            value = normalize_link(value)
+        if getattr(thread, attribute) != value:
+            changes[attribute] = value
+    if not changes:
+        return found
+    release = take = None
+    if "link" in changes:
+        wid = thread.workspace_id
+        old = thread_store.link_key(wid, link_hash(thread.link)) if thread.link else None
+        new = thread_store.link_key(wid, link_hash(changes["link"])) if changes["link"] else None
+        held = thread_store.claims([k for k in (old, new) if k is not None])
+        release = old if old is not None and held.get(old) == thread.id else None
+        take = new if new is not None and new not in held else None  # first thread keeps a shared url
+    event = _event("channel.updated", thread, changes=sorted(changes), updatedBy=principal.user_id)
+    try:
+        thread_store.update(
+            thread, changes, event, new_identifier=changes.get("identifier"), link_moves=(release, take)
+        )
+    except AlreadyExists:
+        raise Conflict("A thread with this identifier already exists.", field="identifier") from None
+    for attribute, value in changes.items():
+        setattr(thread, attribute, value)
+    return found
+
+
 def _event(event_type: str, channel: Channel, **data: Any) -> Any:
     return new_event(
         event_type,

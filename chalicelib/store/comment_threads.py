@@ -4,17 +4,20 @@
   in the channel's own transaction, so a second thread with it is refused.
 - ``THREADLINK#wid#<sha256(normalized url)>`` / ``GUARD``: the look-up by url. Several
   threads may share a url; the first one written keeps the look-up.
+- threads/update moves both claims in the thread's own transaction (store ``update``).
 - Listing: GSI1 ``WS#wid#CH#comments`` (``#archived`` for removed threads), sorted by the
   channel name ``comments-<uuid7>``: creation order, so a time cursor is a key range.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from pynamodb.exceptions import PutError
 
 from chalicelib.store import channels as channel_store
 from chalicelib.store import keys
-from chalicelib.store.db import transaction
+from chalicelib.store.db import set_or_remove, transaction
 from chalicelib.store.models import Channel, ChannelMember, ChannelNameClaim, Entity, Event, ThreadClaim
 
 NAME_PREFIX = "comments-"
@@ -89,3 +92,39 @@ def get_many(channel_ids: list[str]) -> dict[str, Channel]:
 
 def set_closed(channel: Channel, closed: bool, event: Event) -> None:
     channel_store.update(channel, {"closed": closed}, event)
+
+
+def claims(keys_wanted: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """claim key -> the channel id holding it, for those that exist (one BatchGetItem)."""
+    if not keys_wanted:
+        return {}
+    return {(c.PK, c.SK): c.channel_id for c in Entity.batch_get(keys_wanted) if isinstance(c, ThreadClaim)}
+
+
+def update(
+    channel: Channel,
+    changes: dict[str, Any],
+    event: Event,
+    *,
+    new_identifier: str | None = None,
+    link_moves: tuple[tuple[str, str] | None, tuple[str, str] | None] = (None, None),
+) -> None:
+    """Set (None: remove) the thread's attributes in one transaction with its claims: an
+    identifier change deletes the old guard and writes the new one (AlreadyExists("identifier")
+    if another thread holds it); ``link_moves`` is (the url look-up to release, the one to take),
+    each decided by the caller from ``claims`` and re-checked here."""
+    with transaction(taken=("identifier",)) as tx:
+        if "identifier" in changes:
+            if channel.identifier:
+                old = ThreadClaim(*identifier_key(channel.workspace_id, channel.identifier), channel_id=channel.id)
+                tx.delete(old, condition=ThreadClaim.channel_id == channel.id)
+            if new_identifier:
+                claim = ThreadClaim(*identifier_key(channel.workspace_id, new_identifier), channel_id=channel.id)
+                tx.save(claim, condition=ThreadClaim.PK.does_not_exist(), label="identifier")
+        release, take = link_moves
+        if release is not None:
+            tx.delete(ThreadClaim(*release, channel_id=channel.id), condition=ThreadClaim.channel_id == channel.id)
+        if take is not None:
+            tx.save(ThreadClaim(*take, channel_id=channel.id), condition=ThreadClaim.PK.does_not_exist())
+        tx.update(channel, actions=set_or_remove(Channel, changes), condition=Channel.PK.exists(), label="channel")
+        tx.save(event)

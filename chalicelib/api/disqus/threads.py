@@ -152,6 +152,74 @@ def open_thread(call: Call) -> Any:
     return _set_closed(call, False)
 
 
+THREADS = {
+    "thread": "required: thread ids, ident:<identifier> or link:<url> (several allowed, at most 100)",
+    "forum": THREAD["forum"],
+}
+
+
+def _set_removed(call: Call, removed: bool) -> Any:
+    """Disqus answers remove and restore with ``[{"id": ...}]``, one per thread named."""
+    lookups = thread_lookups(call.query, single=False)
+    if not lookups:
+        raise ValidationError("is required.", field="thread")
+    if len(lookups) > 100:
+        raise ValidationError("takes at most 100 threads.", field="thread")
+    found = comment_threads.set_removed(call.user, lookups, removed)
+    return [{"id": f.thread.id} for f in found]
+
+
+@disqus.endpoint(
+    "threads/remove",
+    "POST",
+    summary="Remove threads (moderators): v1 archives their channels",
+    scope=scopes.COMMENTS_MODERATE,
+    arguments=THREADS,
+)
+def remove_threads(call: Call) -> Any:
+    return _set_removed(call, True)
+
+
+@disqus.endpoint(
+    "threads/restore",
+    "POST",
+    summary="Restore removed threads (moderators): v1 unarchives their channels",
+    scope=scopes.COMMENTS_MODERATE,
+    arguments=THREADS,
+)
+def restore_threads(call: Call) -> Any:
+    return _set_removed(call, False)
+
+
+UPDATE_LIMITS = {"title": 200, "message": 20000, "slug": 200, "url": 500, "identifier": 300}
+
+
+@disqus.endpoint(
+    "threads/update",
+    "POST",
+    summary="Update a thread (its author or moderators): title, message, slug, url, identifier",
+    scope=scopes.COMMENTS_WRITE,
+    arguments={
+        **THREAD,
+        "title": "up to 200 characters",
+        "message": "the thread's description (empty clears it)",
+        "slug": "up to 200 characters (empty clears it)",
+        "url": "the page's URL (empty clears it)",
+        "identifier": "unique in the forum (empty clears it)",
+    },
+)
+def update_thread(call: Call) -> Any:
+    lookup = thread_lookups(call.query, single=True)[0]
+    given: dict[str, str | None] = {}
+    for name, limit in UPDATE_LIMITS.items():
+        if name in call.query:
+            value = protocol.one(call.query, name) or ""
+            if len(value) > limit:
+                raise ValidationError(f"is longer than {limit} characters.", field=name)
+            given[name] = value
+    return thread_view(comment_threads.update(call.user, lookup, given))
+
+
 @disqus.endpoint(
     "threads/list",
     "GET",
