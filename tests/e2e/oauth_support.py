@@ -19,9 +19,9 @@ from urllib.parse import urlencode, urljoin, urlsplit
 
 import requests
 
-from tests.e2e.harness import Devserver, wait_for_verification_link
+from tests.e2e.accounts import PASSWORD, sign_up
+from tests.e2e.harness import Devserver
 
-PASSWORD = "correct horse battery staple"
 # Where apps say they live: nothing listens there, the tests read the redirect itself.
 REDIRECT_URI = "http://127.0.0.1:8765/callback"
 SECURITY_HEADERS = {
@@ -45,21 +45,11 @@ class Admin:
 def signed_up_admin(server: Devserver, name: str) -> Admin:
     """Register, follow the verification link, log in and create a workspace."""
     api = server.base_url
-    handle = f"{name}{uuid.uuid4().hex[:8]}"
-    email = f"{handle}@example.com"
-    registered = requests.post(
-        f"{api}/v1/auth/register",
-        json={"email": email, "password": PASSWORD, "username": handle, "displayName": name.title()},
-        timeout=10,
-    )
-    assert registered.status_code == 201, registered.text
-    assert requests.get(wait_for_verification_link(server.outbox, email), timeout=10).status_code == 200
-    login = requests.post(f"{api}/v1/auth/login", json={"email": email, "password": PASSWORD}, timeout=10)
-    assert login.status_code == 200, login.text
-    headers = {"Authorization": f"Bearer {login.json()['data']['accessToken']}"}
+    account = sign_up(server, f"{name}{uuid.uuid4().hex[:8]}", name.title())
+    headers = account.headers
     workspace = requests.post(f"{api}/v1/workspaces", json={"name": f"{name.title()} Co"}, headers=headers, timeout=10)
     assert workspace.status_code == 201, workspace.text
-    return Admin(email, PASSWORD, registered.json()["data"]["userId"], workspace.json()["data"]["id"], headers)
+    return Admin(account.email, PASSWORD, account.user_id, workspace.json()["data"]["id"], headers)
 
 
 def create_app(

@@ -149,6 +149,25 @@ def oauth_error(response: requests.Response) -> str:
     return response.json()["error"]
 
 
+def assert_refresh_refused(metadata: dict, client: OAuth2Session, refresh_token: str) -> None:
+    refused = requests.post(
+        metadata["token_endpoint"],
+        data={"grant_type": "refresh_token", "refresh_token": refresh_token},
+        auth=(client.client_id, client.client_secret),
+        timeout=10,
+    )
+    assert refused.status_code == 400 and oauth_error(refused) == "invalid_grant", refused.text
+
+
+def channels_status(api: str, admin: Admin, access_token: str) -> int:
+    """The status of a v1 read (channels of the admin's workspace) with this access token."""
+    return requests.get(
+        f"{api}/v1/workspaces/{admin.workspace_id}/channels",
+        headers={"Authorization": f"Bearer {access_token}"},
+        timeout=10,
+    ).status_code
+
+
 def test_metadata_advertises_the_endpoints(server: Devserver, metadata: dict) -> None:
     api = server.base_url
     assert metadata["issuer"] == api
@@ -204,13 +223,7 @@ def test_code_flow_v1_call_refresh_and_reuse_detection(
     # Reuse detection: the rotated-out refresh token fails, and kills its family, so
     # the current refresh token fails too.
     for stale in (first["refresh_token"], refreshed["refresh_token"]):
-        reused = requests.post(
-            metadata["token_endpoint"],
-            data={"grant_type": "refresh_token", "refresh_token": stale},
-            auth=(client.client_id, client.client_secret),
-            timeout=10,
-        )
-        assert reused.status_code == 400 and oauth_error(reused) == "invalid_grant", reused.text
+        assert_refresh_refused(metadata, client, stale)
 
 
 def test_a_code_presented_twice_fails_and_revokes_what_it_issued(
@@ -234,20 +247,9 @@ def test_a_code_presented_twice_fails_and_revokes_what_it_issued(
     )
     assert again.status_code == 400 and oauth_error(again) == "invalid_grant", again.text
     # What the first exchange issued is revoked (RFC 9700 4.5): the refresh token...
-    refused = requests.post(
-        metadata["token_endpoint"],
-        data={"grant_type": "refresh_token", "refresh_token": token["refresh_token"]},
-        auth=(client.client_id, client.client_secret),
-        timeout=10,
-    )
-    assert refused.status_code == 400 and oauth_error(refused) == "invalid_grant", refused.text
+    assert_refresh_refused(metadata, client, token["refresh_token"])
     # ...and the access token (never used before, so no container cached it as live).
-    dead = requests.get(
-        f"{server.base_url}/v1/workspaces/{admin.workspace_id}/channels",
-        headers={"Authorization": f"Bearer {token['access_token']}"},
-        timeout=10,
-    )
-    assert dead.status_code == 401, dead.text
+    assert channels_status(server.base_url, admin, token["access_token"]) == 401
 
 
 def test_revocation_reaches_refresh_and_access_tokens(
@@ -278,28 +280,12 @@ def test_revocation_reaches_refresh_and_access_tokens(
     # RFC 7009: an unknown token is not an error.
     assert client.revoke_token(metadata["revocation_endpoint"], token="dqr_unknown").status_code == 200
 
-    refused = requests.post(
-        metadata["token_endpoint"],
-        data={"grant_type": "refresh_token", "refresh_token": token["refresh_token"]},
-        auth=(client.client_id, client.client_secret),
-        timeout=10,
-    )
-    assert refused.status_code == 400 and oauth_error(refused) == "invalid_grant", refused.text
+    assert_refresh_refused(metadata, client, token["refresh_token"])
     # This access token was never used before the revocation (nothing cached it as
     # live), so it is refused at once.
-    dead = requests.get(
-        f"{api}/v1/workspaces/{admin.workspace_id}/channels",
-        headers={"Authorization": f"Bearer {token['access_token']}"},
-        timeout=10,
-    )
-    assert dead.status_code == 401, dead.text
+    assert channels_status(api, admin, token["access_token"]) == 401
     # The other grant of the same app and user lives on.
-    alive = requests.get(
-        f"{api}/v1/workspaces/{admin.workspace_id}/channels",
-        headers={"Authorization": f"Bearer {second['access_token']}"},
-        timeout=10,
-    )
-    assert alive.status_code == 200, alive.text
+    assert channels_status(api, admin, second["access_token"]) == 200
 
 
 def test_public_client_pkce_and_families_that_never_cross(server: Devserver, admin: Admin, metadata: dict) -> None:

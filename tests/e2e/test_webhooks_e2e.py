@@ -15,25 +15,15 @@ import pytest
 import requests
 from standardwebhooks.webhooks import Webhook as StandardWebhook
 
-from tests.e2e.harness import Devserver, wait_for_verification_link
+from tests.e2e.accounts import sign_up
+from tests.e2e.harness import Devserver
 from tests.webhook_receiver import Receiver
 
 pytestmark = pytest.mark.e2e
-PASSWORD = "correct horse battery staple"
 
 
 def _signed_up(server: Devserver, name: str) -> dict[str, str]:
-    api, email = server.base_url, f"{name}@example.com"
-    registered = requests.post(
-        f"{api}/v1/auth/register",
-        json={"email": email, "password": PASSWORD, "username": name, "displayName": name.title()},
-        timeout=10,
-    )
-    assert registered.status_code == 201, registered.text
-    assert requests.get(wait_for_verification_link(server.outbox, email), timeout=10).status_code == 200
-    login = requests.post(f"{api}/v1/auth/login", json={"email": email, "password": PASSWORD}, timeout=10)
-    assert login.status_code == 200, login.text
-    return {"Authorization": f"Bearer {login.json()['data']['accessToken']}"}
+    return sign_up(server, name, name.title()).headers
 
 
 def test_a_message_reaches_a_receiver_signed_and_a_failure_is_retried_within_15_s(server: Devserver) -> None:

@@ -20,44 +20,10 @@ from chalicelib.api.disqus.surface import DisqusSurface
 from chalicelib.api.routing import Call
 from chalicelib.auth import scopes
 from chalicelib.errors import DisquaError, RateLimited
+from tests.functional.api.disqus.calls import FORM, ORIGIN, call
 from tests.helpers import create_workspace, join_workspace, register
 
-ORIGIN = {"Origin": "https://example.com"}
 DISQUS_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$")
-
-
-class Reply:
-    def __init__(self, response: Any):
-        self.status = response.status_code
-        self.headers = {k.lower(): v for k, v in response.headers.items()}
-        self.text = response.body.decode() if isinstance(response.body, bytes) else response.body
-
-    @property
-    def json(self) -> Any:
-        return json.loads(self.text)
-
-    @property
-    def code(self) -> int:
-        return self.json["code"]
-
-
-def call(client: Client, method: str, path: str, query: Any = (), **kw: Any) -> Reply:
-    url = f"/api/3.0/{path}" + (f"?{urlencode(query, doseq=True)}" if query else "")
-    return Reply(getattr(client.http, method.lower())(url, **kw))
-
-
-@pytest.fixture
-def forum(api):
-    """A workspace (the forum "acme") with a public key, an API token and its owner."""
-    owner = register(api, "olive")
-    ws = create_workspace(api, owner, "Acme")
-    key = api.post(
-        f"/v1/workspaces/{ws['id']}/public-keys", {"domains": ["example.com"]}, token=owner.access_token
-    ).data["key"]
-    secret = api.post(
-        f"/v1/workspaces/{ws['id']}/tokens", {"name": "site", "scopes": ["comments:read"]}, token=owner.access_token
-    ).data["token"]
-    return {"ws": ws, "owner": owner, "key": key, "secret": secret}
 
 
 def test_forum_details_in_the_envelope_for_each_kind_of_credential(client, forum):
@@ -279,9 +245,6 @@ def echo_client(aws_backend):
     with Client(app) as client:
         yield client
     routing.ROUTES[:] = [r for r in routing.ROUTES if not r.path.startswith("/api/3.0/test/")]
-
-
-FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
 
 def test_post_arguments_from_the_form_and_the_query_in_both_multi_value_forms(api, echo_client, forum):

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from tests.functional.api.disqus.test_threads import create, forum, get, post
+from tests.functional.api.disqus.calls import get, post
+from tests.functional.api.disqus.test_threads import create
 from tests.helpers import join_workspace, register
-
-__all__ = ["forum"]  # the fixture, shared with test_threads
 
 
 def test_remove_and_restore_by_a_moderator_only(client, forum):

@@ -7,40 +7,10 @@ from typing import Any
 from urllib.parse import urlencode
 from xml.etree import ElementTree
 
-import pytest
 from chalice.test import Client
 
-from tests.helpers import create_workspace, join_workspace, register
-
-ORIGIN = {"Origin": "https://example.com"}
-FORM = {"Content-Type": "application/x-www-form-urlencoded"}
-
-
-class Reply:
-    def __init__(self, response: Any):
-        self.status = response.status_code
-        self.text = response.body.decode() if isinstance(response.body, bytes) else response.body
-
-    @property
-    def json(self) -> Any:
-        return json.loads(self.text)
-
-    @property
-    def code(self) -> int:
-        return self.json["code"]
-
-    @property
-    def response(self) -> Any:
-        return self.json["response"]
-
-
-def get(client: Client, path: str, query: Any, **kw: Any) -> Reply:
-    return Reply(client.http.get(f"/api/3.0/{path}?{urlencode(query, doseq=True)}", **kw))
-
-
-def post(client: Client, path: str, form: Any, **kw: Any) -> Reply:
-    body = urlencode(form, doseq=True)
-    return Reply(client.http.post(f"/api/3.0/{path}", body=body, headers={**FORM, **kw.pop("headers", {})}, **kw))
+from tests.functional.api.disqus.calls import ORIGIN, Reply, get, post
+from tests.helpers import create_workspace, register
 
 
 def mint(api, ws: dict[str, Any], owner, *token_scopes: str) -> str:
@@ -49,18 +19,6 @@ def mint(api, ws: dict[str, Any], owner, *token_scopes: str) -> str:
     )
     assert answer.status == 201, answer.body
     return answer.data["token"]
-
-
-@pytest.fixture
-def forum(api):
-    owner = register(api, "olive")
-    ws = create_workspace(api, owner, "Acme")
-    member = register(api, "mark")
-    join_workspace(ws, member)
-    key = api.post(
-        f"/v1/workspaces/{ws['id']}/public-keys", {"domains": ["example.com"]}, token=owner.access_token
-    ).data["key"]
-    return {"ws": ws, "owner": owner, "member": member, "key": key}
 
 
 def create(client: Client, token: str, **form: Any) -> Reply:

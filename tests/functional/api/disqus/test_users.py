@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.functional.api.disqus.test_protocol import ORIGIN, call
+from tests.functional.api.disqus.calls import ORIGIN, call
 from tests.helpers import create_workspace, join_workspace, register
 
 

@@ -13,10 +13,8 @@ from html import unescape
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from chalicelib.auth import tokens
-from chalicelib.ids import new_id, now_iso
-from chalicelib.store import apps as app_store
-from chalicelib.store.outbox import new_event
+from chalicelib.auth.principal import Principal
+from chalicelib.services import apps
 from tests.helpers import Account
 
 REDIRECT_URI = "https://client.example.com/callback"
@@ -43,29 +41,18 @@ def make_app(
     redirect_uris: tuple[str, ...] = (REDIRECT_URI,),
     homepage_url: str | None = "https://digest.example.com",
 ) -> Client:
-    app_id = new_id()
-    secret = None if public else tokens.new_client_secret()
-    now = now_iso()
-    app = app_store.new_app(
-        app_id,
+    """Registered through the service the apps API calls (every rule of it applies), as the owner."""
+    made = apps.create(
+        Principal(user_id=owner.user_id, kind="session"),
         workspace_id,
-        client_id=tokens.client_id_for(app_id),
         name=name,
-        homepage_url=homepage_url,
         redirect_uris=list(redirect_uris),
-        scopes=set(scopes),
+        scopes=list(scopes),
         public=public,
         distributed=distributed,
-        secret_hash=tokens.sha256_hex(secret) if secret else None,
-        secret_hint=secret[-4:] if secret else None,
-        created_by=owner.user_id,
-        created_at=now,
+        homepage_url=homepage_url,
     )
-    installation = app_store.new_installation(
-        app_id, workspace_id, installed_by=owner.user_id, scopes=set(scopes), created_at=now
-    )
-    app_store.create(app, installation, new_event("app.created", {"appId": app_id}, workspace_id=workspace_id))
-    return Client(app_id, app.client_id, secret, workspace_id, redirect_uris[0])
+    return Client(made.app.id, made.app.client_id, made.secret, workspace_id, redirect_uris[0])
 
 
 def pkce() -> tuple[str, str]:
