@@ -211,7 +211,9 @@ def test_login_form_needs_its_csrf_token(browser, owner, app):
     url = authorize_url(app, pkce()[1])
     action, hidden = browser.get(url).form("login-form")
     credentials = {"email": owner.email, "password": owner.password, "action": "login"}
-    for token in (None, "", "0" * 64, hidden["csrf_token"][:-1] + "0"):
+    real = hidden["csrf_token"]
+    tampered = real[:-1] + ("1" if real[-1] == "0" else "0")  # always differs from the real one
+    for token in (None, "", "0" * 64, tampered):
         data = {**credentials, **({"csrf_token": token} if token is not None else {})}
         page = browser.post(action, data)
         assert page.status == 403 and "Set-Cookie" not in page.headers
