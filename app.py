@@ -11,6 +11,8 @@ from typing import Any
 from chalice import Chalice
 
 from chalicelib.api.disqus import forums as disqus_forums
+from chalicelib.api.disqus import moderation_lists as disqus_moderation_lists
+from chalicelib.api.disqus import posts as disqus_posts
 from chalicelib.api.disqus import surface as disqus_surface
 from chalicelib.api.disqus import threads as disqus_threads
 from chalicelib.api.disqus import users as disqus_users
@@ -47,7 +49,9 @@ for blueprint in (
     public_key_api.bp,
     disqus_forums.bp,
     disqus_threads.bp,
+    disqus_posts.bp,
     disqus_users.bp,
+    disqus_moderation_lists.bp,
     disqus_surface.bp,  # the /api/3.0 catch-all: code 1 or 415
 ):
     app.register_blueprint(blueprint)

@@ -111,7 +111,7 @@ class Content:
     special: list[str]
 
 
-def _render(content: str, workspace_id: str) -> Content:
+def render_content(content: str, workspace_id: str) -> Content:
     from chalicelib.render.markdown import MAX_HTML, HtmlTooLarge, render
 
     try:
@@ -156,7 +156,7 @@ def send(
         parent = message_store.get(channel.id, keys.message(thread_id))
         if parent is None or parent.deleted:
             raise ValidationError("threadId must be a top-level message of this channel.", field="threadId")
-    body = _render(content, channel.workspace_id)
+    body = render_content(content, channel.workspace_id)
     message = message_store.new_message(
         new_id(),
         channel,
@@ -190,7 +190,7 @@ def edit(principal: Principal, message_id: str, content: str) -> Message:
         raise NotFound("Message not found.")
     if message.author_id != principal.user_id:
         raise Forbidden("Only the author may edit a message.")
-    body = _render(content, message.workspace_id)
+    body = render_content(content, message.workspace_id)
     changes = {
         "content": body.content,
         "content_html": body.html,

@@ -70,7 +70,7 @@ def list_page(
     Returns the threads and whether more follow."""
     condition = None
     if from_ms is not None:
-        bound = NAME_PREFIX + keys._uuid7_prefix(from_ms)
+        bound = NAME_PREFIX + keys.uuid7_prefix(from_ms)
         condition = Channel.GSI1SK <= bound + "~" if newest_first else Channel.GSI1SK >= bound  # noqa: SIM300
     found = [
         c

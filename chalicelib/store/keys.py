@@ -162,6 +162,26 @@ def message(message_id: str) -> str:
 MESSAGE_PREFIX = "MSG#"
 
 
+def forum_posts(workspace_id: str) -> str:
+    """GSI1 partition of a forum's Disqus posts, sorted by post id (= time)."""
+    return f"POSTS#{workspace_id}"
+
+
+def post_tree(channel_id: str) -> str:
+    """GSI3 and GSI4 partition of a comments thread's posts, sorted by tree path."""
+    return f"TREE#{channel_id}"
+
+
+def user_posts(user_id: str) -> str:
+    """GSI5 partition of a user's Disqus posts, sorted by post id (= time)."""
+    return f"POSTS#USER#{user_id}"
+
+
+def vote(user_id: str) -> str:
+    """A user's Disqus vote, under the post (``MSG#id``) or the thread (``CH#id``) voted on."""
+    return f"VOTE#{user_id}"
+
+
 def reply(parent_id: str, message_id: str = "") -> str:
     """A thread reply's sort key (``reply(parent)`` is the prefix of a thread)."""
     return f"RPL#{parent_id}#{message_id}"
@@ -175,7 +195,7 @@ def pin(message_id: str = "") -> str:
     return f"PIN#{message_id}"
 
 
-def _uuid7_prefix(epoch_ms: int) -> str:
+def uuid7_prefix(epoch_ms: int) -> str:
     """The leading characters of every UUIDv7 minted in that millisecond."""
     digits = f"{epoch_ms:012x}"
     return f"{digits[:8]}-{digits[8:]}"
@@ -196,11 +216,11 @@ def message_range(
     if after_id is not None:
         lower = max(lower, f"{MESSAGE_PREFIX}{after_id}!")
     if after_ms is not None:
-        lower = max(lower, MESSAGE_PREFIX + _uuid7_prefix(after_ms + 1))
+        lower = max(lower, MESSAGE_PREFIX + uuid7_prefix(after_ms + 1))
     if before_id is not None:
         upper = min(upper, f"{MESSAGE_PREFIX}{before_id[:-1]}{chr(ord(before_id[-1]) - 1)}~")
     if before_ms is not None:
-        upper = min(upper, MESSAGE_PREFIX + _uuid7_prefix(before_ms))
+        upper = min(upper, MESSAGE_PREFIX + uuid7_prefix(before_ms))
     return lower, upper
 
 
@@ -333,3 +353,43 @@ def app_grants(app_id: str) -> str:
 
 def app_grant_ref(workspace_id: str, session_id: str = "") -> str:
     return f"{workspace_id}#{session_id}"
+
+
+# --- Disqus forum moderation lists and categories (store/moderation_lists.py, categories.py) ---
+
+
+def moderation_entry(list_name: str, entry_type: str = "", value_hash: str = "") -> str:
+    """A blacklist or whitelist entry under its forum (``WS#wid``), unique per list, type and
+    value. Both lists share MODERATION_PREFIX, so a forum's rules are one Query;
+    ``moderation_entry(list)`` (type and hash empty) is the prefix of one list."""
+    return (
+        f"{MODERATION_PREFIX}{list_name}#{entry_type}#{value_hash}"
+        if entry_type
+        else f"{MODERATION_PREFIX}{list_name}#"
+    )
+
+
+MODERATION_PREFIX = "MODLIST#"
+MODERATION_COUNT = "COUNT#MODLISTS"  # under WS#wid: entries of both lists (the cap's counter)
+
+
+def moderation_listing(workspace_id: str, list_name: str) -> str:
+    """GSI1 partition of one list's entries, sorted by entry id (UUIDv7: creation order)."""
+    return f"WS#{workspace_id}#MODLIST#{list_name}"
+
+
+def category(category_id: str) -> str:
+    return f"CATEGORY#{category_id}"
+
+
+def forum_categories(workspace_id: str) -> str:
+    """GSI1 partition of a forum's categories, sorted by id (creation order)."""
+    return f"WS#{workspace_id}#CATEGORIES"
+
+
+CATEGORY_INDEX = "CATEGORIES"  # under WS#wid: how many categories, which one is the default
+
+
+def category_threads(category_id: str) -> str:
+    """Partition of a category's thread references, sorted by thread id (creation order)."""
+    return f"CATTHREADS#{category_id}"

@@ -21,6 +21,7 @@ from pynamodb.attributes import (
     ListAttribute,
     MapAttribute,
     NumberAttribute,
+    NumberSetAttribute,
     TTLAttribute,
     UnicodeAttribute,
     UnicodeSetAttribute,
@@ -49,6 +50,39 @@ class Gsi2(GlobalSecondaryIndex["Entity"]):
     GSI2SK = UnicodeAttribute(range_key=True)
 
 
+class Gsi3(GlobalSecondaryIndex["Entity"]):
+    """Disqus posts in threaded order, oldest conversation first (``TREE#<cid>`` / path)."""
+
+    class Meta:
+        index_name = "GSI3"
+        projection = AllProjection()
+
+    GSI3PK = UnicodeAttribute(hash_key=True)
+    GSI3SK = UnicodeAttribute(range_key=True)
+
+
+class Gsi4(GlobalSecondaryIndex["Entity"]):
+    """Disqus posts in threaded order, newest conversation first (``TREE#<cid>`` / path)."""
+
+    class Meta:
+        index_name = "GSI4"
+        projection = AllProjection()
+
+    GSI4PK = UnicodeAttribute(hash_key=True)
+    GSI4SK = UnicodeAttribute(range_key=True)
+
+
+class Gsi5(GlobalSecondaryIndex["Entity"]):
+    """A user's Disqus posts, in time order (``POSTS#USER#<uid>`` / post id)."""
+
+    class Meta:
+        index_name = "GSI5"
+        projection = AllProjection()
+
+    GSI5PK = UnicodeAttribute(hash_key=True)
+    GSI5SK = UnicodeAttribute(range_key=True)
+
+
 class Entity(Model):
     class Meta:
         # Rebound by chalicelib.store.db.bind() from the settings on first use.
@@ -61,11 +95,21 @@ class Entity(Model):
     GSI1SK = UnicodeAttribute(null=True)
     GSI2PK = UnicodeAttribute(null=True)
     GSI2SK = UnicodeAttribute(null=True)
+    # Sparse: only Disqus posts (messages in comments channels) carry these.
+    GSI3PK = UnicodeAttribute(null=True)
+    GSI3SK = UnicodeAttribute(null=True)
+    GSI4PK = UnicodeAttribute(null=True)
+    GSI4SK = UnicodeAttribute(null=True)
+    GSI5PK = UnicodeAttribute(null=True)
+    GSI5SK = UnicodeAttribute(null=True)
     type = DiscriminatorAttribute()
     ttl = TTLAttribute(null=True)
 
     gsi1 = Gsi1()
     gsi2 = Gsi2()
+    gsi3 = Gsi3()
+    gsi4 = Gsi4()
+    gsi5 = Gsi5()
 
     @classmethod
     def _get_connection(cls) -> Any:
@@ -188,6 +232,10 @@ class Workspace(Entity, discriminator="Workspace"):
     # Kept in the same transactions as role changes: there is always one owner.
     owner_count = NumberAttribute(default=1)
     general_channel_id = UnicodeAttribute(null=True)
+    # The forum's comment settings (docs/disqus.md): guests (anonymous posts through a
+    # public key) allowed; new posts held for approval.
+    comments_allow_guests = BooleanAttribute(null=True)
+    comments_premoderate = BooleanAttribute(null=True)
 
 
 class SlugClaim(Entity, discriminator="SlugClaim"):
@@ -230,6 +278,11 @@ class Channel(Entity, discriminator="Channel"):
     thread_slug = UnicodeAttribute(null=True)
     category = UnicodeAttribute(null=True)
     closed = BooleanAttribute(null=True)  # no new posts; distinct from archived (= removed)
+    # Disqus counts, kept in the transactions that change them (store/posts.py): approved,
+    # undeleted posts; the thread's votes.
+    post_count = NumberAttribute(null=True)
+    likes = NumberAttribute(null=True)
+    dislikes = NumberAttribute(null=True)
 
 
 class ChannelNameClaim(Entity, discriminator="ChannelNameClaim"):
@@ -287,6 +340,26 @@ class Message(Entity, discriminator="Message"):
     created_at = UnicodeAttribute()
     # Who started or replied in this thread (on parents): the threads list follows them.
     participants = UnicodeSetAttribute(null=True)
+    # A Disqus post (a message in a comments channel; null on chat messages): see
+    # chalicelib/store/posts.py. ``reply_count`` counts its direct answers.
+    parent_post = UnicodeAttribute(null=True)
+    depth = NumberAttribute(null=True)
+    tree_path = UnicodeAttribute(null=True)
+    post_state = UnicodeAttribute(null=True)  # approved | unapproved | spam | deleted
+    highlighted = BooleanAttribute(null=True)
+    likes = NumberAttribute(null=True)
+    dislikes = NumberAttribute(null=True)
+    facts = NumberSetAttribute(null=True)  # the Disqus filter numbers that apply
+    num_reports = NumberAttribute(null=True)
+    author_name = UnicodeAttribute(null=True)  # anonymous posts
+    author_email = UnicodeAttribute(null=True)
+    author_url = UnicodeAttribute(null=True)
+    ip_address = UnicodeAttribute(null=True)
+    category = UnicodeAttribute(null=True)
+
+    @property
+    def is_post(self) -> bool:
+        return self.post_state is not None
 
     @property
     def content_html(self) -> str:
@@ -337,6 +410,16 @@ def _plain_map(value: Any) -> dict[str, Any]:
     if value is None:
         return {}
     return value.as_dict() if isinstance(value, MapAttribute) else dict(value)
+
+
+class PostVote(Entity, discriminator="PostVote"):
+    """One user's Disqus vote (-1 or 1) on a post (``MSG#<id>`` / ``VOTE#<uid>``) or a thread
+    (``CH#<cid>`` / ``VOTE#<uid>``), written with the target's counters in one transaction."""
+
+    target_id = UnicodeAttribute()
+    user_id = UnicodeAttribute()
+    vote = NumberAttribute()
+    voted_at = UnicodeAttribute()
 
 
 class Reaction(Entity, discriminator="Reaction"):
@@ -581,3 +664,54 @@ class NotificationSource(Entity, discriminator="NotificationSource"):
     id_ms = NumberAttribute()
     seed = UnicodeAttribute()
     recipients = ListAttribute(of=UnicodeAttribute, default=list)
+
+
+class ModerationEntry(Entity, discriminator="ModerationEntry"):
+    """A Disqus blacklist or whitelist entry: ``WS#wid`` / ``MODLIST#<list>#<type>#<sha256 of
+    the normalized value>`` (one per value), listed through GSI1 (``WS#wid#MODLIST#<list>`` /
+    ``<id>``). chalicelib/services/comment_rules.py reads a forum's entries in one Query."""
+
+    id = UnicodeAttribute()
+    workspace_id = UnicodeAttribute()
+    list_name = UnicodeAttribute()  # blacklist | whitelist
+    entry_type = UnicodeAttribute()  # word | ip | user | email | domain
+    value = UnicodeAttribute()  # normalized (what the rules compare)
+    notes = UnicodeAttribute(null=True)
+    created_by = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+
+
+class ModerationCount(Entity, discriminator="ModerationCount"):
+    """``WS#wid`` / ``COUNT#MODLISTS``: a forum's entries, moved in each add and remove's
+    transaction under a cap that keeps the rules' Query one page (< 1 MB)."""
+
+    count = NumberAttribute(default=0)
+
+
+class Category(Entity, discriminator="Category"):
+    """A Disqus category: ``CATEGORY#id`` / ``META``, listed per forum through GSI1
+    (``WS#wid#CATEGORIES`` / ``<id>``)."""
+
+    id = UnicodeAttribute()
+    workspace_id = UnicodeAttribute()
+    title = UnicodeAttribute()
+    order = NumberAttribute(default=0)
+    is_default = BooleanAttribute(default=False)
+    created_by = UnicodeAttribute(null=True)  # None for the lazily made "General"
+    created_at = UnicodeAttribute()
+
+
+class CategoryIndex(Entity, discriminator="CategoryIndex"):
+    """``WS#wid`` / ``CATEGORIES``: how many categories the forum has (the next ``order``)
+    and which is the default, changed in each category create's transaction."""
+
+    count = NumberAttribute(default=0)
+    default_id = UnicodeAttribute(null=True)
+
+
+class CategoryThread(Entity, discriminator="CategoryThread"):
+    """A thread in a category: ``CATTHREADS#<categoryId>`` / ``<threadId>``, written and moved
+    in the thread's own transactions, so categories/listThreads is one Query."""
+
+    thread_id = UnicodeAttribute()
+    workspace_id = UnicodeAttribute()

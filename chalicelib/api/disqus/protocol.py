@@ -215,7 +215,7 @@ def render_timestamp(value: str | datetime | None) -> str | None:
 
 # -- cursors --------------------------------------------------------------------------------
 
-_CURSOR = re.compile(r"(\d{1,17}):(\d{1,9}):([01])")
+_CURSOR = re.compile(r"(\d{1,17}):(\d{1,9}):([01])(?::([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}))?")
 
 
 @dataclass(frozen=True)
@@ -226,16 +226,20 @@ class Cursor:
     at_us: int
     offset: int
     prev: bool = False
+    # Posts lists: the item the page continues from (after it, or before it for ``prev``),
+    # so a page is a key range whatever arrives meanwhile (api/disqus/posts.py).
+    key: str | None = None
 
     def encode(self) -> str:
-        return f"{self.at_us}:{self.offset}:{1 if self.prev else 0}"
+        tail = f":{self.key}" if self.key else ""
+        return f"{self.at_us}:{self.offset}:{1 if self.prev else 0}{tail}"
 
     @classmethod
     def decode(cls, text: str) -> Cursor:
         match = _CURSOR.fullmatch(text)
         if match is None:
             raise ValidationError("is not a cursor this API gave (<epoch us>:<offset>:<0|1>).", field="cursor")
-        return cls(int(match[1]), int(match[2]), match[3] == "1")
+        return cls(int(match[1]), int(match[2]), match[3] == "1", match[4])
 
 
 def cursor_object(at_us: int, start: int, end: int, has_next: bool) -> dict[str, Any]:

@@ -7,13 +7,13 @@ from typing import Any
 
 from chalice import Blueprint
 
-from chalicelib.api.disqus import protocol
+from chalicelib.api.disqus import post_views, protocol
 from chalicelib.api.disqus.protocol import Cursor
 from chalicelib.api.disqus.surface import PREFIX, DisqusSurface
 from chalicelib.api.routing import Call, Reply
 from chalicelib.auth import scopes
 from chalicelib.errors import NotFound, ValidationError
-from chalicelib.services import comment_threads
+from chalicelib.services import comment_threads, posts
 from chalicelib.services.comment_threads import Found, Lookup
 from chalicelib.store.models import Channel
 
@@ -28,8 +28,8 @@ THREAD = {
 
 
 def thread_view(found: Found) -> dict[str, Any]:
-    """Disqus's thread object. ``posts`` counts from 0 (posts land with posts/create);
-    likes and dislikes are 0 until threads/vote exists."""
+    """Disqus's thread object. ``posts`` counts approved posts, ``likes``/``dislikes`` the
+    thread's votes (threads/vote); both kept exact in the transactions that change them."""
     thread: Channel = found.thread
     slug = found.workspace.slug
     return {
@@ -44,9 +44,9 @@ def thread_view(found: Found) -> dict[str, Any]:
         "createdAt": protocol.render_timestamp(thread.created_at),
         "isClosed": bool(thread.closed),
         "isDeleted": bool(thread.archived),
-        "posts": 0,
-        "likes": 0,
-        "dislikes": 0,
+        "posts": int(thread.post_count or 0),
+        "likes": int(thread.likes or 0),
+        "dislikes": int(thread.dislikes or 0),
         "category": thread.category,
         "feed": f"{PREFIX}/threads/list.rss?forum={slug}&thread={thread.id}",
     }
@@ -311,3 +311,66 @@ def _named_threads(call: Call, lookups: list[Lookup], include: set[str]) -> Repl
         found = [f for f in found if f.workspace.slug == forum.lower()]
     shown = [f for f in found if _included(f.thread, include) and bool(f.thread.archived) == ("killed" in include)]
     return Reply([thread_view(f) for f in shown], pagination=_cursor(None, Cursor(time.time_ns() // 1000, 0), False))
+
+
+# -- posts of a thread (chalicelib/api/disqus/post_views.py) --------------------------------
+
+
+@disqus.endpoint(
+    "threads/listPosts",
+    "GET",
+    summary="A thread's posts by date",
+    scope=scopes.COMMENTS_READ,
+    arguments={**THREAD, **post_views.LIST_ARGUMENTS},
+    lists=True,
+)
+def list_thread_posts(call: Call) -> Reply:
+    query, cursor = post_views.post_query(call)
+    found, page = posts.list_in_threads(call.user, thread_lookups(call.query, single=True), query)
+    return post_views.posts_reply(call, page, query, cursor, moderator=posts.is_moderator(found[0].membership))
+
+
+@disqus.endpoint(
+    "threads/listPostsThreaded",
+    "GET",
+    summary="A thread's posts in conversation order: each post followed by its answers",
+    scope=scopes.COMMENTS_READ,
+    arguments={
+        **THREAD,
+        **post_views.LIST_ARGUMENTS,
+        "order": "desc (default: newest conversation first), asc, or popular (the top-level posts by points)",
+    },
+    lists=True,
+)
+def list_thread_posts_threaded(call: Call) -> Reply:
+    order = protocol.one(call.query, "order") or "desc"
+    if order == "popular":
+        return _popular_threaded(call)
+    query, cursor = post_views.post_query(call)
+    found, page = posts.list_in_threads(call.user, thread_lookups(call.query, single=True), query, threaded=True)
+    return post_views.posts_reply(call, page, query, cursor, moderator=posts.is_moderator(found[0].membership))
+
+
+def _popular_threaded(call: Call) -> Reply:
+    raise ValidationError("popular order is not offered yet: use desc or asc.", field="order")
+
+
+@disqus.endpoint(
+    "threads/vote",
+    "POST",
+    summary="Vote on a thread: 1, 0 (withdraw) or -1",
+    scope=scopes.COMMENTS_WRITE,
+    arguments={**THREAD, "vote": "required: -1, 0 or 1"},
+)
+def vote_thread(call: Call) -> Any:
+    text = protocol.one(call.query, "vote", required=True) or ""
+    if text not in ("-1", "0", "1"):
+        raise ValidationError("is -1, 0 or 1.", field="vote")
+    found, voted = posts.vote_thread(call.user, thread_lookups(call.query, single=True)[0], int(text))
+    return {
+        "vote": voted.vote,
+        "likesDelta": voted.likes_delta,
+        "dislikesDelta": voted.dislikes_delta,
+        "delta": voted.likes_delta - voted.dislikes_delta,
+        "thread": thread_view(found),
+    }

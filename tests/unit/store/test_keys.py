@@ -22,7 +22,7 @@ def test_bounds_by_id_are_exclusive_and_exact():
 
 def test_bounds_by_time_select_whole_milliseconds():
     stamps = [1_700_000_000_000 + i for i in range(5)]
-    made = {ms: [f"{keys._uuid7_prefix(ms)}-7{n:03x}-8000-000000000000" for n in range(3)] for ms in stamps}
+    made = {ms: [f"{keys.uuid7_prefix(ms)}-7{n:03x}-8000-000000000000" for n in range(3)] for ms in stamps}
     every = sorted(i for group in made.values() for i in group)
     after = keys.message_range(after_ms=stamps[1])
     before = keys.message_range(before_ms=stamps[3])

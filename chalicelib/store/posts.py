@@ -1,0 +1,310 @@
+"""Disqus posts: messages of a comments channel (a thread), at any depth.
+
+Layout (docs/access-patterns.md). Every post is a top-level message item, whatever its
+depth, so v1 reads a thread's whole conversation in time order with its usual Query:
+
+- ``CH#<cid>`` / ``MSG#<id>``: the thread's posts by time (ids are UUIDv7);
+- GSI1 ``POSTS#<wid>`` / ``<id>``: the forum's posts by time;
+- GSI3 ``TREE#<cid>`` / ``<path>``: threaded order, oldest conversation first. The path is
+  the compact ids from the top-level post down to the post, joined by ``/``: a parent sorts
+  before its answers ("/" sorts before every hex digit) and answers by time;
+- GSI4 ``TREE#<cid>`` / ``<path>``: the same with the top-level id's digits inverted, so the
+  newest conversation comes first and answers still read oldest first;
+- GSI5 ``POSTS#USER#<uid>`` / ``<id>``: a user's posts by time;
+- ``MSG#<id>`` / ``VOTE#<uid>`` and ``CH#<cid>`` / ``VOTE#<uid>``: a user's vote.
+
+Every list reads one Query whose bounds come from the cursor (the last or first item of the
+page before), so a page costs the same in a thread of 100 posts as in one of 100,000.
+Counters (the thread's ``post_count``, ``likes``/``dislikes`` of posts and threads, the
+parent's ``reply_count``) change in the same transaction as what they count.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from pynamodb.expressions.condition import Condition
+
+from chalicelib.store import keys
+from chalicelib.store.db import fetch, transaction
+from chalicelib.store.errors import ConditionFailed, TransactionCancelled
+from chalicelib.store.models import Channel, Entity, Message, PostVote
+
+# A GSI sort key is at most 1,024 bytes: 20 levels of 32-character ids and separators fit.
+# A deeper answer sorts as a sibling of its parent (after it, by time); ``depth`` and
+# ``parent_post`` stay exact.
+MAX_TREE_DEPTH = 20
+STATES = ("approved", "unapproved", "spam", "deleted")
+FLAG_LIMIT = 3  # reports after which a post is "at flag limit" (Disqus filter 11)
+
+_INVERT = str.maketrans("0123456789abcdef", "fedcba9876543210")
+
+
+def compact(post_id: str) -> str:
+    return post_id.replace("-", "")
+
+
+@dataclass(frozen=True)
+class Placement:
+    depth: int
+    ascending: str  # GSI3SK
+    descending: str  # GSI4SK
+
+
+def placement(post_id: str, parent: Message | None) -> Placement:
+    """Where a new post sorts in threaded order."""
+    own = compact(post_id)
+    if parent is None:
+        return Placement(0, own, own.translate(_INVERT))
+    depth = int(parent.depth or 0) + 1
+    up_asc, up_desc = parent.GSI3SK or "", parent.GSI4SK or ""
+    if up_asc.count("/") + 1 >= MAX_TREE_DEPTH:  # the parent is at the deepest level: beside it
+        up_asc, up_desc = up_asc.rsplit("/", 1)[0], up_desc.rsplit("/", 1)[0]
+    return Placement(depth, f"{up_asc}/{own}", f"{up_desc}/{own}")
+
+
+def make_post(
+    message: Message,
+    *,
+    parent: Message | None,
+    state: str,
+    facts: set[int],
+    author_user_id: str | None,
+    category: str | None,
+    **extra: Any,
+) -> Message:
+    """Turn a new message of a comments channel into a post: its Disqus attributes and keys."""
+    where = placement(message.id, parent)
+    message.GSI1PK, message.GSI1SK = keys.forum_posts(message.workspace_id), message.id
+    message.GSI3PK, message.GSI3SK = keys.post_tree(message.channel_id), where.ascending
+    message.GSI4PK, message.GSI4SK = keys.post_tree(message.channel_id), where.descending
+    if author_user_id:
+        message.GSI5PK, message.GSI5SK = keys.user_posts(author_user_id), message.id
+    message.parent_post = parent.id if parent is not None else None
+    message.depth = where.depth
+    message.tree_path = where.ascending
+    message.post_state = state
+    message.highlighted = False
+    message.likes, message.dislikes, message.num_reports = 0, 0, 0
+    message.facts = set(facts) or None
+    message.category = category
+    for name, value in extra.items():
+        setattr(message, name, value)
+    return message
+
+
+def get(channel_id: str, post_id: str) -> Message | None:
+    return fetch(Message, keys.channel(channel_id), keys.message(post_id), consistent=True)
+
+
+def _thread_key(channel_id: str) -> Channel:
+    return Channel(keys.channel(channel_id), keys.META)
+
+
+def create(post: Message, parent: Message | None) -> None:
+    """The post, the thread's count (approved posts) and the parent's answers, at once.
+    ConditionFailed if the thread was closed or removed, or the parent deleted, meanwhile."""
+    thread = _thread_key(post.channel_id)
+    not_closed = Channel.closed.does_not_exist() | (Channel.closed == False)  # noqa: E712
+    open_thread = Channel.PK.exists() & (Channel.archived == False) & not_closed  # noqa: E712
+    try:
+        with transaction() as tx:
+            tx.save(post, condition=Message.PK.does_not_exist())
+            counted = 1 if post.post_state == "approved" else 0
+            tx.update(thread, actions=[Channel.post_count.add(counted)], condition=open_thread)
+            if parent is not None:
+                alive = Message.PK.exists() & (Message.deleted == False)  # noqa: E712
+                tx.update(parent, actions=[Message.reply_count.add(1)], condition=alive)
+    except TransactionCancelled:
+        raise ConditionFailed("thread or parent changed") from None
+
+
+def counts_in_thread(post: Message) -> bool:
+    return post.post_state == "approved" and not post.deleted
+
+
+def set_state(post: Message, state: str) -> None:
+    """Approve, mark spam, remove or restore: the state and the thread's count together."""
+    before, after = counts_in_thread(post), state == "approved" and not post.deleted
+    try:
+        with transaction() as tx:
+            tx.update(
+                post,
+                actions=[Message.post_state.set(state)],
+                condition=Message.post_state == (post.post_state or ""),
+            )
+            if before != after:
+                tx.update(
+                    _thread_key(post.channel_id),
+                    actions=[Channel.post_count.add(1 if after else -1)],
+                    condition=Channel.PK.exists(),
+                )
+    except TransactionCancelled:
+        raise ConditionFailed("post changed") from None
+
+
+def set_highlighted(post: Message, highlighted: bool) -> None:
+    post.update(actions=[Message.highlighted.set(highlighted)], condition=Message.PK.exists())
+
+
+def report(post: Message) -> int:
+    """One more report: the count, and the flag facts (5 flagged, 11 at the flag limit)."""
+    post.update(actions=[Message.num_reports.add(1), Message.facts.add({5})], condition=Message.PK.exists())
+    reports = int(post.num_reports or 0)
+    if reports >= FLAG_LIMIT:
+        post.update(actions=[Message.facts.add({11})])
+    return reports
+
+
+# --- votes --------------------------------------------------------------------------------
+
+
+def get_vote(target: Entity, user_id: str) -> PostVote | None:
+    return fetch(PostVote, target.PK, keys.vote(user_id), consistent=True)
+
+
+def set_vote(target: Entity, target_id: str, user_id: str, old: int, new: int, at: str) -> tuple[int, int]:
+    """Replace ``old`` (0: none) by ``new`` (0: withdraw) and move the target's counters by
+    the difference, in one transaction conditioned on ``old``: concurrent votes of one user
+    cannot both count (ConditionFailed: read again and retry). Returns (likes, dislikes) deltas."""
+    likes = (new == 1) - (old == 1)
+    dislikes = (new == -1) - (old == -1)
+    vote = PostVote(target.PK, keys.vote(user_id), target_id=target_id, user_id=user_id, vote=new, voted_at=at)
+    was = PostVote.PK.does_not_exist() if old == 0 else (PostVote.vote == old)
+    model = type(target)
+    try:
+        with transaction() as tx:
+            if new == 0:
+                tx.delete(vote, condition=was)
+            else:
+                tx.save(vote, condition=was)
+            if likes or dislikes:
+                tx.update(
+                    target,
+                    actions=[model.likes.add(likes), model.dislikes.add(dislikes)],  # type: ignore[attr-defined]
+                    condition=model.PK.exists(),
+                )
+    except TransactionCancelled:
+        raise ConditionFailed("vote changed") from None
+    return likes, dislikes
+
+
+# --- lists --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Window:
+    """A page's bounds on the list's sort key: strictly after ``after`` or before ``before``
+    (in the list's order), and within [``low``, ``high``] (inclusive, key order)."""
+
+    after: str | None = None
+    before: str | None = None
+    low: str | None = None
+    high: str | None = None
+
+
+@dataclass(frozen=True)
+class Listing:
+    index: str | None  # None: the table; else GSI1/3/4/5
+    hash_key: str
+    newest_first: bool
+
+
+def thread_by_time(channel_id: str, newest_first: bool) -> Listing:
+    return Listing(None, keys.channel(channel_id), newest_first)
+
+
+def forum_by_time(workspace_id: str, newest_first: bool) -> Listing:
+    return Listing("GSI1", keys.forum_posts(workspace_id), newest_first)
+
+
+def user_by_time(user_id: str, newest_first: bool) -> Listing:
+    return Listing("GSI5", keys.user_posts(user_id), newest_first)
+
+
+def thread_tree(channel_id: str, newest_first: bool) -> Listing:
+    return Listing("GSI4" if newest_first else "GSI3", keys.post_tree(channel_id), False)
+
+
+def sort_value(listing: Listing, post: Message) -> str:
+    """The post's sort key in ``listing`` (what a cursor keeps)."""
+    if listing.index is None:
+        return post.SK
+    return str(getattr(post, f"{listing.index}SK"))
+
+
+def sort_key_of_id(listing: Listing, post_id: str) -> str | None:
+    """The sort key of a post known by id, when the id alone gives it (time-ordered lists)."""
+    if listing.index is None:
+        return keys.message(post_id)
+    if listing.index in ("GSI1", "GSI5"):
+        return post_id
+    return None
+
+
+def page(
+    listing: Listing,
+    window: Window,
+    *,
+    limit: int,
+    backwards: bool = False,
+    filter_condition: Condition | None = None,
+) -> tuple[list[Message], bool]:
+    """Up to ``limit`` posts in the list's order (``backwards``: the ``limit`` before
+    ``window.before``, still returned in the list's order), and whether more lie beyond.
+    Reads ``limit + 1`` items (more with a filter: DynamoDB filters after reading)."""
+    forward = not listing.newest_first
+    if backwards:
+        forward = not forward
+    sort_name = "SK" if listing.index is None else f"{listing.index}SK"
+    low, high = window.low, window.high
+    # "after"/"before" are in list order: turn them into key bounds.
+    for bound, is_after in ((window.after, True), (window.before, False)):
+        if bound is None:
+            continue
+        upward = is_after != listing.newest_first  # the bound limits keys from below
+        if upward:
+            low = max(low, bound + "\x00") if low else bound + "\x00"
+        else:
+            high = min(high, _just_below(bound)) if high else _just_below(bound)
+    if listing.index is None:  # only the thread's messages, not its members and pins
+        low = max(low or keys.MESSAGE_PREFIX, keys.MESSAGE_PREFIX)
+        high = min(high or keys.MESSAGE_PREFIX + "\uffff", keys.MESSAGE_PREFIX + "\uffff")
+    if low is not None and high is not None and low > high:
+        return [], False
+    attribute = getattr(Entity, sort_name)
+    condition = None
+    if low is not None and high is not None:
+        condition = attribute.between(low, high)
+    elif low is not None:
+        condition = attribute >= low
+    elif high is not None:
+        condition = attribute <= high
+    items = list(_read(listing, condition, forward, limit + 1, filter_condition))
+    more = len(items) > limit
+    items = items[:limit]
+    if backwards:
+        items.reverse()
+    return items, more
+
+
+def _just_below(key: str) -> str:
+    """The greatest string sorting before ``key`` among our keys (printable ASCII)."""
+    return key[:-1] + chr(ord(key[-1]) - 1) + "\uffff"
+
+
+def _read(
+    listing: Listing, condition: Condition | None, forward: bool, wanted: int, filter_condition: Condition | None
+) -> Iterator[Message]:
+    source = Message if listing.index is None else getattr(Message, listing.index.lower())
+    results = source.query(
+        listing.hash_key,
+        condition,
+        filter_condition=filter_condition,
+        scan_index_forward=forward,
+        limit=wanted,
+        page_size=wanted if filter_condition is None else max(wanted * 2, 50),
+    )
+    yield from results
