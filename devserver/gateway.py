@@ -74,7 +74,9 @@ def method_not_allowed(path: str, entries: dict[str, Any]) -> RouteMethodNotAllo
     from chalicelib.api import fallback
     from chalicelib.ids import new_id
 
-    real = [m for m, entry in entries.items() if entry.view_function.__module__ != fallback.__name__]
+    real = [
+        m for m, entry in entries.items() if entry.view_function.__module__ != fallback.__name__ and m != "OPTIONS"
+    ]  # OPTIONS: a CORS preflight (the Disqus surface's), not a method of the resource
     allowed = ", ".join(sorted(real))
     response = fallback.owner_of(path).method_not_allowed(allowed, f"req_{new_id()}").to_dict()
     return RouteMethodNotAllowed(response["headers"], response["body"].encode())

@@ -109,6 +109,7 @@ def build() -> dict[str, Any]:
 
     paths.update(oauth_openapi.paths())  # OAuth's own wire format, not Surface routes
     paths.update(disqus_openapi.catch_all_paths())
+    disqus_openapi.add_preflights(paths)
     return {
         "openapi": "3.1.0",
         "info": {

@@ -36,7 +36,7 @@ def register_method_not_allowed(app: Chalice) -> None:
         missing = [m for m in METHODS if m not in entries]
         if not missing:
             continue
-        allowed = ", ".join(sorted(entries))
+        allowed = ", ".join(sorted(m for m in entries if m != "OPTIONS"))  # a CORS preflight is no method of it
         app.route(path, methods=missing, name=f"method_not_allowed_{index}")(_view(owner_of(path), allowed))
 
 

@@ -1,12 +1,13 @@
 """The Disqus 3.0 surface in the OpenAPI document (tools/openapi.py asks this module): its
 operations take keys as arguments and answer in Disqus's envelope, and its catch-all paths
-answer code 1 (or HTTP 415 for an unknown format)."""
+answer code 1 (or HTTP 415 for an unknown format). Every path has its CORS preflight (OPTIONS)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from chalicelib.api.disqus.surface import ENDPOINT_ARGUMENTS, METHODS, PREFIX, DisqusSurface
+from chalicelib.api.disqus.surface import ENDPOINT_ARGUMENTS, METHODS, PREFIX, DisqusSurface, path_format
 
 SURFACE = DisqusSurface.name
 _ENVELOPE = {"$ref": "#/components/schemas/DisqusEnvelope"}
@@ -52,7 +53,8 @@ _CONTENT = {
 
 
 def operation(route: Any, scope_words: str) -> dict[str, Any]:
-    fmt = route.path.rsplit(".", 1)[-1]
+    fmt = path_format(route.path)  # a bare {resource}/{verb} answers json
+    suffix = fmt if route.path.endswith(f".{fmt}") else "bare"
     parameters = [
         {
             "name": name,
@@ -69,7 +71,7 @@ def operation(route: Any, scope_words: str) -> dict[str, Any]:
         )
     security = [{"api_key": []}, {"api_secret": []}, {"access_token": []}]
     return {
-        "operationId": f"{SURFACE}_{route.name}_{fmt}",
+        "operationId": f"{SURFACE}_{route.name}_{suffix}",
         "summary": route.summary,
         "tags": [route.tag],
         "parameters": parameters,
@@ -105,3 +107,22 @@ def catch_all_paths() -> dict[str, Any]:
             for method in METHODS
         }
     return paths
+
+
+def add_preflights(paths: dict[str, Any]) -> None:
+    """OPTIONS on every /api/3.0 path: the CORS preflight (surface.preflight_response)."""
+    for path, operations in paths.items():
+        if not path.startswith(PREFIX + "/"):
+            continue
+        name = path.removeprefix(PREFIX + "/").replace("/", "_").replace(".", "_").strip("{}+").replace("}_{", "_")
+        operations["options"] = {
+            "operationId": f"{SURFACE}_preflight_{name}",
+            "summary": "CORS preflight: 204, GET and POST with Authorization and Content-Type, any http(s) Origin",
+            "tags": ["Disqus 3.0"],
+            "security": [],
+            "parameters": [
+                {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+                for name in re.findall(r"{([\w+]+)}", path)
+            ],
+            "responses": {"204": {"description": "Preflight answered (no body)"}},
+        }

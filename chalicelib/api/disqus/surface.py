@@ -1,8 +1,13 @@
 """The Disqus 3.0 surface: what is Disqus about a /api/3.0 request and its answer.
 
 - Paths ``/api/3.0/{resource}/{verb}.{json|jsonp|rss}``: ``DisqusSurface.endpoint`` declares
-  an endpoint once and registers its formats (jsonp on GET endpoints, rss on lists); every
-  other path under /api/3.0 reaches ``catch_all`` (code 1, or HTTP 415 for a format).
+  an endpoint once and registers its formats (jsonp on GET endpoints, rss on lists) and the
+  bare ``{resource}/{verb}``, answered as json (the disqusjs widget calls
+  ``threads/listPostsThreaded`` so); every other path under /api/3.0 reaches ``catch_all``
+  (code 1, or HTTP 415 for a format).
+- CORS: a public-key request whose Origin matched the key is answered with
+  ``Access-Control-Allow-Origin: <that origin>`` and ``Vary: Origin`` (never ``*``, never for
+  api_secret/access_token); OPTIONS on any /api/3.0 path is a preflight (204).
 - Arguments from the query string (and, on POST, a form-encoded body too), every value kept:
   ``a=1&a=2`` and ``a[]=1&a[]=2`` are one list (``Call.query``: name -> [values]).
 - Credentials: ``access_token`` (or ``Authorization: Bearer``) a user's token, ``api_secret``
@@ -14,6 +19,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Callable
 from typing import Any
@@ -22,7 +28,15 @@ from chalice import Blueprint, Response
 
 from chalicelib.api.disqus import protocol
 from chalicelib.api.disqus.protocol import Cursor, WrongKind
-from chalicelib.api.routing import Call, Reply, RouteSpec, Surface, json_response, response_headers
+from chalicelib.api.routing import (
+    SECURITY_HEADERS,
+    Call,
+    Reply,
+    RouteSpec,
+    Surface,
+    json_response,
+    response_headers,
+)
 from chalicelib.auth import scopes
 from chalicelib.auth.principal import Principal
 from chalicelib.errors import DisquaError, InvalidToken, MethodNotAllowed, ValidationError
@@ -32,6 +46,16 @@ PREFIX = "/api/3.0"
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 PERSONAL_CREDENTIALS = ("api_secret", "access_token")
 FORM = "application/x-www-form-urlencoded"
+# What a cross-origin page may send (preflight answers): the widget's GETs need no
+# preflight; a page posting a form or sending Authorization does.
+PREFLIGHT_HEADERS = {
+    "Access-Control-Allow-Methods": "GET, POST",
+    "Access-Control-Allow-Headers": "Authorization, Content-Type",
+    "Access-Control-Max-Age": "600",
+}
+_SERIALIZED_ORIGIN = re.compile(r"^https?://[^/?#\s]+$", re.IGNORECASE)
+# Set on the request by ``authenticate``: the Origin a public key matched (see ``_cors``).
+_CORS_ORIGIN = "disqua_cors_origin"
 # Path -> the endpoint's own arguments (tools/openapi.py documents them with the keys').
 ENDPOINT_ARGUMENTS: dict[str, dict[str, str]] = {}
 LIST_ARGUMENTS = {
@@ -57,10 +81,49 @@ def request_arguments(request: Any) -> dict[str, list[str]]:
     return protocol.arguments(pairs)
 
 
+def path_format(path: str) -> str:
+    """What follows the last dot of a path's last segment; json when there is none (a bare
+    ``{resource}/{verb}``: the "3.0" of the prefix is not a format)."""
+    last = path.rstrip("/").rsplit("/", 1)[-1]
+    return last.rsplit(".", 1)[1] if "." in last else "json"
+
+
 def requested_format(request: Any) -> str:
     """json, jsonp or rss: the route's own suffix (the catch-all's is in its last segment)."""
     path = request.path if "{" not in request.path else (request.uri_params or {}).get("verb", "")
-    return path.rsplit(".", 1)[-1] if "." in path else ""
+    return path_format(path)
+
+
+def web_origin(origin: str | None) -> str | None:
+    """``origin`` when it is a serialized http(s) origin (what a browser's Origin holds), else
+    None (``null``, another scheme, a path, garbage)."""
+    from chalicelib.services.public_keys import request_origin
+
+    if not origin or len(origin) > 300 or not _SERIALIZED_ORIGIN.match(origin):
+        return None
+    return origin if request_origin(origin, None) is not None else None
+
+
+def _cors(request: Any) -> dict[str, str]:
+    """CORS headers for a public-key request whose Origin matched its key; none otherwise.
+
+    The origin is echoed (never ``*``) and only for a public key: its answers are what any
+    page of the key's domains may read anyway. api_secret and access_token answers are
+    personal, and a browser must never hand them to another origin's script."""
+    origin = getattr(request, _CORS_ORIGIN, None) if request is not None else None
+    return {"Access-Control-Allow-Origin": origin, "Vary": "Origin"} if origin else {}
+
+
+def preflight_response(request: Any) -> Response:
+    """OPTIONS on any /api/3.0 path: 204 with the methods and headers a page may use. Any
+    http(s) Origin is echoed: the actual request still checks the key's domains."""
+    from chalicelib.ids import new_id
+
+    headers = {"X-Request-Id": f"req_{new_id()}", **SECURITY_HEADERS, **PREFLIGHT_HEADERS}
+    origin = web_origin(header(request, "origin"))
+    if origin:
+        headers.update({"Access-Control-Allow-Origin": origin, "Vary": "Origin"})
+    return Response(body="", status_code=204, headers=headers)
 
 
 def _callback(request: Any) -> str | None:
@@ -92,11 +155,12 @@ def error_response(exc: DisquaError, request_id: str, request: Any = None) -> Re
     code = protocol.code_of(exc)
     status = protocol.status_of(exc, code)
     data = _body(code, protocol.error_message(exc, code))
+    extra = {**exc.headers, **_cors(request)}
     if request is not None and requested_format(request) == "jsonp" and request.method == "GET":
         callback = _callback(request)
         if callback:
-            return _jsonp(callback, data, status, request_id, exc.headers)
-    return json_response(data, status, {**response_headers(request_id), **exc.headers})
+            return _jsonp(callback, data, status, request_id, extra)
+    return json_response(data, status, {**response_headers(request_id), **extra})
 
 
 class DisqusSurface(Surface):
@@ -114,20 +178,27 @@ class DisqusSurface(Surface):
         arguments: dict[str, str],
         lists: bool = False,
     ) -> Callable[[Callable[[Call], Any]], Callable[..., Response]]:
-        """Declare ``{resource}/{verb}`` once: its .json path, .jsonp on GET endpoints and
-        .rss on list endpoints (API Gateway routes whole segments: no ``{format}`` suffix).
+        """Declare ``{resource}/{verb}`` once: its .json path, .jsonp on GET endpoints, .rss
+        on list endpoints and the bare path (json), each with its OPTIONS preflight (API
+        Gateway routes whole segments: no ``{format}`` suffix, so a literal route each).
         ``arguments`` (name -> words, "required" in them when it is) feed the OpenAPI document."""
         formats = ["json"] + (["jsonp"] if method == "GET" else []) + (["rss"] if lists else [])
+        paths = [f"{PREFIX}/{name}.{fmt}" for fmt in formats] + [f"{PREFIX}/{name}"]
 
         def decorator(handler: Callable[[Call], Any]) -> Callable[..., Response]:
             view = handler
-            for fmt in formats:
-                path = f"{PREFIX}/{name}.{fmt}"
+            for path in paths:
                 ENDPOINT_ARGUMENTS[path] = {**arguments, **(LIST_ARGUMENTS if lists else {})}
                 view = self.route(path, method, summary=summary, scope=scope)(handler)
+                self.blueprint.route(path, methods=["OPTIONS"], content_types=["*/*"], name="disqus_preflight")(
+                    self._preflight
+                )
             return view
 
         return decorator
+
+    def _preflight(self, **_params: str) -> Response:
+        return preflight_response(self.blueprint.current_request)
 
     # -- hooks -------------------------------------------------------------------------
     def authenticate(self, spec: RouteSpec, request: Any) -> Principal:
@@ -155,7 +226,11 @@ class DisqusSurface(Surface):
             return principal
         key = protocol.one(args, "api_key")
         if key:
-            caller = public_keys.authenticate_public_key(key, header(request, "origin"), header(request, "referer"))
+            origin = header(request, "origin")
+            caller = public_keys.authenticate_public_key(key, origin, header(request, "referer"))
+            # The key matched this Origin (it is checked before the Referer): its page may
+            # read the answer, errors included. Without an Origin it is no CORS request.
+            setattr(request, _CORS_ORIGIN, web_origin(origin))
             if spec.method != "GET" or spec.scope != scopes.COMMENTS_READ:
                 raise WrongKind("A public key (api_key) may only read: use api_secret or access_token.")
             return caller.principal
@@ -191,14 +266,15 @@ class DisqusSurface(Surface):
         request = self.blueprint.current_request
         data = _body(0, reply.data, reply.pagination)
         fmt = requested_format(request)
+        extra = {**reply.headers, **_cors(request)}
         if fmt == "jsonp":
-            return _jsonp(_callback(request), data, 200, request_id, reply.headers)
+            return _jsonp(_callback(request), data, 200, request_id, extra)
         if fmt == "rss":
             title = f"Disqua: {request.path.removeprefix(PREFIX + '/').rsplit('.', 1)[0]}"
             body = protocol.rss_document(title, request.path, reply.data if isinstance(reply.data, list) else [])
-            headers = {**response_headers(request_id, "application/rss+xml; charset=utf-8"), **reply.headers}
+            headers = {**response_headers(request_id, "application/rss+xml; charset=utf-8"), **extra}
             return Response(body=body, status_code=200, headers=headers)
-        return json_response(data, 200, {**response_headers(request_id), **reply.headers})
+        return json_response(data, 200, {**response_headers(request_id), **extra})
 
     def render_error(self, exc: DisquaError, request_id: str) -> Response:
         return error_response(exc, request_id, self.blueprint.current_request)
@@ -238,6 +314,8 @@ def _catch_all(**_params: str) -> Response:
     from chalicelib.ids import new_id
 
     request = bp.current_request
+    if request.method == "OPTIONS":  # a preflight answers on every path under /api/3.0
+        return preflight_response(request)
     path = request.context.get("path") or request.path
     path = path[path.find(PREFIX) :] if PREFIX in path else path  # the stage prefix on AWS
     return error_response(unknown_endpoint(path, request.method), f"req_{new_id()}")
@@ -247,8 +325,13 @@ def _catch_all(**_params: str) -> Response:
 # {proxy+} takes the rest on API Gateway, which prefers literal paths to either. API Gateway
 # allows one variable child per resource, so /{resource}/{verb} is for chalice.local and the
 # test client only: `make package` drops it (infra/merge.py for_api_gateway), {proxy+} covers it.
+# One registration each, OPTIONS included (a Blueprint registered into a second app, as tests
+# do, loses its routes' methods: a second route on the same path would collide).
 LOCAL_ONLY_PATHS = (f"{PREFIX}/{{resource}}/{{verb}}",)
-bp.route(f"{PREFIX}/{{resource}}/{{verb}}", methods=list(METHODS), content_types=["*/*"], name="disqus_unknown")(
+_CATCH_ALL_METHODS = [*METHODS, "OPTIONS"]
+bp.route(f"{PREFIX}/{{resource}}/{{verb}}", methods=_CATCH_ALL_METHODS, content_types=["*/*"], name="disqus_unknown")(
     _catch_all
 )
-bp.route(f"{PREFIX}/{{proxy+}}", methods=list(METHODS), content_types=["*/*"], name="disqus_unknown_any")(_catch_all)
+bp.route(f"{PREFIX}/{{proxy+}}", methods=_CATCH_ALL_METHODS, content_types=["*/*"], name="disqus_unknown_any")(
+    _catch_all
+)
