@@ -20,9 +20,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 from chalicelib.auth import scopes
 from chalicelib.auth.principal import Principal
-from chalicelib.errors import Conflict, Forbidden, NotFound, NotMember, ValidationError
+from chalicelib.errors import Conflict, Forbidden, NotFound, ValidationError
 from chalicelib.ids import new_id, now_iso
-from chalicelib.services import authz, channels
+from chalicelib.services import authz, channels, forums
 from chalicelib.services.forums import MODERATOR_ROLES
 from chalicelib.store import channels as channel_store
 from chalicelib.store import comment_threads as thread_store
@@ -81,18 +81,8 @@ def _workspace_id(slug: str) -> str:
 def _access(
     principal: Principal, workspace_id: str, scope: str, more: list[tuple[str, str]]
 ) -> tuple[Workspace, Membership | None, dict[tuple[str, str], Entity]]:
-    """The workspace, the caller's membership and ``more``, in one BatchGetItem; a forum the
-    caller may not read is NotFound (a public key has no membership: the key is the workspace's)."""
-    authz.require_scope(principal, scope)
-    try:
-        authz.require_token_workspace(principal, workspace_id)
-    except NotMember:
-        raise NotFound("Unable to find forum.", field="forum") from None
-    # A public key has no user: its empty id names no membership (the key is the workspace's).
-    workspace, membership, found = workspace_store.get_with_membership_and(workspace_id, principal.user_id, more)
-    if workspace is None or (membership is None and principal.kind != "public_key"):
-        raise NotFound("Unable to find forum.", field="forum")
-    return workspace, membership, found
+    """The workspace, the caller's membership and ``more``, in one BatchGetItem (forums.access)."""
+    return forums.access(principal, workspace_id, scope, more)
 
 
 # --- reading -------------------------------------------------------------------------

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 
 from chalicelib.auth import scopes
 from chalicelib.auth.principal import Principal
-from chalicelib.errors import NotFound, NotMember
+from chalicelib.errors import Forbidden, NotFound, NotMember
 from chalicelib.services import authz
 from chalicelib.store import users as user_store
 from chalicelib.store import workspaces as workspace_store
-from chalicelib.store.models import Membership, User, Workspace
+from chalicelib.store.models import Entity, Membership, User, Workspace
 
 MODERATOR_ROLES = ("admin", "owner")
 _MEMBER_PAGE = 100
@@ -49,6 +49,51 @@ def readable(principal: Principal, slug: str) -> Workspace:
         return authz.workspace_access(principal, workspace_id, scope=scopes.COMMENTS_READ)[0]
     except NotFound:
         raise NotFound(f"Unable to find forum '{slug[:100]}'.", field="forum") from None
+
+
+def not_found(slug: str) -> NotFound:
+    return NotFound(f"Unable to find forum '{slug[:100]}'.", field="forum")
+
+
+def workspace_id_of(slug: str) -> str:
+    """The forum's workspace id (one GetItem on the slug claim), or NotFound naming forum."""
+    workspace_id = workspace_store.workspace_id_for_slug(slug) if slug else None
+    if workspace_id is None:
+        raise not_found(slug)
+    return workspace_id
+
+
+def access(
+    principal: Principal, workspace_id: str, scope: str, more: list[tuple[str, str]] = ()
+) -> tuple[Workspace, Membership | None, dict[tuple[str, str], Entity]]:
+    """The workspace, the caller's membership and ``more``, in one BatchGetItem; a forum the
+    caller may not read is NotFound (a public key has no membership: the key is the workspace's)."""
+    authz.require_scope(principal, scope)
+    try:
+        authz.require_token_workspace(principal, workspace_id)
+    except NotMember:
+        raise NotFound("Unable to find forum.", field="forum") from None
+    # A public key has no user: its empty id names no membership (the key is the workspace's).
+    workspace, membership, found = workspace_store.get_with_membership_and(workspace_id, principal.user_id, list(more))
+    if workspace is None or (membership is None and principal.kind != "public_key"):
+        raise NotFound("Unable to find forum.", field="forum")
+    return workspace, membership, found
+
+
+def is_moderator(membership: Membership | None) -> bool:
+    return membership is not None and membership.role in MODERATOR_ROLES
+
+
+def moderated(
+    principal: Principal, slug: str, more: list[tuple[str, str]] = ()
+) -> tuple[Workspace, Membership, dict[tuple[str, str], Entity]]:
+    """The forum for one of its moderators (an admin or owner; a token with
+    ``comments:moderate``): the slug (GetItem), then workspace, membership and ``more`` (one
+    BatchGetItem). A non-member gets NotFound, a plain member Forbidden (Disqus code 22)."""
+    workspace, membership, found = access(principal, workspace_id_of(slug), scopes.COMMENTS_MODERATE, more)
+    if membership is None or not is_moderator(membership):
+        raise Forbidden("Only the forum's moderators may do this.")
+    return workspace, membership, found
 
 
 def moderators(principal: Principal, slug: str) -> tuple[Workspace, list[Moderator]]:
