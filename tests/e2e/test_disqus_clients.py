@@ -15,7 +15,8 @@ import subprocess
 import threading
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -24,7 +25,8 @@ from urllib.parse import urlencode, urlsplit
 
 import pytest
 import requests
-from playwright.sync_api import Request, Response, Route, sync_playwright
+from playwright.sync_api import Browser, Request, Response, Route, sync_playwright
+from playwright.sync_api import Page as PlaywrightPage
 
 from tests.e2e.accounts import sign_up
 from tests.e2e.harness import ROOT, Devserver
@@ -171,9 +173,68 @@ def blog(node_clients: Path) -> Iterator[Page]:
     page_server.server_close()
 
 
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    assert CHROMIUM.exists(), f"{CHROMIUM} is missing: run `make chromium` (scripts/ensure-chromium.sh)"
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=QUIET)
+        yield launched
+        launched.close()
+
+
+@dataclass
+class Visit:
+    """One page load of the widget for a thread, and the traffic it made."""
+
+    page: PlaywrightPage
+    api_calls: list[tuple[str, str | None, str]] = field(default_factory=list)  # (path, Origin sent, URL)
+    allowed_origins: list[str | None] = field(default_factory=list)  # answers' Access-Control-Allow-Origin
+    elsewhere: list[str] = field(default_factory=list)  # requests off 127.0.0.1 (refused)
+
+
+@contextmanager
+def visit(browser: Browser, blog: Page, site: Site, identifier: str) -> Iterator[Visit]:
+    """Open the blog page showing the thread ``identifier`` with disqusjs."""
+    query = {"api": site.api.removesuffix("3.0/"), "apikey": site.public_key, "shortname": site.forum}
+    context = browser.new_context(viewport={"width": 900, "height": 700})
+    seen = Visit(context.new_page())
+
+    def local_only(route: Route) -> None:
+        """The machine's network is closed: anything not on 127.0.0.1 is refused, and noted."""
+        if urlsplit(route.request.url).hostname == "127.0.0.1":
+            route.continue_()
+        else:
+            seen.elsewhere.append(route.request.url)
+            route.abort()
+
+    def asked(request: Request) -> None:
+        if "/api/3.0/" in request.url:
+            seen.api_calls.append((urlsplit(request.url).path, request.headers.get("origin"), request.url))
+
+    def answered(response: Response) -> None:
+        if "/api/3.0/" in response.url:
+            seen.allowed_origins.append(response.headers.get("access-control-allow-origin"))
+
+    context.route("**/*", local_only)
+    seen.page.set_default_timeout(15_000)
+    seen.page.on("request", asked)
+    seen.page.on("response", answered)
+    try:
+        seen.page.goto(f"{blog.origin}/widget.html?{urlencode({**query, 'identifier': identifier})}")
+        yield seen
+    finally:
+        context.close()
+
+
+def _thread(site: Site, title: str) -> tuple[str, str]:
+    identifier = f"widget-{uuid.uuid4().hex[:8]}"
+    thread = _disqus(site, "threads/create", forum=site.forum, title=title, identifier=identifier)
+    return identifier, thread["id"]
+
+
 @dataclass(frozen=True)
 class Rendered:
-    """What the widget showed and asked, read once (one browser for the module's tests)."""
+    """What the widget showed and asked for the module's first thread, read once."""
 
     posts: dict[str, dict[str, Any]]  # first, second, reply: as posts/create answered
     header: str
@@ -182,74 +243,40 @@ class Rendered:
     nested: list[str]  # the element ids of the comments under the first one
     bold: str
     authors: list[str]
-    api_calls: list[tuple[str, str | None, str]]  # (path, Origin sent, full URL)
-    allowed_origins: list[str | None]  # the answers' Access-Control-Allow-Origin
-    elsewhere: list[str]  # requests to anywhere but 127.0.0.1 (refused)
+    traffic: Visit
 
 
 @pytest.fixture(scope="module")
-def widget(site: Site, blog: Page) -> Rendered:
+def widget(browser: Browser, site: Site, blog: Page) -> Rendered:
     """A thread with two comments and an answer to the first, shown by disqusjs in Chromium."""
-    identifier = f"widget-{uuid.uuid4().hex[:8]}"
-    thread = _disqus(site, "threads/create", forum=site.forum, title="A blog post", identifier=identifier)
-    first = _disqus(site, "posts/create", thread=thread["id"], message="The first comment, **bold**")
-    second = _disqus(site, "posts/create", thread=thread["id"], message="A second, later comment")
+    identifier, thread = _thread(site, "A blog post")
+    first = _disqus(site, "posts/create", thread=thread, message="The first comment, **bold**")
+    second = _disqus(site, "posts/create", thread=thread, message="A second, later comment")
     reply = _disqus(site, "posts/create", parent=first["id"], message="An answer to the first comment")
 
-    query = {"api": site.api.removesuffix("3.0/"), "apikey": site.public_key, "shortname": site.forum}
-    url = f"{blog.origin}/widget.html?{urlencode({**query, 'identifier': identifier})}"
-    api_calls: list[tuple[str, str | None, str]] = []
-    allowed: list[str | None] = []
-    elsewhere: list[str] = []
+    with visit(browser, blog, site, identifier) as seen:
+        page = seen.page
+        # Both top-level comments: the whole list renders from one listPostsThreaded answer.
+        page.get_by_text("A second, later comment").wait_for()
+        page.get_by_text("The first comment").wait_for()
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / "disqusjs-widget.png"), full_page=True)
+        posts = page.locator("#dsqjs-post-container")
+        first_item = f'[id="comment-{first["id"]}"]'
+        return Rendered(
+            posts={"first": first, "second": second, "reply": reply},
+            header=page.locator("#dsqjs-header").inner_text(),
+            texts=posts.inner_text(),
+            top_level=_top_level(page),
+            nested=posts.locator(f"{first_item} ul.dsqjs-post-list > li").evaluate_all("els => els.map(e => e.id)"),
+            bold=posts.locator(f"{first_item} .dsqjs-post-content strong").first.inner_text(),
+            authors=posts.locator(".dsqjs-post-author").all_inner_texts(),
+            traffic=seen,
+        )
 
-    def local_only(route: Route) -> None:
-        """The machine's network is closed: anything not on 127.0.0.1 is refused, and noted."""
-        if urlsplit(route.request.url).hostname == "127.0.0.1":
-            route.continue_()
-        else:
-            elsewhere.append(route.request.url)
-            route.abort()
 
-    def seen(request: Request) -> None:
-        if "/api/3.0/" in request.url:
-            api_calls.append((urlsplit(request.url).path, request.headers.get("origin"), request.url))
-
-    def answered(response: Response) -> None:
-        if "/api/3.0/" in response.url:
-            allowed.append(response.headers.get("access-control-allow-origin"))
-
-    assert CHROMIUM.exists(), f"{CHROMIUM} is missing: run `make chromium` (scripts/ensure-chromium.sh)"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=QUIET)
-        try:
-            context = browser.new_context(viewport={"width": 900, "height": 700})
-            context.route("**/*", local_only)
-            page = context.new_page()
-            page.set_default_timeout(15_000)
-            page.on("request", seen)
-            page.on("response", answered)
-            page.goto(url)
-            # Both top-level comments: the whole list renders from one listPostsThreaded answer.
-            page.get_by_text("A second, later comment").wait_for()
-            page.get_by_text("The first comment").wait_for()
-            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(SCREENSHOTS / "disqusjs-widget.png"), full_page=True)
-            posts = page.locator("#dsqjs-post-container")
-            first_item = f'[id="comment-{first["id"]}"]'
-            return Rendered(
-                posts={"first": first, "second": second, "reply": reply},
-                header=page.locator("#dsqjs-header").inner_text(),
-                texts=posts.inner_text(),
-                top_level=posts.locator(":scope > li").evaluate_all("els => els.map(e => e.id)"),
-                nested=posts.locator(f"{first_item} ul.dsqjs-post-list > li").evaluate_all("els => els.map(e => e.id)"),
-                bold=posts.locator(f"{first_item} .dsqjs-post-content strong").first.inner_text(),
-                authors=posts.locator(".dsqjs-post-author").all_inner_texts(),
-                api_calls=api_calls,
-                allowed_origins=allowed,
-                elsewhere=elsewhere,
-            )
-        finally:
-            browser.close()
+def _top_level(page: PlaywrightPage) -> list[str]:
+    return page.locator("#dsqjs-post-container > li").evaluate_all("els => els.map(e => e.id)")
 
 
 def test_disqusjs_shows_the_threads_comments(widget: Rendered) -> None:
@@ -265,13 +292,40 @@ def test_disqusjs_shows_the_threads_comments(widget: Rendered) -> None:
 def test_disqusjs_asks_cross_origin_with_the_public_key(widget: Rendered, blog: Page, site: Site) -> None:
     """threads/list.json by ident:, then threads/listPostsThreaded without an extension; both
     from the page's origin with the public key, both answered with that origin allowed."""
-    assert [path for path, _, _ in widget.api_calls] == [
+    traffic = widget.traffic
+    assert [path for path, _, _ in traffic.api_calls] == [
         "/api/3.0/threads/list.json",
         "/api/3.0/threads/listPostsThreaded",
     ]
-    assert all(origin == blog.origin and f"api_key={site.public_key}" in url for _, origin, url in widget.api_calls)
-    assert widget.allowed_origins == [blog.origin, blog.origin]
-    assert widget.elsewhere == []
+    assert all(origin == blog.origin and f"api_key={site.public_key}" in url for _, origin, url in traffic.api_calls)
+    assert traffic.allowed_origins == [blog.origin, blog.origin]
+    assert traffic.elsewhere == []
+
+
+def test_disqusjs_pages_with_the_cursor_and_reorders(browser: Browser, site: Site, blog: Page) -> None:
+    """26 comments: the first page shows 25 (the default limit) and the widget's "load more"
+    follows the answer's cursor.next; the oldest-first tab asks again with order=asc."""
+    identifier, thread = _thread(site, "A busy post")
+    ids = [_disqus(site, "posts/create", thread=thread, message=f"Comment number {n}")["id"] for n in range(1, 27)]
+    newest_first = [f"comment-{i}" for i in reversed(ids)]
+    with visit(browser, blog, site, identifier) as seen:
+        page = seen.page
+        page.locator("#dsqjs-load-more").wait_for()
+        assert _top_level(page) == newest_first[:25]
+        page.locator("#dsqjs-load-more").click()
+        page.get_by_text("Comment number 1", exact=True).wait_for()
+        assert _top_level(page) == newest_first
+        assert page.locator("#dsqjs-load-more").count() == 0  # hasNext false on the last page
+
+        page.locator("label[for=dsqjs-order-asc]").click()
+        page.locator(f'#dsqjs-post-container > li:first-child[id="comment-{ids[0]}"]').wait_for()
+        assert _top_level(page) == [f"comment-{i}" for i in ids[:25]]
+
+    threaded = [url for path, _, url in seen.api_calls if path.endswith("listPostsThreaded")]
+    assert len(threaded) == 3
+    assert "cursor=" not in threaded[0] and "cursor=" in threaded[1] and "order=desc" in threaded[1]
+    assert "order=asc" in threaded[2] and "cursor=" not in threaded[2]
+    assert seen.elsewhere == []
 
 
 @pytest.mark.xfail(
