@@ -10,6 +10,7 @@ from typing import Any
 
 from chalice import Chalice
 
+from chalicelib.api.disqus import categories as disqus_categories
 from chalicelib.api.disqus import forums as disqus_forums
 from chalicelib.api.disqus import moderation_lists as disqus_moderation_lists
 from chalicelib.api.disqus import posts as disqus_posts
@@ -52,6 +53,7 @@ for blueprint in (
     disqus_posts.bp,
     disqus_users.bp,
     disqus_moderation_lists.bp,
+    disqus_categories.bp,
     disqus_surface.bp,  # the /api/3.0 catch-all: code 1 or 415
 ):
     app.register_blueprint(blueprint)

@@ -22,8 +22,9 @@ from chalicelib.auth import scopes
 from chalicelib.auth.principal import Principal
 from chalicelib.errors import Conflict, Forbidden, NotFound, ValidationError
 from chalicelib.ids import new_id, now_iso
-from chalicelib.services import authz, channels, forums
+from chalicelib.services import authz, categories, channels, forums
 from chalicelib.services.forums import MODERATOR_ROLES
+from chalicelib.store import categories as category_store
 from chalicelib.store import channels as channel_store
 from chalicelib.store import comment_threads as thread_store
 from chalicelib.store import workspaces as workspace_store
@@ -179,7 +180,10 @@ def create(
     authz.require_scope(principal, scopes.COMMENTS_WRITE)
     if principal.kind == "public_key":
         raise Forbidden("Creating a thread needs an authenticated user.")
-    workspace, _, _ = _access(principal, workspace_id, scopes.COMMENTS_WRITE, [])
+    # The category named (or the forum's default) is read with the access check: no extra call.
+    more = categories.more_keys(workspace_id, category)
+    workspace, _, found = _access(principal, workspace_id, scopes.COMMENTS_WRITE, more)
+    category = categories.resolve(found, workspace_id, category)
     link = normalize_link(url) if url else None
     thread_id = new_id()
     created_at = date.isoformat().replace("+00:00", "Z") if date else now_iso()
@@ -201,7 +205,8 @@ def create(
     creator = channel_store.new_member(thread, principal.user_id, "manager", created_at)
     event = _event("channel.created", thread, createdBy=principal.user_id, **channels.channel_summary(thread))
     try:
-        thread_store.create(thread, creator, event, link_hash(link) if link else None)
+        in_category = [category_store.thread_ref(category, thread_id, workspace_id)] if category else []
+        thread_store.create(thread, creator, event, link_hash(link) if link else None, also=in_category)
     except AlreadyExists as exc:
         if exc.what == "identifier":
             raise Conflict("A thread with this identifier already exists.", field="identifier") from None
@@ -248,6 +253,7 @@ EDITABLE = {
     "slug": "thread_slug",
     "url": "link",
     "identifier": "identifier",
+    "category": "category",
 }
 
 
@@ -260,14 +266,17 @@ def update(principal: Principal, lookup: Lookup, given: dict[str, str | None]) -
     is_moderator = found.membership is not None and found.membership.role in MODERATOR_ROLES
     if principal.kind == "public_key" or not (is_moderator or thread.created_by == principal.user_id):
         raise Forbidden("Only the thread's author and the forum's moderators may update it.")
-    if given.get("title") == "":
-        raise ValidationError("cannot be empty.", field="title")
+    for required in ("title", "category"):
+        if given.get(required) == "":
+            raise ValidationError("cannot be empty.", field=required)
     changes: dict[str, Any] = {}
     for name, value in given.items():
         attribute = EDITABLE[name]
         value = value or None
         if name == "url" and value is not None:
             value = normalize_link(value)
+        if name == "category" and value is not None and value != thread.category:
+            value = categories.check(thread.workspace_id, value)  # one GetItem
         if getattr(thread, attribute) != value:
             changes[attribute] = value
     if not changes:
@@ -280,10 +289,20 @@ def update(principal: Principal, lookup: Lookup, given: dict[str, str | None]) -
         held = thread_store.claims([k for k in (old, new) if k is not None])
         release = old if old is not None and held.get(old) == thread.id else None
         take = new if new is not None and new not in held else None  # first thread keeps a shared url
+    removed, added = [], []
+    if "category" in changes:  # the thread's reference moves to its new category's list
+        wid = thread.workspace_id
+        removed = [category_store.thread_ref(thread.category, thread.id, wid)] if thread.category else []
+        added = [category_store.thread_ref(changes["category"], thread.id, wid)]
     event = _event("channel.updated", thread, changes=sorted(changes), updatedBy=principal.user_id)
     try:
         thread_store.update(
-            thread, changes, event, new_identifier=changes.get("identifier"), link_moves=(release, take)
+            thread,
+            changes,
+            event,
+            new_identifier=changes.get("identifier"),
+            link_moves=(release, take),
+            also=(removed, added),
         )
     except AlreadyExists:
         raise Conflict("A thread with this identifier already exists.", field="identifier") from None

@@ -87,10 +87,17 @@ def is_moderator(membership: Membership | None) -> bool:
 def moderated(
     principal: Principal, slug: str, more: list[tuple[str, str]] = ()
 ) -> tuple[Workspace, Membership, dict[tuple[str, str], Entity]]:
+    """The forum for one of its moderators: its slug (GetItem), then ``moderated_in``."""
+    return moderated_in(principal, workspace_id_of(slug), more)
+
+
+def moderated_in(
+    principal: Principal, workspace_id: str, more: list[tuple[str, str]] = ()
+) -> tuple[Workspace, Membership, dict[tuple[str, str], Entity]]:
     """The forum for one of its moderators (an admin or owner; a token with
-    ``comments:moderate``): the slug (GetItem), then workspace, membership and ``more`` (one
-    BatchGetItem). A non-member gets NotFound, a plain member Forbidden (Disqus code 22)."""
-    workspace, membership, found = access(principal, workspace_id_of(slug), scopes.COMMENTS_MODERATE, more)
+    ``comments:moderate``): workspace, membership and ``more`` in one BatchGetItem. A
+    non-member gets NotFound, a plain member Forbidden (Disqus code 22)."""
+    workspace, membership, found = access(principal, workspace_id, scopes.COMMENTS_MODERATE, more)
     if membership is None or not is_moderator(membership):
         raise Forbidden("Only the forum's moderators may do this.")
     return workspace, membership, found

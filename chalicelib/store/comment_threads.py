@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from pynamodb.exceptions import PutError
@@ -31,9 +32,12 @@ def link_key(workspace_id: str, link_hash: str) -> tuple[str, str]:
     return keys.thread_link(workspace_id, link_hash), keys.GUARD
 
 
-def create(channel: Channel, creator: ChannelMember, event: Event, link_hash: str | None) -> None:
+def create(
+    channel: Channel, creator: ChannelMember, event: Event, link_hash: str | None, also: Sequence[Entity] = ()
+) -> None:
     """AlreadyExists("identifier") when the forum has a thread with that identifier. The
-    url look-up is written after, only if no thread holds it yet (first thread wins)."""
+    url look-up is written after, only if no thread holds it yet (first thread wins).
+    ``also``: items born with the thread (its category reference, store/categories.py)."""
     with transaction(taken=("identifier", "name")) as tx:
         if channel.identifier:
             claim = ThreadClaim(*identifier_key(channel.workspace_id, channel.identifier), channel_id=channel.id)
@@ -42,6 +46,8 @@ def create(channel: Channel, creator: ChannelMember, event: Event, link_hash: st
         tx.save(channel, condition=Channel.PK.does_not_exist(), label="channel")
         tx.save(creator)
         tx.save(event)
+        for item in also:
+            tx.save(item)
     if link_hash:
         claim = ThreadClaim(*link_key(channel.workspace_id, link_hash), channel_id=channel.id)
         try:
@@ -108,11 +114,13 @@ def update(
     *,
     new_identifier: str | None = None,
     link_moves: tuple[tuple[str, str] | None, tuple[str, str] | None] = (None, None),
+    also: tuple[Sequence[Entity], Sequence[Entity]] = ((), ()),
 ) -> None:
     """Set (None: remove) the thread's attributes in one transaction with its claims: an
     identifier change deletes the old guard and writes the new one (AlreadyExists("identifier")
     if another thread holds it); ``link_moves`` is (the url look-up to release, the one to take),
-    each decided by the caller from ``claims`` and re-checked here."""
+    each decided by the caller from ``claims`` and re-checked here. ``also``: items to delete
+    and to write with it (a category change moves the thread's reference, store/categories.py)."""
     with transaction(taken=("identifier",)) as tx:
         if "identifier" in changes:
             if channel.identifier:
@@ -128,3 +136,7 @@ def update(
             tx.save(ThreadClaim(*take, channel_id=channel.id), condition=ThreadClaim.PK.does_not_exist())
         tx.update(channel, actions=set_or_remove(Channel, changes), condition=Channel.PK.exists(), label="channel")
         tx.save(event)
+        for item in also[0]:
+            tx.delete(item)
+        for item in also[1]:
+            tx.save(item)

@@ -7,6 +7,8 @@ from typing import Any
 from chalice import Blueprint
 
 from chalicelib.api.disqus import protocol
+from chalicelib.api.disqus.categories import LIST_ARGUMENTS as CATEGORY_LIST_ARGUMENTS
+from chalicelib.api.disqus.categories import forum_categories
 from chalicelib.api.disqus.objects import forum_view, user_view
 from chalicelib.api.disqus.surface import DisqusSurface
 from chalicelib.api.routing import Call, Reply
@@ -46,3 +48,15 @@ def list_forum_moderators(call: Call) -> Reply:
     start, limit = position["offset"], position["limit"]
     page = found[start : start + limit]
     return call.page([user_view(m.user) for m in page], {**position, "more": start + limit < len(found)})
+
+
+@disqus.endpoint(
+    "forums/listCategories",
+    "GET",
+    summary="A forum's categories, by order (as categories/list)",
+    scope=scopes.COMMENTS_READ,
+    arguments=CATEGORY_LIST_ARGUMENTS,
+    lists=True,
+)
+def list_forum_categories(call: Call) -> Reply:
+    return forum_categories(call)

@@ -87,7 +87,7 @@ def uuid7_ms(thread_id: str) -> int:
         "identifier": "up to 300 characters, unique in the forum",
         "url": "the page's URL (up to 500 characters)",
         "slug": "up to 200 characters",
-        "category": "a category label",
+        "category": "a category id of the forum (default: the forum's default category)",
         "date": "Unix seconds or ISO 8601",
     },
 )
@@ -191,13 +191,13 @@ def restore_threads(call: Call) -> Any:
     return _set_removed(call, False)
 
 
-UPDATE_LIMITS = {"title": 200, "message": 20000, "slug": 200, "url": 500, "identifier": 300}
+UPDATE_LIMITS = {"title": 200, "message": 20000, "slug": 200, "url": 500, "identifier": 300, "category": 100}
 
 
 @disqus.endpoint(
     "threads/update",
     "POST",
-    summary="Update a thread (its author or moderators): title, message, slug, url, identifier",
+    summary="Update a thread (its author or moderators): title, message, slug, url, identifier, category",
     scope=scopes.COMMENTS_WRITE,
     arguments={
         **THREAD,
@@ -206,6 +206,7 @@ UPDATE_LIMITS = {"title": 200, "message": 20000, "slug": 200, "url": 500, "ident
         "slug": "up to 200 characters (empty clears it)",
         "url": "the page's URL (empty clears it)",
         "identifier": "unique in the forum (empty clears it)",
+        "category": "a category id of the forum",
     },
 )
 def update_thread(call: Call) -> Any:

@@ -27,6 +27,9 @@ def create(client: Client, token: str, **form: Any) -> Reply:
 
 def test_create_by_access_token_and_api_secret_and_refused_to_a_public_key(api, client, forum):
     owner, member = forum["owner"], forum["member"]
+    news = post(
+        client, "categories/create.json", {"forum": "acme", "title": "News", "access_token": owner.access_token}
+    ).response["id"]
     made = create(
         client,
         member.access_token,
@@ -35,14 +38,14 @@ def test_create_by_access_token_and_api_secret_and_refused_to_a_public_key(api, 
         identifier="post-1",
         url="https://Example.com/posts/1#top",
         slug="hello",
-        category="news",
+        category=news,
         date="1213061528",
     )
     assert (made.status, made.code) == (200, 0), made.text
     thread = made.response
     assert thread["forum"] == "acme" and thread["title"] == "Hello" and thread["message"] == "About it"
     assert thread["identifiers"] == ["post-1"] and thread["link"] == "https://example.com/posts/1"
-    assert thread["slug"] == "hello" and thread["author"] == member.user_id and thread["category"] == "news"
+    assert thread["slug"] == "hello" and thread["author"] == member.user_id and thread["category"] == news
     assert thread["createdAt"] == "2008-06-10T01:32:08"
     assert (thread["isClosed"], thread["isDeleted"], thread["posts"], thread["likes"], thread["dislikes"]) == (
         False,
