@@ -10,7 +10,8 @@ Differences, on purpose:
   the v1 405 envelope with ``Allow``, as GET/POST/PUT/PATCH/DELETE do from the app's
   fallback routes (chalicelib/api/fallback.py). http.server would answer a method
   the handler has no ``do_<METHOD>`` for with an HTML 501, and chalice.local HEAD
-  with its own 405 body. OPTIONS keeps chalice.local's CORS preflight answer.
+  with its own 405 body. OPTIONS keeps chalice.local's CORS preflight answer, except under
+  /api/3.0, whose routes answer it (the Disqus surface's preflight, at any depth).
 - Responses leave without Nagle's delay: http.server writes the headers and the
   body separately, and on a keep-alive connection the body then waited for the
   client's delayed ACK, 40 ms on every response.
@@ -49,6 +50,10 @@ class EnvelopeGateway(LocalGateway):
         try:
             event = super()._generate_lambda_event(method, path, headers, body)
         except ValueError:  # chalice.local's RouteMatcher: no route matches the path
+            if method == "OPTIONS":  # API Gateway's {proxy+} takes these under /api/3.0
+                preflight = disqus_preflight(path.split("?", 1)[0], headers)
+                if preflight is not None:
+                    raise preflight from None
             raise not_found(path.split("?", 1)[0]) from None
         resource = event["requestContext"]["resourcePath"]
         entries = self._app_object.routes[resource]
@@ -65,6 +70,24 @@ def not_found(path: str) -> RouteNotFound:
     error = RouteNotFound(response["headers"], response["body"].encode())
     error.CODE = response["statusCode"]  # the surface's status (Disqus code 1 is a 400)
     return error
+
+
+class Preflight(LocalGatewayException):
+    CODE = 204
+
+
+def disqus_preflight(path: str, headers: Any) -> Preflight | None:
+    """The Disqus surface's CORS preflight for a path at a depth its routes do not match
+    (``/api/3.0/a/b/c``): on AWS its ``{proxy+}`` route answers OPTIONS; None elsewhere."""
+    from types import SimpleNamespace
+
+    from chalicelib.api.disqus.surface import PREFIX, preflight_response
+
+    if not path.startswith(PREFIX + "/"):
+        return None
+    request = SimpleNamespace(headers={str(k).lower(): v for k, v in headers.items()})
+    response = preflight_response(request).to_dict()
+    return Preflight(response["headers"], response["body"].encode())
 
 
 def method_not_allowed(path: str, entries: dict[str, Any]) -> RouteMethodNotAllowed:

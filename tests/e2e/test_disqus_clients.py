@@ -101,6 +101,20 @@ def _disqus(site: Site, verb: str, **args: str) -> Any:
     return answer.json()["response"]
 
 
+def test_the_local_runtime_answers_cors_preflights(server: Devserver) -> None:
+    """What a page's preflight gets over real HTTP, on an endpoint and at any depth under
+    /api/3.0 (API Gateway's {proxy+} answers those; the local gateway mirrors it)."""
+    origin = "http://127.0.0.1:9"
+    for path in ("threads/listPostsThreaded", "posts/create.json", "a/b/c/d"):
+        answer = requests.options(f"{server.base_url}/api/3.0/{path}", headers={"Origin": origin}, timeout=10)
+        assert (answer.status_code, answer.content) == (204, b""), path
+        assert answer.headers["Access-Control-Allow-Origin"] == origin, path
+        assert answer.headers["Access-Control-Allow-Methods"] == "GET, POST", path
+        assert answer.headers["Access-Control-Max-Age"] == "600", path
+    elsewhere = requests.options(f"{server.base_url}/v1/nothing/here", headers={"Origin": origin}, timeout=10)
+    assert elsewhere.headers.get("Access-Control-Allow-Origin") != origin  # v1 has no CORS
+
+
 # -- disqus-node -----------------------------------------------------------------------------
 
 
