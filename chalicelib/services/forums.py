@@ -118,3 +118,21 @@ def moderators(principal: Principal, slug: str) -> tuple[Workspace, list[Moderat
             break
     users = user_store.get_many([m.user_id for m in found])
     return workspace, [Moderator(m, users[m.user_id]) for m in found if m.user_id in users]
+
+
+def members(principal: Principal, slug: str, *, offset: int, limit: int) -> tuple[Workspace, list[User], bool]:
+    """A page of the forum's members (forums/listUsers) at ``offset``, in membership order:
+    the memberships up to the page's end (one Query per 100) and one BatchGetItem of the
+    page's profiles. (workspace, users, more after the page)."""
+    workspace = readable(principal, slug)
+    found: list[Membership] = []
+    position = None
+    while len(found) <= offset + limit:
+        page = workspace_store.list_members(workspace.id, limit=_MEMBER_PAGE, position=position)
+        found += page.items
+        position = page.position
+        if position is None:
+            break
+    shown = found[offset : offset + limit]
+    users = user_store.get_many([m.user_id for m in shown])
+    return workspace, [users[m.user_id] for m in shown if m.user_id in users], len(found) > offset + limit

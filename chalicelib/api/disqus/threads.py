@@ -236,6 +236,11 @@ def update_thread(call: Call) -> Any:
     lists=True,
 )
 def list_threads(call: Call) -> Reply:
+    return threads_page(call)
+
+
+def threads_page(call: Call) -> Reply:
+    """threads/list, and forums/listThreads (chalicelib/api/disqus/forums.py)."""
     args = call.query
     limit = protocol.integer(args, "limit", default=25, low=1, high=100)
     order = protocol.one(args, "order") or "desc"
