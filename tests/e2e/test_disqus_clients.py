@@ -271,8 +271,8 @@ def widget(browser: Browser, site: Site, blog: Page) -> Rendered:
     with visit(browser, blog, site, identifier) as seen:
         page = seen.page
         # Both top-level comments: the whole list renders from one listPostsThreaded answer.
-        page.get_by_text("A second, later comment").wait_for()
-        page.get_by_text("The first comment").wait_for()
+        page.get_by_text("A second, later comment", exact=True).wait_for()
+        page.get_by_text("The first comment, bold", exact=True).wait_for()
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / "disqusjs-widget.png"), full_page=True)
         posts = page.locator("#dsqjs-post-container")
