@@ -148,12 +148,15 @@ def test_disqus_node_reads_forums_and_writes_threads_and_posts(node_clients: Pat
     assert thread["message"] == "A post about clients"
     assert out["details"]["answer"]["response"]["id"] == thread["id"]  # by ident:
     assert thread["id"] in [t["id"] for t in out["list"]["answer"]["response"]]
+    assert thread["id"] in [t["id"] for t in out["forumThreads"]["answer"]["response"]]
 
     post, reply = out["post"]["answer"]["response"], out["reply"]["answer"]["response"]
     assert (post["thread"], post["parent"], post["raw_message"]) == (thread["id"], None, "First comment, *from Node*")
     assert "<em>from Node</em>" in post["message"]
     assert post["author"]["username"] == site.owner_name  # the API token's creator
     assert (reply["thread"], str(reply["parent"])) == (thread["id"], str(post["id"]))
+    assert (out["vote"]["answer"]["response"]["vote"], out["vote"]["answer"]["response"]["likesDelta"]) == (1, 1)
+    assert out["postDetails"]["answer"]["response"]["likes"] == 1
     listed = out["posts"]["answer"]
     assert [p["id"] for p in listed["response"]] == [post["id"], reply["id"]]
     assert listed["cursor"]["hasNext"] is False

@@ -3,6 +3,9 @@
 // only its `config.url` (the base every call is built on) points at the local runtime.
 // tests/e2e/test_disqus_clients.py runs it and checks what it prints.
 //
+// Calls: forums.details, forums.listThreads, posts.create, posts.vote, posts.details, posts.list
+// (the library's own resources) and threads/create, details, list (see below).
+//
 // Usage: node node_client.js '{"base": "http://127.0.0.1:PORT/api/3.0/", "secret": "dqa_...",
 //                              "forum": "<slug>", "identifier": "<thread identifier>"}'
 // Prints one JSON object: every call's answer as the library resolved it.
@@ -70,10 +73,13 @@ async function main() {
   const thread = out.created.answer.response.id;
   out.details = await settle(threads('details', { forum: args.forum, thread: `ident:${args.identifier}` }));
   out.list = await settle(threads('list', { forum: args.forum, limit: 100 }));
+  out.forumThreads = await settle(disqus.forums.listThreads({ forum: args.forum, limit: 100 }));
   out.post = await settle(disqus.posts.create({ thread, message: 'First comment, *from Node*' }));
   if (out.post.ok) {
     const parent = out.post.answer.response.id;
     out.reply = await settle(disqus.posts.create({ parent, message: 'A reply to the first comment' }));
+    out.vote = await settle(disqus.posts.vote({ post: parent, vote: 1 }));
+    out.postDetails = await settle(disqus.posts.details({ post: parent }));
   }
   out.posts = await settle(disqus.posts.list({ thread, order: 'asc', limit: 10 }));
   out.threadAfter = await settle(threads('details', { thread }));
