@@ -20,6 +20,7 @@ from chalicelib.store import channels as channel_store
 from chalicelib.store import keys
 from chalicelib.store.db import set_or_remove, transaction
 from chalicelib.store.models import Channel, ChannelMember, ChannelNameClaim, Entity, Event, ThreadClaim
+from chalicelib.store.time_pages import uuid7_page
 
 NAME_PREFIX = "comments-"
 
@@ -71,25 +72,19 @@ def list_page(
     skip: int,
     limit: int,
 ) -> tuple[list[Channel], bool]:
-    """One Query: up to ``limit`` threads from the millisecond ``from_ms`` on (inclusive, in
-    the listing's direction), after ``skip`` threads of that very millisecond already given.
-    Returns the threads and whether more follow."""
-    condition = None
-    if from_ms is not None:
-        bound = NAME_PREFIX + keys.uuid7_prefix(from_ms)
-        condition = Channel.GSI1SK <= bound + "~" if newest_first else Channel.GSI1SK >= bound  # noqa: SIM300
-    found = [
-        c
-        for c in Channel.gsi1.query(
-            keys.channel_listing(workspace_id, "comments", archived),
-            condition,
-            scan_index_forward=not newest_first,
-            limit=skip + limit + 1,
-        )
-        if isinstance(c, Channel)
-    ]
-    found = found[skip:] if from_ms is not None else found
-    return found[:limit], len(found) > limit
+    """One GSI1 Query of the forum's threads in creation order (store/time_pages.py): up to
+    ``limit`` from the millisecond ``from_ms`` on, after ``skip`` threads of that millisecond
+    already given. Returns the threads and whether more follow."""
+    return uuid7_page(
+        Channel,
+        keys.channel_listing(workspace_id, "comments", archived),
+        index="GSI1",
+        prefix=NAME_PREFIX,
+        newest_first=newest_first,
+        from_ms=from_ms,
+        skip=skip,
+        limit=limit,
+    )
 
 
 def get_many(channel_ids: list[str]) -> dict[str, Channel]:

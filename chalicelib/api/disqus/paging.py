@@ -68,3 +68,8 @@ def key_page(position: KeyPosition, read_ids: list[str], views: list[Any], more:
         "more": more,
     }
     return Reply(views, pagination=cursor)
+
+
+def one_page(views: list[Any]) -> Reply:
+    """A list answered whole (the items named): no next page; ``next`` is "now"."""
+    return key_page(KeyPosition(None, True, None, 0, len(views)), [], views, False)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from chalice import Blueprint
 
 from chalicelib.api.disqus import post_views, protocol
-from chalicelib.api.disqus.protocol import Cursor
+from chalicelib.api.disqus.paging import key_page, key_position, one_page
 from chalicelib.api.disqus.surface import PREFIX, DisqusSurface
 from chalicelib.api.routing import Call, Reply
 from chalicelib.auth import scopes
@@ -69,10 +68,6 @@ def thread_lookups(args: dict[str, list[str]], *, single: bool) -> list[Lookup]:
     if single and len(found) != 1:
         raise ValidationError("names one thread (thread, thread:ident or thread:link).", field="thread")
     return found
-
-
-def uuid7_ms(thread_id: str) -> int:
-    return int(thread_id[:8] + thread_id[9:13], 16)
 
 
 @disqus.endpoint(
@@ -242,62 +237,28 @@ def list_threads(call: Call) -> Reply:
 def threads_page(call: Call) -> Reply:
     """threads/list, and forums/listThreads (chalicelib/api/disqus/forums.py)."""
     args = call.query
-    limit = protocol.integer(args, "limit", default=25, low=1, high=100)
-    order = protocol.one(args, "order") or "desc"
-    if order not in ("asc", "desc"):
-        raise ValidationError("is asc or desc.", field="order")
+    position = key_position(call)  # limit, order, a forward cursor or since (api/disqus/paging.py)
     include = set(args.get("include") or ["open", "closed"])
     if not include <= set(INCLUDE) or ("killed" in include and len(include) > 1):
         raise ValidationError("takes open and/or closed, or killed on its own.", field="include")
     lookups = thread_lookups(args, single=False)
     if lookups:
         return _named_threads(call, lookups, include)
-    forum = protocol.one(args, "forum", required=True) or ""
-    text, since = protocol.one(args, "cursor"), protocol.one(args, "since")
-    cursor = Cursor.decode(text) if text else None
-    if cursor is not None and cursor.prev:
-        raise ValidationError("threads/list pages forward only: use next.", field="cursor")
-    from_ms = cursor.at_us // 1000 if cursor else None
-    if from_ms is None and since:
-        from_ms = int(protocol.parse_timestamp(since, "since").timestamp() * 1000)
-    skip = cursor.offset if cursor else 0
     workspace, threads, more = comment_threads.list_threads(
         call.user,
-        forum,
+        protocol.one(args, "forum", required=True) or "",
         killed="killed" in include,
-        newest_first=order == "desc",
-        from_ms=from_ms,
-        skip=skip,
-        limit=limit,
+        newest_first=position.newest_first,
+        from_ms=position.from_ms,
+        skip=position.skip,
+        limit=position.limit,
     )
-    if threads:  # the next page starts at the last thread read: its millisecond, and how many of it we gave
-        last_ms = uuid7_ms(threads[-1].id)
-        same = sum(1 for t in threads if uuid7_ms(t.id) == last_ms)
-        next_cursor = Cursor(last_ms * 1000, same + (skip if from_ms == last_ms else 0))
-    else:
-        next_cursor = Cursor(from_ms * 1000 if from_ms is not None else time.time_ns() // 1000, skip)
-    shown = [t for t in threads if _included(t, include)]
-    return Reply(
-        [thread_view(Found(t, workspace, None)) for t in shown],
-        pagination=_cursor(text, next_cursor, more),
-    )
+    shown = [thread_view(Found(t, workspace, None)) for t in threads if _included(t, include)]
+    return key_page(position, [t.id for t in threads], shown, more)
 
 
 def _included(thread: Channel, include: set[str]) -> bool:
     return "killed" in include or ("closed" if thread.closed else "open") in include
-
-
-def _cursor(current: str | None, following: Cursor, more: bool) -> dict[str, Any]:
-    """Disqus's cursor; these lists page forward by key, so ``prev`` is never offered."""
-    return {
-        "prev": None,
-        "hasNext": more,
-        "next": following.encode(),
-        "hasPrev": False,
-        "total": None,
-        "id": current or Cursor(following.at_us, 0).encode(),
-        "more": more,
-    }
 
 
 def _named_threads(call: Call, lookups: list[Lookup], include: set[str]) -> Reply:
@@ -316,7 +277,7 @@ def _named_threads(call: Call, lookups: list[Lookup], include: set[str]) -> Repl
     if forum:
         found = [f for f in found if f.workspace.slug == forum.lower()]
     shown = [f for f in found if _included(f.thread, include) and bool(f.thread.archived) == ("killed" in include)]
-    return Reply([thread_view(f) for f in shown], pagination=_cursor(None, Cursor(time.time_ns() // 1000, 0), False))
+    return one_page([thread_view(f) for f in shown])
 
 
 # -- posts of a thread (chalicelib/api/disqus/post_views.py) --------------------------------
