@@ -67,7 +67,7 @@ def channel_for_reading(principal: Principal, channel_id: str, scope: str) -> tu
         raise NotFound("Channel not found.")
     authz.require_token_workspace(principal, channel.workspace_id)
     in_workspace = member is not None or (
-        channel.channel_type == "public"
+        channel.channel_type != "private"  # public channels and comments threads
         and workspace_store.get_membership(channel.workspace_id, principal.user_id) is not None
     )
     if not in_workspace:
@@ -77,6 +77,10 @@ def channel_for_reading(principal: Principal, channel_id: str, scope: str) -> tu
 
 def channel_for_posting(principal: Principal, channel_id: str) -> Channel:
     channel, member = channel_for_reading(principal, channel_id, scopes.MESSAGES_WRITE)
+    return _may_post(channel, member)
+
+
+def _may_post(channel: Channel, member: ChannelMember | None) -> Channel:
     if member is None:
         raise NotMember("Join the channel to post in it.")
     if channel.archived:
@@ -149,7 +153,10 @@ def _kind(principal: Principal) -> str:
 def send(
     principal: Principal, channel_id: str, content: str, thread_id: str | None, attachment_ids: list[str]
 ) -> Message:
-    channel = channel_for_posting(principal, channel_id)
+    channel, member = channel_for_reading(principal, channel_id, scopes.MESSAGES_WRITE)
+    if channel.channel_type == "comments":  # a Disqus thread: every message is a post
+        return _post_in_thread(principal, channel, content, thread_id, attachment_ids)
+    channel = _may_post(channel, member)
     attached = files.attachments_for(principal, channel, attachment_ids) if attachment_ids else []
     parent = None
     if thread_id is not None:
@@ -181,6 +188,33 @@ def send(
         except ConditionFailed:
             raise ValidationError("threadId must be a top-level message of this channel.", field="threadId") from None
     return message
+
+
+def _post_in_thread(
+    principal: Principal, channel: Channel, content: str, parent_id: str | None, attachment_ids: list[str]
+) -> Message:
+    """A v1 message in a comments thread is a Disqus post (``threadId`` names the post it
+    answers, at any depth), written by the same rules as posts/create."""
+    from chalicelib.services import posts
+    from chalicelib.services.comment_threads import Lookup
+
+    if attachment_ids:
+        raise ValidationError("comments threads take no attachments.", field="attachmentIds")
+    if parent_id is not None:
+        parent = message_store.get(channel.id, keys.message(parent_id))
+        if parent is None or not parent.is_post:
+            raise ValidationError("threadId must be a post of this thread.", field="threadId")
+    try:
+        posted = posts.create(
+            principal, Lookup(thread_id=channel.id), content, parent_id=parent_id, scope=scopes.MESSAGES_WRITE
+        )
+    except ValidationError as exc:
+        if exc.field == "parent":
+            raise ValidationError("threadId must be a post of this thread.", field="threadId") from None
+        if exc.field == "message":
+            raise ValidationError(exc.message, field="content") from None
+        raise
+    return posted.post
 
 
 def edit(principal: Principal, message_id: str, content: str) -> Message:
@@ -218,6 +252,16 @@ def delete(principal: Principal, message_id: str) -> None:
         raise NotFound("Message not found.")
     channel = Channel(keys.channel(message.channel_id), keys.META, id=message.channel_id)
     pinned = message_store.is_pinned(message.channel_id, message.id)
+    if message.is_post:  # a Disqus post: a tombstone always (its answers keep their place)
+        from chalicelib.store import posts as post_store
+
+        if pinned:
+            message_store.unpin(channel, message.id)
+        try:
+            post_store.tombstone(message, now_iso())
+        except ConditionFailed:
+            raise NotFound("Message not found.") from None
+        return
     if message.thread_id is None and message.reply_count > 0:
         message_store.tombstone(message, now_iso(), channel, pinned)
         return

@@ -101,12 +101,17 @@ def create(
     """A new post in the thread named by ``lookup`` (or the parent's thread)."""
     authz.require_scope(principal, scope)
     parent: Message | None = None
-    if lookup is None:
+    if lookup is None:  # the parent names the thread: its look-up brings the thread and access
         if parent_id is None:
             raise ValidationError("is required (or a parent post).", field="thread")
-        parent_found = details(principal, parent_id)
-        lookup = Lookup(thread_id=parent_found.post.channel_id)
-    found = comment_threads.find(principal, lookup, scope)
+        try:
+            answered = details(principal, parent_id, scope)
+        except NotFound:
+            raise ValidationError("is not a post you may answer.", field="parent") from None
+        parent = answered.post
+        found = Found(answered.thread, answered.workspace, answered.membership)
+    else:
+        found = comment_threads.find(principal, lookup, scope)
     if principal.kind == "public_key" and guest is None:
         raise Forbidden("A public key posts only as a guest (author_name and author_email).")
     if guest is not None and (principal.kind != "public_key" or not found.workspace.comments_allow_guests):
@@ -124,7 +129,7 @@ def create(
             raise Forbidden(f"Only the forum's moderators may set {name}.")
     if state is not None and state not in ("approved", *MODERATED_STATES):
         raise ValidationError("is unapproved, approved, spam or killed.", field="state")
-    if parent_id is not None:
+    if parent_id is not None and parent is None:
         parent = post_store.get(thread.id, parent_id)
         if parent is None or not parent.is_post or parent.deleted or parent.post_state == "deleted":
             raise ValidationError("is not a post of this thread.", field="parent")
@@ -177,9 +182,9 @@ def create(
         ip_address=ip_address or client_ip,
     )
     try:
-        post_store.create(post, parent)
+        post_store.create(post)
     except ConditionFailed:
-        raise Forbidden("The thread is closed to new posts, or the parent was deleted.") from None
+        raise Forbidden("The thread is closed to new posts.") from None
     return Posted(post, thread, found.workspace, found.membership)
 
 

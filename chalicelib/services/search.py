@@ -114,7 +114,7 @@ def index_message(message: Message, channel: Channel | None = None) -> bool:
     """Index (or replace) a message; a deleted one (tombstone) leaves the results. The channel's
     type goes into the document (one GetItem when not given): a channel's type never changes, and
     it lets a search open public channels without listing them."""
-    if message.deleted or message.kind == "system":
+    if message.deleted or message.kind == "system" or (message.is_post and message.post_state != "approved"):
         unindex_message(message.workspace_id, message.id)
         return False
     channel = channel or channel_store.get(message.channel_id)

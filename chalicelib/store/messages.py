@@ -239,7 +239,7 @@ def edit(message: Message, changes: dict[str, Any]) -> None:
     actions = []
     for name, value in changes.items():
         if name == "content_html":
-            actions += _html_actions(value)
+            actions += html_actions(value)
         else:
             actions.append(getattr(Message, name).set(value))
     try:
@@ -253,7 +253,7 @@ def edit(message: Message, changes: dict[str, Any]) -> None:
         raise
 
 
-def _html_actions(html: str) -> list[Any]:
+def html_actions(html: str) -> list[Any]:
     """Store ``html`` as ``Message.content_html`` does: one attribute set, the other removed."""
     text, packed = pack_html(html)
     return [
@@ -272,7 +272,7 @@ def tombstone(message: Message, at: str, channel: Channel, pinned: bool) -> None
         actions=[
             Message.deleted.set(True),
             Message.content.set(""),
-            *_html_actions(""),
+            *html_actions(""),
             Message.mentions.set([]),
             Message.special_mentions.set([]),
             Message.attachments.set([]),

@@ -116,6 +116,8 @@ Projection = Callable[[Any, Any], "tuple[str, str, dict[str, Any]] | None"]
 def _message(new: Any, old: Any) -> tuple[str, str, dict[str, Any]] | None:
     from chalicelib.services.messages import event_payload
 
+    if (new is not None and new.is_post) or (old is not None and old.is_post):
+        return _post(new, old)
     if old is None:
         return "message.created", new.workspace_id, event_payload(new)
     if new is None:
@@ -125,6 +127,24 @@ def _message(new: Any, old: Any) -> tuple[str, str, dict[str, Any]] | None:
     if new.edited_at != old.edited_at:
         return "message.updated", new.workspace_id, event_payload(new)
     return None  # reply counts and reaction tallies are not message events
+
+
+def _post(new: Any, old: Any) -> tuple[str, str, dict[str, Any]] | None:
+    """A Disqus post is announced when it becomes visible (posted approved, or approved
+    later), removed when it stops being (a moderator's remove or spam, a v1 delete): a held
+    post raises nothing until a moderator lets it through."""
+    from chalicelib.services.messages import event_payload
+
+    shown_now = new is not None and new.post_state == "approved" and not new.deleted
+    shown_before = old is not None and old.post_state == "approved" and not old.deleted
+    if shown_now and not shown_before:
+        return "message.created", new.workspace_id, event_payload(new)
+    if shown_before and not shown_now:
+        item = new if new is not None else old
+        return "message.deleted", item.workspace_id, {**event_payload(item), "content": None}
+    if shown_now and new.edited_at != old.edited_at:
+        return "message.updated", new.workspace_id, event_payload(new)
+    return None  # votes, reports, highlights: not message events
 
 
 def _reaction(new: Any, old: Any) -> tuple[str, str, dict[str, Any]] | None:

@@ -49,6 +49,7 @@ def workspace(view: WorkspaceView) -> dict[str, Any]:
         "ownerId": ws.owner_id,
         "generalChannelId": ws.general_channel_id,
         "role": view.role,
+        "comments": {"allowGuests": bool(ws.comments_allow_guests), "premoderate": bool(ws.comments_premoderate)},
         "createdAt": ws.created_at,
     }
 
@@ -148,6 +149,19 @@ def message(item: Message) -> dict[str, Any]:
         "editedAt": item.edited_at,
         "deleted": bool(item.deleted),
         "createdAt": item.created_at,
+        **({"post": post(item)} if item.is_post else {}),
+    }
+
+
+def post(item: Message) -> dict[str, Any]:
+    """What a message of a comments thread is on the Disqus side (docs/disqus.md)."""
+    return {
+        "parentId": item.parent_post,
+        "depth": int(item.depth or 0),
+        "state": item.post_state,
+        "highlighted": bool(item.highlighted),
+        "likes": int(item.likes or 0),
+        "dislikes": int(item.dislikes or 0),
     }
 
 

@@ -11,7 +11,7 @@ from chalicelib.api.v1 import views
 from chalicelib.api.v1.schemas import page_query
 from chalicelib.api.v1.surface import V1Surface
 from chalicelib.auth import scopes
-from chalicelib.http.schema import Obj, Str, Text, Url
+from chalicelib.http.schema import Bool, Obj, Str, Text, Url
 from chalicelib.services import workspaces
 
 bp = Blueprint(__name__)
@@ -68,11 +68,22 @@ def get_workspace(call: Call) -> Any:
             "name": Text(required=False, min_len=1, max_len=80),
             "slug": slug(required=False),
             "iconUrl": Url(required=False, nullable=True),
+            # The forum's comment settings (Disqus API 3.0, docs/disqus.md).
+            "comments": Obj(
+                {
+                    "allowGuests": Bool(required=False, description="anonymous posts through a public key"),
+                    "premoderate": Bool(required=False, description="new posts wait for a moderator"),
+                },
+                required=False,
+                at_least_one=True,
+            ),
         },
         at_least_one=True,
     ),
 )
 def update_workspace(call: Call) -> Any:
     names = {"name": "name", "slug": "slug", "iconUrl": "icon_url"}
-    changes = {names[k]: v for k, v in call.body.items()}
+    settings = {"allowGuests": "comments_allow_guests", "premoderate": "comments_premoderate"}
+    changes = {names[k]: v for k, v in call.body.items() if k in names}
+    changes.update({settings[k]: v for k, v in (call.body.get("comments") or {}).items()})
     return views.workspace(workspaces.update(call.user, call.params["workspaceId"], changes))
