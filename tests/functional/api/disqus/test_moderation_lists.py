@@ -234,3 +234,23 @@ def test_the_cap_keeps_evaluate_one_query_of_one_page(client, forum):
     assert [c.operation for c in calls] == ["Query"]
     print("RCU of evaluate at the cap:", calls[0].computed.read)
     assert calls[0].computed.read < 128  # under 1 MB (eventually consistent: 8 KB a unit)
+
+
+def test_posts_create_applies_the_lists(client, forum):
+    """Through posts/create: a bad word holds the post (not approved), a blacklisted author's
+    post is spam, a whitelisted author's bad word passes."""
+    from tests.functional.api.disqus.test_posts import new_thread, said
+
+    owner, member = forum["owner"], forum["member"]
+    thread = new_thread(client, owner.access_token)["id"]
+    add(client, owner.access_token, word="darn")
+    held = said(client, member.access_token, thread, "oh darn")
+    assert (held["isApproved"], held["isSpam"]) == (False, False)
+    fine = said(client, member.access_token, thread, "darning")
+    assert (fine["isApproved"], fine["isSpam"]) == (True, False)
+    add(client, owner.access_token, user=member.user_id)
+    spam = said(client, member.access_token, thread, "hello")
+    assert spam["isSpam"] is True
+    add(client, owner.access_token, "whitelists", user=member.user_id)
+    trusted = said(client, member.access_token, thread, "darn")
+    assert (trusted["isApproved"], trusted["isSpam"]) == (True, False)
