@@ -136,13 +136,17 @@ def list_threads(
     return workspace, ids, shown, more
 
 
-def resolve(found: dict[tuple[str, str], Entity], workspace_id: str, category_id: str | None) -> str | None:
+def resolve(found: dict[tuple[str, str], Entity], workspace: Workspace, category_id: str | None) -> str | None:
     """The category a new thread goes in, from what ``more_keys`` read with the access
     check: the one named (it must be this forum's: else code 2 naming category), else the
-    forum's default (None before its first categories call)."""
+    forum's default. A forum's first thread makes "General" if no categories call has (one
+    transaction, once per forum): a Disqus thread always has a category."""
+    workspace_id = workspace.id
     if category_id is None:
-        index = _index(found, workspace_id)
-        return index.default_id if index is not None else None
+        index, _ = _ensure_default(workspace, _index(found, workspace_id))
+        if index.default_id is None:  # made by a concurrent call: read what it wrote
+            index = store.get_index(workspace_id) or index
+        return index.default_id
     category = found.get(store.key(category_id))
     if not isinstance(category, Category) or category.workspace_id != workspace_id:
         raise ValidationError(f"Unable to find category '{category_id[:64]}' in this forum.", field="category")

@@ -183,7 +183,7 @@ def create(
     # The category named (or the forum's default) is read with the access check: no extra call.
     more = categories.more_keys(workspace_id, category)
     workspace, _, found = _access(principal, workspace_id, scopes.COMMENTS_WRITE, more)
-    category = categories.resolve(found, workspace_id, category)
+    category = categories.resolve(found, workspace, category)
     link = normalize_link(url) if url else None
     thread_id = new_id()
     created_at = date.isoformat().replace("+00:00", "Z") if date else now_iso()

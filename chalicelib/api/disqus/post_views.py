@@ -175,6 +175,8 @@ def posts_reply(call: Call, page: PostPage, query: PostQuery, cursor: Cursor | N
     """The page of post objects and Disqus's cursor: ``next`` continues after the last post,
     ``prev`` before the first (both key ranges, stable while posts arrive)."""
     related = related_of(call)
+    if call.route.path.endswith(".rss"):  # each item's title is "Re: <the thread's title>"
+        related.add("thread")
     authors = authors_of(page.posts)
     data = [
         post_view(

@@ -271,9 +271,13 @@ def rss_document(title: str, link: str, items: list[Any]) -> str:
     ElementTree.SubElement(channel, "title").text = title
     ElementTree.SubElement(channel, "link").text = link
     ElementTree.SubElement(channel, "description").text = title
+    ElementTree.SubElement(channel, "generator").text = "DisqusAPI/3.0 (Disqua)"
     for entry in items:
         entry = entry if isinstance(entry, dict) else {"title": str(entry)}
         item = ElementTree.SubElement(channel, "item")
+        if "raw_message" in entry:  # a post: as Disqus's feeds show one
+            _post_item(item, entry)
+            continue
         ElementTree.SubElement(item, "title").text = _first(entry, _TITLE_KEYS)
         if link_text := _first(entry, _LINK_KEYS):
             ElementTree.SubElement(item, "link").text = link_text
@@ -283,6 +287,27 @@ def rss_document(title: str, link: str, items: list[Any]) -> str:
             moment = parse_timestamp(str(created), "createdAt")
             ElementTree.SubElement(item, "pubDate").text = moment.strftime("%a, %d %b %Y %H:%M:%S +0000")
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ElementTree.tostring(rss, encoding="unicode")
+
+
+ElementTree.register_namespace("content", CONTENT_NS := "http://purl.org/rss/1.0/modules/content/")
+ElementTree.register_namespace("dc", DC_NS := "http://purl.org/dc/elements/1.1/")
+
+
+def _post_item(item: ElementTree.Element, post: dict[str, Any]) -> None:
+    """guid, ``Re: <thread title>``, link, the text, the HTML as content:encoded, pubDate and
+    the author's name as dc:creator (Disqus's posts feed)."""
+    thread = post.get("thread")
+    title = thread.get("title", "") if isinstance(thread, dict) else ""
+    ElementTree.SubElement(item, "guid", isPermaLink="false").text = str(post.get("id", ""))
+    ElementTree.SubElement(item, "title").text = f"Re: {title}"
+    ElementTree.SubElement(item, "link").text = thread.get("link") or "" if isinstance(thread, dict) else ""
+    ElementTree.SubElement(item, "description").text = str(post.get("raw_message") or "")
+    ElementTree.SubElement(item, f"{{{CONTENT_NS}}}encoded").text = str(post.get("message") or "")
+    if created := post.get("createdAt"):
+        moment = parse_timestamp(str(created), "createdAt")
+        ElementTree.SubElement(item, "pubDate").text = moment.strftime("%a, %d %b %Y %H:%M:%S +0000")
+    author = post.get("author") if isinstance(post.get("author"), dict) else {}
+    ElementTree.SubElement(item, f"{{{DC_NS}}}creator").text = str(author.get("name") or author.get("username") or "")
 
 
 def _first(entry: dict[str, Any], keys: tuple[str, ...]) -> str:

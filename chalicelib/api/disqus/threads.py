@@ -48,6 +48,8 @@ def thread_view(found: Found) -> dict[str, Any]:
         "dislikes": int(thread.dislikes or 0),
         "category": thread.category,
         "feed": f"{PREFIX}/threads/list.rss?forum={slug}&thread={thread.id}",
+        "reactions": 0,  # Disqus's page reactions: none here
+        "userScore": 0,
     }
 
 
