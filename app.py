@@ -16,6 +16,7 @@ from chalicelib.api.disqus import moderation_lists as disqus_moderation_lists
 from chalicelib.api.disqus import posts as disqus_posts
 from chalicelib.api.disqus import surface as disqus_surface
 from chalicelib.api.disqus import threads as disqus_threads
+from chalicelib.api.disqus import trends as disqus_trends
 from chalicelib.api.disqus import users as disqus_users
 from chalicelib.api.fallback import register_method_not_allowed
 from chalicelib.api.oauth import server as oauth_server
@@ -51,6 +52,7 @@ for blueprint in (
     disqus_forums.bp,
     disqus_threads.bp,
     disqus_posts.bp,
+    disqus_trends.bp,
     disqus_users.bp,
     disqus_moderation_lists.bp,
     disqus_categories.bp,

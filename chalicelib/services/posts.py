@@ -538,3 +538,92 @@ def _threads_of(posts: list[Message]) -> dict[str, Channel]:
 
     ids = list(dict.fromkeys(p.channel_id for p in posts))
     return thread_store.get_many(ids) if ids else {}
+
+
+# --- popularity (posts/listPopular, threads/listPopular|listHot, trends/listThreads) ---------
+
+INTERVALS_MS = {
+    "1h": 3_600_000,
+    "6h": 6 * 3_600_000,
+    "12h": 12 * 3_600_000,
+    "1d": 86_400_000,
+    "3d": 3 * 86_400_000,
+    "7d": 7 * 86_400_000,
+    "30d": 30 * 86_400_000,
+    "90d": 90 * 86_400_000,
+}
+# Popularity is computed from the newest posts of the interval, at most this many (one to
+# three Query pages of 1 MB): a bounded read, never the whole forum. Past it, the older
+# posts of a busy interval are not counted (docs/disqus.md says so).
+POPULAR_WINDOW = 1000
+
+
+def recent(principal: Principal, lookups: list[Lookup], slugs: list[str], interval: str) -> PostPage:
+    """The approved posts of the interval, newest first (at most POPULAR_WINDOW)."""
+    if interval not in INTERVALS_MS:
+        raise ValidationError("is one of " + ", ".join(INTERVALS_MS) + ".", field="interval")
+    import time
+
+    now_ms = time.time_ns() // 1_000_000
+    query = PostQuery(start_ms=now_ms - INTERVALS_MS[interval], limit=POPULAR_WINDOW)
+    if lookups:
+        return list_in_threads(principal, lookups, query)[1]
+    return list_in_forums(principal, slugs or own_forums(principal), query)[0]
+
+
+def points(post: Message) -> int:
+    return int(post.likes or 0) - int(post.dislikes or 0)
+
+
+def by_points(items: list[Message]) -> list[Message]:
+    """Most points first; newer first among equals."""
+    return sorted(items, key=lambda p: (points(p), p.id), reverse=True)
+
+
+@dataclass(frozen=True)
+class ThreadActivity:
+    thread: Channel
+    workspace: Workspace
+    posts: int  # approved posts in the interval (of the window read)
+    post_likes: int
+    hotness: float
+
+
+def activity(page: PostPage, now_ms: int) -> list[ThreadActivity]:
+    """Per thread of the window: its posts and their likes in the interval, and a hotness
+    that weighs each post by its age (half after 12 hours) plus the thread's own likes."""
+    tally: dict[str, list[float]] = {}
+    for post in page.posts:
+        age_hours = max(0.0, (now_ms - _created_ms(post)) / 3_600_000)
+        entry = tally.setdefault(post.channel_id, [0, 0, 0.0])
+        entry[0] += 1
+        entry[1] += int(post.likes or 0)
+        entry[2] += 1 / (1 + age_hours / 12)
+    found = []
+    for thread_id, (count, likes, heat) in tally.items():
+        thread = page.threads.get(thread_id)
+        if thread is None or thread.archived or thread.workspace_id not in page.workspaces:
+            continue
+        hotness = heat + int(thread.likes or 0) * 0.5
+        found.append(ThreadActivity(thread, page.workspaces[thread.workspace_id], int(count), int(likes), hotness))
+    return found
+
+
+def _created_ms(post: Message) -> int:
+    return int(datetime.fromisoformat(post.created_at.replace("Z", "+00:00")).timestamp() * 1000)
+
+
+def popular_conversations(principal: Principal, lookup: Lookup) -> tuple[Found, PostPage]:
+    """threads/listPostsThreaded order=popular: top-level posts by points, each followed by
+    its answers in conversation order. Read from the thread's first POPULAR_WINDOW posts in
+    threaded order (a bounded read: a longer thread's later conversations are not ranked)."""
+    found, page = list_in_threads(
+        principal, [lookup], PostQuery(newest_first=False, limit=POPULAR_WINDOW), threaded=True
+    )
+    conversations: dict[str, list[Message]] = {}
+    for post in page.posts:  # threaded order: each conversation's posts follow its top post
+        root = (post.tree_path or post.id).split("/", 1)[0]
+        conversations.setdefault(root, []).append(post)
+    ranked = sorted(conversations.values(), key=lambda c: (points(c[0]), c[0].id), reverse=True)
+    ordered = [post for conversation in ranked for post in conversation]
+    return found[0], PostPage(ordered, page.more, page.threads, page.workspaces)

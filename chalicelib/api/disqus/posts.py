@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from chalice import Blueprint
@@ -13,7 +14,7 @@ from chalicelib.api.disqus.threads import thread_lookups
 from chalicelib.api.routing import Call, Reply
 from chalicelib.auth import scopes
 from chalicelib.errors import ValidationError
-from chalicelib.services import posts
+from chalicelib.services import categories, posts
 from chalicelib.services.posts import Guest
 
 bp = Blueprint(__name__)
@@ -131,6 +132,8 @@ def list_posts(call: Call) -> Reply:
         moderator = all(posts.is_moderator(f.membership) for f in found)
         return posts_reply(call, page, query, cursor, moderator=moderator)
     forums = [f for f in args.get("forum") or [] if f]
+    if not forums and query.categories:  # the categories' forum
+        forums = [categories.details(call.user, query.categories[0])[0].slug]
     if not forums or forums == [":all"]:
         forums = posts.own_forums(call.user)
     page, moderator = posts.list_in_forums(call.user, forums, query)
@@ -238,3 +241,46 @@ def list_user_posts(call: Call) -> Reply:
         raise ValidationError("is required.", field="user")
     query, cursor = post_query(call)
     return posts_reply(call, posts.list_by_user(call.user, user_id, query), query, cursor, moderator=False)
+
+
+@disqus.endpoint(
+    "posts/listPopular",
+    "GET",
+    summary="The interval's posts with the most points (of its newest 1,000)",
+    scope=scopes.COMMENTS_READ,
+    arguments={
+        "forum": "the forum id (default: the credential's own forum)",
+        "thread": "a thread (ident:/link: with forum)",
+        "interval": "1h, 6h, 12h, 1d, 3d, 7d (default), 30d or 90d",
+        "related": "forum and/or thread",
+    },
+    lists=True,
+)
+def list_popular_posts(call: Call) -> Reply:
+    args = call.query
+    limit = protocol.integer(args, "limit", default=25, low=1, high=100)
+    lookups = thread_lookups(args, single=False)
+    slugs = [f for f in args.get("forum") or [] if f and f != ":all"]
+    page = posts.recent(call.user, lookups, slugs, protocol.one(args, "interval") or "7d")
+    shown = posts.PostPage(posts.by_points(page.posts)[:limit], False, page.threads, page.workspaces)
+    return posts_reply(call, shown, posts.PostQuery(limit=limit), None, moderator=False)
+
+
+category_posts = DisqusSurface(bp, tag="Disqus 3.0: categories")
+
+
+@category_posts.endpoint(
+    "categories/listPosts",
+    "GET",
+    summary="A category's posts by date (posts of its threads)",
+    scope=scopes.COMMENTS_READ,
+    arguments={"category": "required: the category id", **LIST_ARGUMENTS},
+    lists=True,
+)
+def list_category_posts(call: Call) -> Reply:
+    category_id = protocol.one(call.query, "category", required=True) or ""
+    workspace, _ = categories.details(call.user, category_id)
+    query, cursor = post_query(call)
+    query = replace(query, categories=(category_id,))
+    page, moderator = posts.list_in_forums(call.user, [workspace.slug], query)
+    return posts_reply(call, page, query, cursor, moderator=moderator)

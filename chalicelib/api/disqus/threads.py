@@ -321,7 +321,22 @@ def list_thread_posts_threaded(call: Call) -> Reply:
 
 
 def _popular_threaded(call: Call) -> Reply:
-    raise ValidationError("popular order is not offered yet: use desc or asc.", field="order")
+    """Ranked in memory from a bounded read (services.posts.popular_conversations): pages are
+    offsets into that ranking, so the cursor carries an offset and no post id."""
+    import time as clock
+
+    limit = protocol.integer(call.query, "limit", default=25, low=1, high=100)
+    text = protocol.one(call.query, "cursor")
+    cursor = protocol.Cursor.decode(text) if text else None
+    start = (max(0, cursor.offset - limit) if cursor.prev else cursor.offset) if cursor else 0
+    found, page = posts.popular_conversations(call.user, thread_lookups(call.query, single=True)[0])
+    shown = posts.PostPage(page.posts[start : start + limit], False, page.threads, page.workspaces)
+    query = posts.PostQuery(limit=limit)
+    reply = post_views.posts_reply(call, shown, query, None, moderator=posts.is_moderator(found.membership))
+    at_us = cursor.at_us if cursor else clock.time_ns() // 1000
+    more = start + limit < len(page.posts)
+    reply.pagination = protocol.cursor_object(at_us, start, start + len(shown.posts), more)
+    return reply
 
 
 @disqus.endpoint(
@@ -343,3 +358,41 @@ def vote_thread(call: Call) -> Any:
         "delta": voted.likes_delta - voted.dislikes_delta,
         "thread": thread_view(found),
     }
+
+
+def _ranked_threads(call: Call, interval: str, key: Any) -> Reply:
+    import time as clock
+
+    limit = protocol.integer(call.query, "limit", default=25, low=1, high=100)
+    slugs = [f for f in call.query.get("forum") or [] if f and f != ":all"]
+    page = posts.recent(call.user, [], slugs, interval)
+    ranked = sorted(posts.activity(page, clock.time_ns() // 1_000_000), key=key, reverse=True)[:limit]
+    return Reply([thread_view(Found(a.thread, a.workspace, None)) for a in ranked], pagination=None)
+
+
+@disqus.endpoint(
+    "threads/listPopular",
+    "GET",
+    summary="The threads with the most posts in an interval (of its newest 1,000 posts)",
+    scope=scopes.COMMENTS_READ,
+    arguments={
+        "forum": "the forum id (default: the credential's own forum)",
+        "interval": "1h, 6h, 12h, 1d, 3d, 7d (default), 30d or 90d",
+    },
+    lists=True,
+)
+def list_popular_threads(call: Call) -> Reply:
+    interval = protocol.one(call.query, "interval") or "7d"
+    return _ranked_threads(call, interval, lambda a: (a.posts, a.post_likes, a.thread.id))
+
+
+@disqus.endpoint(
+    "threads/listHot",
+    "GET",
+    summary="Hot threads: recent posts weighed by age, and the thread's likes (last 7 days)",
+    scope=scopes.COMMENTS_READ,
+    arguments={"forum": "the forum id (default: the credential's own forum)"},
+    lists=True,
+)
+def list_hot_threads(call: Call) -> Reply:
+    return _ranked_threads(call, "7d", lambda a: (a.hotness, a.thread.id))
