@@ -24,8 +24,8 @@ from typing import Any
 
 from chalicelib.auth import scopes
 from chalicelib.auth.principal import Principal
-from chalicelib.errors import Forbidden, NotFound, NotMember, ValidationError
-from chalicelib.ids import new_id, now_iso
+from chalicelib.errors import Conflict, Forbidden, NotFound, NotMember, ValidationError
+from chalicelib.ids import is_id, new_id, now_iso
 from chalicelib.services import authz, comment_rules, comment_threads, forums
 from chalicelib.services.comment_threads import Found, Lookup
 from chalicelib.services.forums import is_moderator
@@ -35,7 +35,7 @@ from chalicelib.store import keys
 from chalicelib.store import messages as message_store
 from chalicelib.store import posts as post_store
 from chalicelib.store import workspaces as workspace_store
-from chalicelib.store.errors import ConditionFailed
+from chalicelib.store.errors import AlreadyExists, ConditionFailed
 from chalicelib.store.models import Channel, Membership, Message, Workspace
 
 # Disqus's filter numbers (posts/list ``filters``) that are facts computed when a post is
@@ -46,6 +46,7 @@ MODIFIED_BY_RULE, HAS_MEDIA, AT_FLAG_LIMIT, NEW_USER_NEEDS_APPROVAL = 8, 10, 11,
 ISSUES = frozenset(range(2, 19)) - {NO_ISSUE}
 MODERATED_STATES = ("unapproved", "spam", "deleted")
 VOTE_ATTEMPTS = 5
+NUMBER_ATTEMPTS = 3
 
 _LINK = re.compile(r"<a\s", re.IGNORECASE)
 _MEDIA = re.compile(r"<img\s", re.IGNORECASE)
@@ -130,7 +131,8 @@ def create(
     if state is not None and state not in ("approved", *MODERATED_STATES):
         raise ValidationError("is unapproved, approved, spam or killed.", field="state")
     if parent_id is not None and parent is None:
-        parent = post_store.get(thread.id, parent_id)
+        located = _locate(parent_id)
+        parent = post_store.get(thread.id, located[1].removeprefix(keys.MESSAGE_PREFIX)) if located else None
         if parent is None or not parent.is_post or parent.deleted or parent.post_state == "deleted":
             raise ValidationError("is not a post of this thread.", field="parent")
     if not text.strip():
@@ -157,34 +159,40 @@ def create(
         facts.add(NO_ISSUE)
     chosen = state or verdict.state or _default_state(found.workspace, moderator, verdict.whitelisted, guest)
     created_at = date.isoformat().replace("+00:00", "Z") if date else now_iso()
-    message = message_store.new_message(
-        new_id(),
-        thread,
-        parent_id=None,
-        author_id=author_id or "",
-        content=body.content,
-        content_html=body.html,
-        mentions=body.mentions,
-        special_mentions=body.special,
-        kind="bot" if principal.is_bot else "message",
-        created_at=created_at,
-    )
-    post = post_store.make_post(
-        message,
-        parent=parent,
-        state=_stored_state(chosen),
-        facts=facts,
-        author_user_id=author_id,
-        category=thread.category,
-        author_name=guest.name if guest else None,
-        author_email=guest.email if guest else None,
-        author_url=guest.url if guest else None,
-        ip_address=ip_address or client_ip,
-    )
-    try:
-        post_store.create(post)
-    except ConditionFailed:
-        raise Forbidden("The thread is closed to new posts.") from None
+    for _ in range(NUMBER_ATTEMPTS):
+        message = message_store.new_message(
+            new_id(),
+            thread,
+            parent_id=None,
+            author_id=author_id or "",
+            content=body.content,
+            content_html=body.html,
+            mentions=body.mentions,
+            special_mentions=body.special,
+            kind="bot" if principal.is_bot else "message",
+            created_at=created_at,
+        )
+        post = post_store.make_post(
+            message,
+            parent=parent,
+            state=_stored_state(chosen),
+            facts=facts,
+            author_user_id=author_id,
+            category=thread.category,
+            author_name=guest.name if guest else None,
+            author_email=guest.email if guest else None,
+            author_url=guest.url if guest else None,
+            ip_address=ip_address or client_ip,
+        )
+        try:
+            post_store.create(post)
+            break
+        except AlreadyExists:
+            continue  # another process took this millisecond's number: a new id, a new number
+        except ConditionFailed:
+            raise Forbidden("The thread is closed to new posts.") from None
+    else:
+        raise Conflict("Could not number the post: retry.")
     return Posted(post, thread, found.workspace, found.membership)
 
 
@@ -204,10 +212,10 @@ def _default_state(workspace: Workspace, moderator: bool, whitelisted: bool, gue
 
 
 def details(principal: Principal, post_id: str, scope: str = scopes.COMMENTS_READ) -> Posted:
-    """A post the caller may see: its location by id (GSI2), then the workspace, membership,
-    post and thread in one BatchGetItem."""
+    """A post the caller may see: its location (its number's guard, or GSI2 for a v1 id),
+    then the workspace, membership, post and thread in one BatchGetItem."""
     authz.require_scope(principal, scope)
-    located = message_store.locate(post_id)
+    located = _locate(post_id)
     if located is None:
         raise _post_not_found()
     channel_id, sort_key, workspace_id = located
@@ -227,6 +235,15 @@ def details(principal: Principal, post_id: str, scope: str = scopes.COMMENTS_REA
     if not visible(post, principal, membership):
         raise _post_not_found()
     return posted
+
+
+def _locate(post_ref: str) -> tuple[str, str, str] | None:
+    """(thread id, sort key, workspace id) of a post named by its Disqus number (one GetItem
+    of its guard) or its v1 id (GSI2)."""
+    if post_ref.isdigit() and len(post_ref) <= 16:
+        found = post_store.locate_number(int(post_ref))
+        return (found[0], keys.message(found[1]), found[2]) if found else None
+    return message_store.locate(post_ref) if is_id(post_ref) else None
 
 
 def visible(post: Message, principal: Principal, membership: Membership | None) -> bool:

@@ -177,6 +177,11 @@ def user_posts(user_id: str) -> str:
     return f"POSTS#USER#{user_id}"
 
 
+def post_number(number: int) -> str:
+    """Guard of a Disqus post's numeric id (unique in the table), naming the post."""
+    return f"POSTNO#{number}"
+
+
 def vote(user_id: str) -> str:
     """A user's Disqus vote, under the post (``MSG#id``) or the thread (``CH#id``) voted on."""
     return f"VOTE#{user_id}"

@@ -343,6 +343,8 @@ class Message(Entity, discriminator="Message"):
     # A Disqus post (a message in a comments channel; null on chat messages): see
     # chalicelib/store/posts.py. ``reply_count`` counts its direct answers.
     parent_post = UnicodeAttribute(null=True)
+    post_number = NumberAttribute(null=True)  # the Disqus id (store/posts.py number_of)
+    parent_number = NumberAttribute(null=True)
     depth = NumberAttribute(null=True)
     tree_path = UnicodeAttribute(null=True)
     post_state = UnicodeAttribute(null=True)  # approved | unapproved | spam | deleted
@@ -410,6 +412,14 @@ def _plain_map(value: Any) -> dict[str, Any]:
     if value is None:
         return {}
     return value.as_dict() if isinstance(value, MapAttribute) else dict(value)
+
+
+class PostNumber(Entity, discriminator="PostNumber"):
+    """``POSTNO#<n>`` / ``GUARD``: a post's numeric Disqus id is unique, and finds the post."""
+
+    channel_id = UnicodeAttribute()
+    post_id = UnicodeAttribute()
+    workspace_id = UnicodeAttribute()
 
 
 class PostVote(Entity, discriminator="PostVote"):

@@ -30,7 +30,7 @@ from pynamodb.expressions.condition import Condition
 from chalicelib.store import keys
 from chalicelib.store.db import fetch, transaction
 from chalicelib.store.errors import ConditionFailed, TransactionCancelled
-from chalicelib.store.models import Channel, Entity, Message, PostVote
+from chalicelib.store.models import Channel, Entity, Message, PostNumber, PostVote
 
 # A GSI sort key is at most 1,024 bytes: 20 levels of 32-character ids and separators fit.
 # A deeper answer sorts as a sibling of its parent (after it, by time); ``depth`` and
@@ -40,6 +40,18 @@ STATES = ("approved", "unapproved", "spam", "deleted")
 FLAG_LIMIT = 3  # reports after which a post is "at flag limit" (Disqus filter 11)
 
 _INVERT = str.maketrans("0123456789abcdef", "fedcba9876543210")
+
+
+def number_of(post_id: str) -> int:
+    """The post's numeric Disqus id, from its UUIDv7: the millisecond x 32 plus the low five
+    bits of the id's in-process sequence (chalicelib/ids.py), so posts of one process never
+    share one and the number stays below 2**53 (exact in JavaScript, which compares
+    ``parent`` with ``Number(id)``) until the year 2255. Two processes may mint the same
+    number in the same millisecond: the ``POSTNO#`` guard refuses the second post, which is
+    written again with a new id."""
+    ms = int(post_id[:8] + post_id[9:13], 16)
+    sequence = int(post_id[15:18], 16)
+    return ms * 32 + (sequence & 31)
 
 
 def compact(post_id: str) -> str:
@@ -83,6 +95,8 @@ def make_post(
     if author_user_id:
         message.GSI5PK, message.GSI5SK = keys.user_posts(author_user_id), message.id
     message.parent_post = parent.id if parent is not None else None
+    message.post_number = number_of(message.id)
+    message.parent_number = parent.post_number if parent is not None else None
     message.depth = where.depth
     message.tree_path = where.ascending
     message.post_state = state
@@ -95,6 +109,12 @@ def make_post(
     return message
 
 
+def locate_number(number: int) -> tuple[str, str, str] | None:
+    """(thread id, post id, workspace id) of the post with this Disqus id: one GetItem."""
+    guard = fetch(PostNumber, keys.post_number(number), keys.GUARD)
+    return (guard.channel_id, guard.post_id, guard.workspace_id) if guard is not None else None
+
+
 def get(channel_id: str, post_id: str) -> Message | None:
     return fetch(Message, keys.channel(channel_id), keys.message(post_id), consistent=True)
 
@@ -104,8 +124,9 @@ def _thread_key(channel_id: str) -> Channel:
 
 
 def create(post: Message) -> None:
-    """The post and the thread's count (approved posts), at once. ConditionFailed if the
-    thread was closed or removed meanwhile.
+    """The post, its number's guard and the thread's count (approved posts), at once.
+    ConditionFailed if the thread was closed or removed meanwhile; AlreadyExists("number")
+    if another post took the number (write it again with a new id).
 
     The parent is not written: posts are never deleted (a delete leaves a tombstone), so an
     answer always has its parent, and updating the parent would rewrite its four index
@@ -114,9 +135,17 @@ def create(post: Message) -> None:
     thread = _thread_key(post.channel_id)
     not_closed = Channel.closed.does_not_exist() | (Channel.closed == False)  # noqa: E712
     open_thread = Channel.PK.exists() & (Channel.archived == False) & not_closed  # noqa: E712
+    guard = PostNumber(
+        keys.post_number(int(post.post_number)),
+        keys.GUARD,
+        channel_id=post.channel_id,
+        post_id=post.id,
+        workspace_id=post.workspace_id,
+    )
     try:
-        with transaction() as tx:
+        with transaction(taken=("number",)) as tx:
             tx.save(post, condition=Message.PK.does_not_exist())
+            tx.save(guard, condition=PostNumber.PK.does_not_exist(), label="number")
             counted = 1 if post.post_state == "approved" else 0
             tx.update(thread, actions=[Channel.post_count.add(counted)], condition=open_thread)
     except TransactionCancelled:

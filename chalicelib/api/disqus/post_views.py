@@ -65,10 +65,10 @@ def post_view(
     else:
         shown_author = anonymous_author(post)
     view = {
-        "id": post.id,
+        "id": disqus_id(post),
         "thread": post.channel_id,
         "forum": forum,
-        "parent": post.parent_post,
+        "parent": int(post.parent_number) if post.parent_number is not None else None,
         "depth": int(post.depth or 0),
         "author": shown_author,
         "message": "" if removed else post.content_html,
@@ -94,6 +94,12 @@ def post_view(
     if related:
         view.update(related)
     return view
+
+
+def disqus_id(post: Message) -> str:
+    """A post's Disqus id: its number, as a string (``parent`` is the same number, as Disqus
+    sends them; clients such as disqusjs nest replies where ``parent === Number(id)``)."""
+    return str(int(post.post_number)) if post.post_number is not None else post.id
 
 
 def authors_of(items: list[Message]) -> dict[str, User]:

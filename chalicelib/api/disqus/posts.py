@@ -8,7 +8,14 @@ from typing import Any
 from chalice import Blueprint
 
 from chalicelib.api.disqus import protocol
-from chalicelib.api.disqus.post_views import LIST_ARGUMENTS, one_post, post_query, posts_reply, related_of
+from chalicelib.api.disqus.post_views import (
+    LIST_ARGUMENTS,
+    disqus_id,
+    one_post,
+    post_query,
+    posts_reply,
+    related_of,
+)
 from chalicelib.api.disqus.surface import DisqusSurface
 from chalicelib.api.disqus.threads import thread_lookups
 from chalicelib.api.routing import Call, Reply
@@ -147,7 +154,7 @@ def _moderate(call: Call, action: str) -> list[dict[str, Any]]:
     if len(ids) > 100:
         raise ValidationError("takes at most 100 posts.", field="post")
     done = posts.moderate(call.user, ids, action)
-    return [{"id": d.post.id} for d in done]
+    return [{"id": disqus_id(d.post)} for d in done]
 
 
 def _moderation_endpoint(verb: str, summary: str) -> None:

@@ -156,6 +156,7 @@ def message(item: Message) -> dict[str, Any]:
 def post(item: Message) -> dict[str, Any]:
     """What a message of a comments thread is on the Disqus side (docs/disqus.md)."""
     return {
+        "number": int(item.post_number) if item.post_number is not None else None,
         "parentId": item.parent_post,
         "depth": int(item.depth or 0),
         "state": item.post_state,

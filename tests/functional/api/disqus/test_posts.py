@@ -40,7 +40,10 @@ def test_a_member_posts_and_answers_at_any_depth(client, forum):
     assert "ipAddress" not in top  # a plain member is no moderator
     reply = said(client, owner.access_token, None, "Answer", parent=top["id"])  # the parent names the thread
     deeper = said(client, member.access_token, thread["id"], "Deeper", parent=reply["id"])
-    assert (reply["parent"], reply["depth"], deeper["parent"], deeper["depth"]) == (top["id"], 1, reply["id"], 2)
+    # Disqus ids are numbers: ``id`` a string, ``parent`` the same number (disqusjs nests where
+    # parent === Number(id))
+    assert top["id"].isdigit() and (reply["parent"], reply["depth"]) == (int(top["id"]), 1)
+    assert (deeper["parent"], deeper["depth"]) == (int(reply["id"]), 2)
     assert "ipAddress" in reply  # the owner moderates
     details = get(client, "threads/details.json", {"thread": thread["id"], "access_token": member.access_token})
     assert details.response["posts"] == 3
@@ -112,3 +115,20 @@ def test_a_public_key_reads_posts_but_never_sees_addresses(client, forum):
         client, "posts/create.json", {"thread": thread["id"], "message": "x", "api_key": forum["key"]}, headers=ORIGIN
     )
     assert refused.code == 9
+
+
+def test_post_numbers_are_unique_and_find_the_post(client, forum, monkeypatch):
+    from chalicelib.store import posts as post_store
+
+    member = forum["member"]
+    thread = new_thread(client, member.access_token)["id"]
+    first = said(client, member.access_token, thread, "first")
+    minted = iter([int(first["id"]), int(first["id"]) + 7])  # another process took this number
+    monkeypatch.setattr(post_store, "number_of", lambda _post_id: next(minted))
+    second = said(client, member.access_token, thread, "second")
+    assert second["id"] == str(int(first["id"]) + 7)  # written again under a new id and number
+    for ref in (first["id"], second["id"]):
+        found = get(client, "posts/details.json", {"post": ref, "access_token": member.access_token})
+        assert found.code == 0 and found.response["id"] == ref
+    assert get(client, "posts/details.json", {"post": "123", "access_token": member.access_token}).code == 8
+    assert get(client, "posts/details.json", {"post": "x" * 40, "access_token": member.access_token}).code == 8
