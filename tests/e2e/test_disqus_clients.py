@@ -154,7 +154,7 @@ def test_disqus_node_reads_forums_and_writes_threads_and_posts(node_clients: Pat
     assert (post["thread"], post["parent"], post["raw_message"]) == (thread["id"], None, "First comment, *from Node*")
     assert "<em>from Node</em>" in post["message"]
     assert post["author"]["username"] == site.owner_name  # the API token's creator
-    assert (reply["thread"], str(reply["parent"])) == (thread["id"], str(post["id"]))
+    assert (reply["thread"], reply["parent"]) == (thread["id"], int(post["id"]))  # a number, as Disqus's
     assert (out["vote"]["answer"]["response"]["vote"], out["vote"]["answer"]["response"]["likesDelta"]) == (1, 1)
     assert out["postDetails"]["answer"]["response"]["likes"] == 1
     listed = out["posts"]["answer"]
@@ -345,11 +345,10 @@ def test_disqusjs_pages_with_the_cursor_and_reorders(browser: Browser, site: Sit
     assert seen.elsewhere == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="disqusjs nests a reply where post.parent === Number(parent.id): our post ids are UUID "
-    "strings (NaN as numbers), so replies are not shown; needs numeric Disqus post ids",
-)
 def test_disqusjs_nests_a_reply_under_its_parent(widget: Rendered) -> None:
+    """The widget nests a post under the one whose Number(id) === post.parent: Disqus's numeric
+    ids, which ours are (a UUID string id would drop every reply from the page)."""
+    reply = widget.posts["reply"]
+    assert reply["parent"] == int(widget.posts["first"]["id"]) and isinstance(reply["parent"], int)
     assert "An answer to the first comment" in widget.texts
     assert widget.nested == [f"comment-{widget.posts['reply']['id']}"]
