@@ -77,13 +77,22 @@ def _file() -> Any:
 def example_data() -> dict[str, dict[str, Any]]:
     """event type -> its ``data``, from the code that builds the real ones."""
     from chalicelib.services import channels, files
-    from chalicelib.store.models import Message, Reaction
+    from chalicelib.store.models import Message, PostVote, Reaction
     from chalicelib.workers import router
 
     message, edited = _message(), _message(edited=True)
     deleted = Message(**{**edited.attribute_values, "deleted": True})
     reaction = Reaction(
         message_id=MESSAGE, channel_id=CHANNEL, workspace_id=WORKSPACE, emoji="🚀", user_id=OTHER, created_at=LATER
+    )
+    vote = PostVote(
+        target_id=MESSAGE,
+        target_kind="post",
+        channel_id=CHANNEL,
+        workspace_id=WORKSPACE,
+        user_id=OTHER,
+        vote=1,
+        voted_at=LATER,
     )
     channel = _channel()
     projected = {
@@ -92,6 +101,7 @@ def example_data() -> dict[str, dict[str, Any]]:
         "message.deleted": router._message(deleted, edited),
         "reaction.added": router._reaction(reaction, None),
         "reaction.removed": router._reaction(None, reaction),
+        "post.voted": router._post_vote(vote, None),
     }
     data = {kind: found[2] for kind, found in projected.items() if found}
 

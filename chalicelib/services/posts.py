@@ -309,7 +309,7 @@ class Voted:
 def vote_post(principal: Principal, post_id: str, vote: int) -> tuple[Posted, Voted]:
     target = details(principal, post_id, scopes.COMMENTS_WRITE)
     _check_voter(principal, target.membership)
-    voted = _vote(target.post, target.post.id, principal.user_id, vote)
+    voted = _vote(target.post, principal.user_id, vote)
     target.post.likes = int(target.post.likes or 0) + voted.likes_delta
     target.post.dislikes = int(target.post.dislikes or 0) + voted.dislikes_delta
     return target, voted
@@ -318,7 +318,7 @@ def vote_post(principal: Principal, post_id: str, vote: int) -> tuple[Posted, Vo
 def vote_thread(principal: Principal, lookup: Lookup, vote: int) -> tuple[Found, Voted]:
     found = comment_threads.find(principal, lookup, scopes.COMMENTS_WRITE)
     _check_voter(principal, found.membership)
-    voted = _vote(found.thread, found.thread.id, principal.user_id, vote)
+    voted = _vote(found.thread, principal.user_id, vote)
     found.thread.likes = int(found.thread.likes or 0) + voted.likes_delta
     found.thread.dislikes = int(found.thread.dislikes or 0) + voted.dislikes_delta
     return found, voted
@@ -329,7 +329,7 @@ def _check_voter(principal: Principal, membership: Membership | None) -> None:
         raise Forbidden("Voting needs a signed-in member of the forum.")
 
 
-def _vote(target: Any, target_id: str, user_id: str, vote: int) -> Voted:
+def _vote(target: Message | Channel, user_id: str, vote: int) -> Voted:
     if vote not in (-1, 0, 1):
         raise ValidationError("is -1, 0 or 1.", field="vote")
     for _ in range(VOTE_ATTEMPTS):
@@ -338,7 +338,7 @@ def _vote(target: Any, target_id: str, user_id: str, vote: int) -> Voted:
         if old == vote:
             return Voted(vote, 0, 0)
         try:
-            likes, dislikes = post_store.set_vote(target, target_id, user_id, old, vote, now_iso())
+            likes, dislikes = post_store.set_vote(target, user_id, old, vote, now_iso())
         except ConditionFailed:
             continue  # the same user voted meanwhile: read again
         return Voted(vote, likes, dislikes)

@@ -2,7 +2,8 @@
 and from the code that builds each payload: tools/webhooks_doc.py).
 
 Where each comes from:
-- message.*, reaction.*: the items' own stream records (workers/router.py PROJECTIONS);
+- message.*, reaction.*, post.voted: the items' own stream records (workers/router.py
+  PROJECTIONS; a Disqus post is a message, its vote a PostVote item);
 - channel.*, member.*: outbox events of services/channels.py, members.py, invites.py
   (member.* with a ``channelId`` are channel memberships, without one the workspace's);
 - file.*: the file processor's state transition (services/files.py);
@@ -17,6 +18,7 @@ EVENT_TYPES: dict[str, str] = {
     "message.deleted": "A message was deleted (its content is null).",
     "reaction.added": "Someone reacted to a message.",
     "reaction.removed": "Someone took their reaction back.",
+    "post.voted": "A vote on a Disqus post or thread changed (vote 1 or -1; 0: withdrawn; previous: the vote before).",
     "channel.created": "A channel was created.",
     "channel.updated": "A channel was renamed, or its topic or description changed (changes lists which).",
     "channel.archived": "A channel was archived.",

@@ -427,6 +427,9 @@ class PostVote(Entity, discriminator="PostVote"):
     (``CH#<cid>`` / ``VOTE#<uid>``), written with the target's counters in one transaction."""
 
     target_id = UnicodeAttribute()
+    target_kind = UnicodeAttribute(default="post")  # post | thread
+    channel_id = UnicodeAttribute(null=True)  # the thread
+    workspace_id = UnicodeAttribute(null=True)  # where its ``post.voted`` event goes
     user_id = UnicodeAttribute()
     vote = NumberAttribute()
     voted_at = UnicodeAttribute()

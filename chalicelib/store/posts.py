@@ -196,13 +196,24 @@ def get_vote(target: Entity, user_id: str) -> PostVote | None:
     return fetch(PostVote, target.PK, keys.vote(user_id), consistent=True)
 
 
-def set_vote(target: Entity, target_id: str, user_id: str, old: int, new: int, at: str) -> tuple[int, int]:
+def set_vote(target: Message | Channel, user_id: str, old: int, new: int, at: str) -> tuple[int, int]:
     """Replace ``old`` (0: none) by ``new`` (0: withdraw) and move the target's counters by
     the difference, in one transaction conditioned on ``old``: concurrent votes of one user
     cannot both count (ConditionFailed: read again and retry). Returns (likes, dislikes) deltas."""
     likes = (new == 1) - (old == 1)
     dislikes = (new == -1) - (old == -1)
-    vote = PostVote(target.PK, keys.vote(user_id), target_id=target_id, user_id=user_id, vote=new, voted_at=at)
+    is_post = isinstance(target, Message)
+    vote = PostVote(
+        target.PK,
+        keys.vote(user_id),
+        target_id=target.id,
+        target_kind="post" if is_post else "thread",
+        channel_id=target.channel_id if is_post else target.id,
+        workspace_id=target.workspace_id,
+        user_id=user_id,
+        vote=new,
+        voted_at=at,
+    )
     was = PostVote.PK.does_not_exist() if old == 0 else (PostVote.vote == old)
     model = type(target)
     try:

@@ -147,6 +147,22 @@ def _post(new: Any, old: Any) -> tuple[str, str, dict[str, Any]] | None:
     return None  # votes, reports, highlights: not message events
 
 
+def _post_vote(new: Any, old: Any) -> tuple[str, str, dict[str, Any]] | None:
+    """A Disqus vote set, changed or withdrawn (the vote item's own record: 0 = withdrawn)."""
+    item = new if new is not None else old
+    if item.workspace_id is None:
+        return None
+    data = {
+        "targetId": item.target_id,
+        "target": item.target_kind,
+        "channelId": item.channel_id,
+        "userId": item.user_id,
+        "vote": int(new.vote) if new is not None else 0,
+        "previous": int(old.vote) if old is not None else 0,
+    }
+    return "post.voted", item.workspace_id, data
+
+
 def _reaction(new: Any, old: Any) -> tuple[str, str, dict[str, Any]] | None:
     item, event_type = (new, "reaction.added") if new is not None else (old, "reaction.removed")
     if new is not None and old is not None:
@@ -176,6 +192,7 @@ def _notification(new: Any, old: Any) -> tuple[str, str, dict[str, Any]] | None:
 PROJECTIONS: dict[str, Projection] = {
     "Message": _message,
     "Reaction": _reaction,
+    "PostVote": _post_vote,
     "Pin": _pin,
     "Notification": _notification,
 }

@@ -4,7 +4,9 @@ the events the code really emits (driven through the API, read off the stream)."
 from pathlib import Path
 from urllib.parse import quote
 
-from chalicelib.services import files
+from chalicelib.auth.principal import Principal
+from chalicelib.services import comment_threads, files, posts
+from chalicelib.services.comment_threads import Lookup
 from chalicelib.services.webhook_catalog import EVENT_TYPES, SUBSCRIBABLE
 from chalicelib.store import files as file_store
 from chalicelib.workers import router
@@ -87,6 +89,11 @@ def test_examples_have_the_shape_of_real_events(api):
         finally:
             files._inspect_and_promote = original
     assert api.delete(f"/v1/files/{item.id}", token=token).status == 204  # the rejected one
+    # a Disqus vote (a post is a message of a comments thread: its events are message.*)
+    me = Principal(user_id=owner.user_id, kind="session")
+    thread = comment_threads.create(me, ws["slug"], title="Comments").thread
+    posted = posts.create(me, Lookup(thread_id=thread.id), "a comment")
+    posts.vote_post(me, posted.post.id, 1)
 
     emitted = _emitted(reader)
     examples = webhooks_doc.example_data()

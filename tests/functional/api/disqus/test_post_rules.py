@@ -241,3 +241,16 @@ def test_post_events_follow_visibility():
     assert project(item("spam"), item("approved"))[0] == "message.deleted"
     assert project(item("approved", deleted=True), item("approved"))[0] == "message.deleted"
     assert project(item("approved"), item("approved")) is None  # a vote or a report
+
+
+def test_a_vote_is_an_event_for_webhooks():
+    from chalicelib.store.models import PostVote
+
+    project = PROJECTIONS["PostVote"]
+    vote = PostVote(target_id="m", target_kind="post", channel_id="c", workspace_id="w", user_id="u", vote=1)
+    assert project(vote, None) == (
+        "post.voted",
+        "w",
+        {"targetId": "m", "target": "post", "channelId": "c", "userId": "u", "vote": 1, "previous": 0},
+    )
+    assert project(None, vote)[2]["vote"] == 0  # withdrawn
