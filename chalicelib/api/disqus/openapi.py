@@ -53,8 +53,7 @@ _CONTENT = {
 
 
 def operation(route: Any, scope_words: str) -> dict[str, Any]:
-    fmt = path_format(route.path)  # a bare {resource}/{verb} answers json
-    suffix = fmt if route.path.endswith(f".{fmt}") else "bare"
+    fmt = path_format(route.path)
     parameters = [
         {
             "name": name,
@@ -71,7 +70,7 @@ def operation(route: Any, scope_words: str) -> dict[str, Any]:
         )
     security = [{"api_key": []}, {"api_secret": []}, {"access_token": []}]
     return {
-        "operationId": f"{SURFACE}_{route.name}_{suffix}",
+        "operationId": f"{SURFACE}_{route.name}_{fmt}",
         "summary": route.summary,
         "tags": [route.tag],
         "parameters": parameters,
@@ -96,7 +95,8 @@ def catch_all_paths() -> dict[str, Any]:
         paths[path] = {
             method.lower(): {
                 "operationId": f"{SURFACE}_unknown_{'any' if params == ('proxy+',) else 'endpoint'}_{method.lower()}",
-                "summary": "No such endpoint (code 1) or format (HTTP 415)",
+                "summary": "An endpoint's bare {resource}/{verb} answers as its .json; "
+                "anything else: no such endpoint (code 1) or format (HTTP 415)",
                 "tags": ["Disqus 3.0"],
                 "security": [],
                 "parameters": [

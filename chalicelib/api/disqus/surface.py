@@ -1,10 +1,10 @@
 """The Disqus 3.0 surface: what is Disqus about a /api/3.0 request and its answer.
 
 - Paths ``/api/3.0/{resource}/{verb}.{json|jsonp|rss}``: ``DisqusSurface.endpoint`` declares
-  an endpoint once and registers its formats (jsonp on GET endpoints, rss on lists) and the
-  bare ``{resource}/{verb}``, answered as json (the disqusjs widget calls
-  ``threads/listPostsThreaded`` so); every other path under /api/3.0 reaches ``catch_all``
-  (code 1, or HTTP 415 for a format).
+  an endpoint once and registers its formats (jsonp on GET endpoints, rss on lists); every
+  other path under /api/3.0 reaches ``catch_all``, which answers an endpoint's bare
+  ``{resource}/{verb}`` as its .json (the disqusjs widget calls ``threads/listPostsThreaded``
+  so), else code 1 (or HTTP 415 for a format).
 - CORS: a public-key request whose Origin matched the key is answered with
   ``Access-Control-Allow-Origin: <that origin>`` and ``Vary: Origin`` (never ``*``, never for
   api_secret/access_token); OPTIONS on any /api/3.0 path is a preflight (204).
@@ -58,6 +58,8 @@ _SERIALIZED_ORIGIN = re.compile(r"^https?://[^/?#\s]+$", re.IGNORECASE)
 _CORS_ORIGIN = "disqua_cors_origin"
 # Path -> the endpoint's own arguments (tools/openapi.py documents them with the keys').
 ENDPOINT_ARGUMENTS: dict[str, dict[str, str]] = {}
+# "{resource}/{verb}" -> method -> the endpoint's .json view: what the bare path answers.
+BARE_ENDPOINTS: dict[str, dict[str, Callable[..., Response]]] = {}
 LIST_ARGUMENTS = {
     "cursor": "A cursor this list gave: <epoch us>:<offset>:<0 next | 1 prev>",
     "limit": "Items per page, 1 to 100 (default 25)",
@@ -178,22 +180,26 @@ class DisqusSurface(Surface):
         arguments: dict[str, str],
         lists: bool = False,
     ) -> Callable[[Callable[[Call], Any]], Callable[..., Response]]:
-        """Declare ``{resource}/{verb}`` once: its .json path, .jsonp on GET endpoints, .rss
-        on list endpoints and the bare path (json), each with its OPTIONS preflight (API
-        Gateway routes whole segments: no ``{format}`` suffix, so a literal route each).
+        """Declare ``{resource}/{verb}`` once: its .json path, .jsonp on GET endpoints and
+        .rss on list endpoints, each with its OPTIONS preflight (API Gateway routes whole
+        segments: no ``{format}`` suffix, so a literal route each). The bare path takes no
+        route of its own: the catch-all answers it with the .json view (``BARE_ENDPOINTS``),
+        which keeps the packaged template under CloudFormation's 1 MB (a literal route is
+        six methods: the endpoint's, the envelope's 405s and the preflight).
         ``arguments`` (name -> words, "required" in them when it is) feed the OpenAPI document."""
         formats = ["json"] + (["jsonp"] if method == "GET" else []) + (["rss"] if lists else [])
-        paths = [f"{PREFIX}/{name}.{fmt}" for fmt in formats] + [f"{PREFIX}/{name}"]
 
         def decorator(handler: Callable[[Call], Any]) -> Callable[..., Response]:
-            view = handler
-            for path in paths:
+            views = []
+            for fmt in formats:
+                path = f"{PREFIX}/{name}.{fmt}"
                 ENDPOINT_ARGUMENTS[path] = {**arguments, **(LIST_ARGUMENTS if lists else {})}
-                view = self.route(path, method, summary=summary, scope=scope)(handler)
+                views.append(self.route(path, method, summary=summary, scope=scope)(handler))
                 self.blueprint.route(path, methods=["OPTIONS"], content_types=["*/*"], name="disqus_preflight")(
                     self._preflight
                 )
-            return view
+            BARE_ENDPOINTS.setdefault(name, {})[method] = views[0]
+            return views[-1]
 
         return decorator
 
@@ -318,6 +324,12 @@ def _catch_all(**_params: str) -> Response:
         return preflight_response(request)
     path = request.context.get("path") or request.path
     path = path[path.find(PREFIX) :] if PREFIX in path else path  # the stage prefix on AWS
+    bare = BARE_ENDPOINTS.get(path.removeprefix(PREFIX + "/").strip("/"))
+    if bare:  # an endpoint without extension: its .json view (the pipeline, json rendering)
+        view = bare.get(request.method)
+        if view is None:
+            return DisqusSurface.method_not_allowed(", ".join(sorted(bare)), f"req_{new_id()}")
+        return view()
     return error_response(unknown_endpoint(path, request.method), f"req_{new_id()}")
 
 
