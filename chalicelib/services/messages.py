@@ -349,4 +349,6 @@ def event_payload(message: Message) -> dict[str, Any]:
         "createdAt": message.created_at,
         "editedAt": message.edited_at,
         "channelType": message.channel_type,
+        # A Disqus post (a message of a comments thread): its number and the post it answers.
+        "post": {"number": int(message.post_number or 0), "parentId": message.parent_post} if message.is_post else None,
     }

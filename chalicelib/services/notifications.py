@@ -10,7 +10,9 @@ mention        message.created,    each ``@username`` of the message (message.me
 channel_mention message.created    ``@channel``: every channel member; ``@here``: those
                                    whose status is not away or dnd
 thread_reply   message.created     a reply's thread participants (message.participants,
-                                   and the parent's author)
+                                   and the parent's author); a Disqus answer's parent's
+                                   author (in a comments thread, whose readers are the
+                                   workspace's members: nobody joins it)
 reaction       reaction.added      the message's author (off unless their preference
                                    ``notifications.reactions`` is true)
 invite         invite.created      the account with the invited (verified) email address
@@ -232,7 +234,8 @@ def may_notify(event: dict[str, Any]) -> bool:
         return False
     if event["type"] == "message.updated":
         return bool(data.get("mentions")) and bool(data.get("editedAt"))
-    return bool(data.get("threadId") or data.get("mentions") or data.get("specialMentions"))
+    answered = (data.get("post") or {}).get("parentId")
+    return bool(data.get("threadId") or answered or data.get("mentions") or data.get("specialMentions"))
 
 
 def _message_created(step: Step, careful: bool) -> StepResult:
@@ -248,10 +251,16 @@ def _message_created(step: Step, careful: bool) -> StepResult:
         if parent is not None:
             for user_id in {*(parent.participants or ()), parent.author_id}:
                 direct[user_id] = "thread_reply"
+    answered = (data.get("post") or {}).get("parentId")
+    if answered:  # a Disqus answer: the author of the post it answers
+        parent = message_store.get(channel_id, keys.message(answered))
+        if parent is not None and parent.author_id:
+            direct[parent.author_id] = "thread_reply"
     for user_id in data.get("mentions") or ():
         direct[user_id] = "mention"
     special = set(data.get("specialMentions") or ())
-    members, users = store.members_and_users(channel_id, [*direct, actor_id])
+    forum_of = data["workspaceId"] if data.get("channelType") == "comments" else None
+    members, users = store.members_and_users(channel_id, [*direct, actor_id], forum_of=forum_of)
     actor = _actor(users.get(actor_id), actor_id)
     text = _message_preview(data)
     recipients = []

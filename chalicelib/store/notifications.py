@@ -35,6 +35,7 @@ from chalicelib.store.db import connection, fetch
 from chalicelib.store.models import (
     ChannelMember,
     Entity,
+    Membership,
     Notification,
     NotificationSource,
     NotificationState,
@@ -265,19 +266,27 @@ def raise_watermark(user_id: str, to: str) -> None:
 
 
 def members_and_users(
-    channel_id: str | None, user_ids: Iterable[str]
+    channel_id: str | None, user_ids: Iterable[str], *, forum_of: str | None = None
 ) -> tuple[dict[str, ChannelMember], dict[str, User]]:
     """The channel memberships (when ``channel_id``) and profiles of these users:
-    BatchGetItem, 100 keys a call."""
+    BatchGetItem, 100 keys a call. ``forum_of`` (a comments thread's workspace): nobody
+    joins a comments thread, so its readers are the workspace's members, each taken as a
+    member of the thread with the default notification level."""
     ids = sorted(set(user_ids))
     wanted = [(keys.user(u), keys.PROFILE) for u in ids]
-    if channel_id is not None:
+    if forum_of is not None:
+        wanted += [(keys.workspace(forum_of), keys.member(u)) for u in ids]
+    elif channel_id is not None:
         wanted += [(keys.channel(channel_id), keys.member(u)) for u in ids]
     members: dict[str, ChannelMember] = {}
     users: dict[str, User] = {}
     for item in Entity.batch_get(wanted) if wanted else ():
         if isinstance(item, ChannelMember):
             members[item.user_id] = item
+        elif isinstance(item, Membership) and channel_id is not None:
+            members[item.user_id] = ChannelMember(
+                channel_id=channel_id, workspace_id=item.workspace_id, user_id=item.user_id, joined_at=item.joined_at
+            )
         elif isinstance(item, User):
             users[item.id] = item
     return members, users
