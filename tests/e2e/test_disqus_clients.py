@@ -260,6 +260,7 @@ class Rendered:
     nested: list[str]  # the element ids of the comments under the first one
     bold: str
     authors: list[str]
+    avatars: list[int]  # each avatar image's natural width: 0 for a broken image
     traffic: Visit
 
 
@@ -288,6 +289,7 @@ def widget(browser: Browser, site: Site, blog: Page) -> Rendered:
             nested=posts.locator(f"{first_item} ul.dsqjs-post-list > li").evaluate_all("els => els.map(e => e.id)"),
             bold=posts.locator(f"{first_item} .dsqjs-post-content strong").first.inner_text(),
             authors=posts.locator(".dsqjs-post-author").all_inner_texts(),
+            avatars=posts.locator("img").evaluate_all("els => els.map(e => e.complete ? e.naturalWidth : 0)"),
             traffic=seen,
         )
 
@@ -298,6 +300,7 @@ def _top_level(page: PlaywrightPage) -> list[str]:
 
 def test_disqusjs_shows_the_threads_comments(widget: Rendered) -> None:
     assert (SCREENSHOTS / "disqusjs-widget.png").exists()
+    assert widget.avatars and all(width > 0 for width in widget.avatars)  # the default avatar, never a broken image
     assert "3 Comments" in widget.header  # the thread's post count (threads/list.json's "posts")
     assert "The first comment, bold" in widget.texts and "A second, later comment" in widget.texts
     assert widget.bold == "bold"  # the post's message is its rendered HTML

@@ -21,10 +21,19 @@ def forum_view(workspace: Workspace) -> dict[str, Any]:
     }
 
 
+# Disqus always sends an avatar URL (widgets show it as an <img>): without one of their own,
+# a user gets this neutral silhouette, inline so no request leaves the page.
+DEFAULT_AVATAR = (
+    "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 32 32'%3E"
+    "%3Crect width='32' height='32' fill='%23c8ccd2'/%3E%3Ccircle cx='16' cy='12' r='6' fill='%23fff'/%3E"
+    "%3Cpath d='M5 30c1-7 6-10 11-10s10 3 11 10z' fill='%23fff'/%3E%3C/svg%3E"
+)
+
+
 def user_view(user: User, *, with_email: bool = False) -> dict[str, Any]:
     """Disqus's user object. ``email`` only when the caller decided it may be shown (Disqus:
     users/details to the user themselves, requests page "Data Availability"); never emailHash."""
-    avatar = user.avatar_url or ""
+    avatar = user.avatar_url or DEFAULT_AVATAR
     view = {
         "id": user.id,
         "username": user.username,
@@ -36,7 +45,7 @@ def user_view(user: User, *, with_email: bool = False) -> dict[str, Any]:
         "isFollowedBy": False,
         "isAnonymous": False,
         "joinedAt": protocol.render_timestamp(user.created_at),
-        "avatar": {"permalink": avatar, "cache": avatar, "isCustom": bool(avatar)},
+        "avatar": {"permalink": avatar, "cache": avatar, "isCustom": bool(user.avatar_url)},
     }
     if with_email:
         view["email"] = user.email

@@ -8,7 +8,7 @@ import time
 from typing import Any
 
 from chalicelib.api.disqus import protocol
-from chalicelib.api.disqus.objects import forum_view, user_view
+from chalicelib.api.disqus.objects import DEFAULT_AVATAR, forum_view, user_view
 from chalicelib.api.disqus.protocol import Cursor
 from chalicelib.api.routing import Call, Reply
 from chalicelib.errors import ValidationError
@@ -42,7 +42,7 @@ def anonymous_author(post: Message) -> dict[str, Any]:
         "isFollowing": False,
         "isFollowedBy": False,
         "isAnonymous": True,
-        "avatar": {"permalink": "", "cache": "", "isCustom": False},
+        "avatar": {"permalink": DEFAULT_AVATAR, "cache": DEFAULT_AVATAR, "isCustom": False},
     }
 
 

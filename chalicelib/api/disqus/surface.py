@@ -22,6 +22,7 @@ import json
 import re
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from chalice import Blueprint, Response
@@ -165,6 +166,16 @@ def error_response(exc: DisquaError, request_id: str, request: Any = None) -> Re
     return json_response(data, status, {**response_headers(request_id), **extra})
 
 
+# Endpoints a public key may write to, as a guest (author_name and author_email given): the
+# one way anonymous visitors comment, on forums that allow guests (services/posts.py).
+GUEST_ENDPOINTS = ("posts/create",)
+
+
+def _guest_post(spec: RouteSpec, args: dict[str, list[str]]) -> bool:
+    endpoint = spec.path.removeprefix(PREFIX + "/").rsplit(".", 1)[0]
+    return endpoint in GUEST_ENDPOINTS and bool(protocol.one(args, "author_name") or protocol.one(args, "author_email"))
+
+
 class DisqusSurface(Surface):
     name = "disqus"
     prefixes = (PREFIX,)
@@ -237,6 +248,8 @@ class DisqusSurface(Surface):
             # The key matched this Origin (it is checked before the Referer): its page may
             # read the answer, errors included. Without an Origin it is no CORS request.
             setattr(request, _CORS_ORIGIN, web_origin(origin))
+            if _guest_post(spec, args):  # a guest's comment: the forum decides (allowGuests)
+                return replace(caller.principal, scopes=caller.principal.scopes | {scopes.COMMENTS_WRITE})
             if spec.method != "GET" or spec.scope != scopes.COMMENTS_READ:
                 raise WrongKind("A public key (api_key) may only read: use api_secret or access_token.")
             return caller.principal

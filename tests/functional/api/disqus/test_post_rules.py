@@ -254,3 +254,27 @@ def test_a_vote_is_an_event_for_webhooks():
         {"targetId": "m", "target": "post", "channelId": "c", "userId": "u", "vote": 1, "previous": 0},
     )
     assert project(None, vote)[2]["vote"] == 0  # withdrawn
+
+
+def test_guests_post_through_a_public_key_where_the_forum_allows_them(api, client, forum):
+    owner = forum["owner"]
+    thread = new_thread(client, owner.access_token)["id"]
+    form = {"thread": thread, "message": "Hi from a visitor", "api_key": forum["key"]}
+    guest = {"author_name": "Richard", "author_email": "richard@example.com", "author_url": "https://example.org"}
+    closed = post(client, "posts/create.json", {**form, **guest}, headers=ORIGIN)
+    assert closed.code == 22  # the forum takes no guests yet
+    assert post(client, "posts/create.json", form, headers=ORIGIN).code == 9  # a key without a guest writes nothing
+    settings = {"comments": {"allowGuests": True}}
+    assert api.patch(f"/v1/workspaces/{forum['ws']['id']}", settings, token=owner.access_token).status == 200
+    made = post(client, "posts/create.json", {**form, **guest}, headers=ORIGIN)
+    assert made.code == 0, made.text
+    author = made.response["author"]
+    assert (author["isAnonymous"], author["name"], author["url"]) == (True, "Richard", "https://example.org")
+    assert "email" not in author and "ipAddress" not in made.response
+    bad = post(client, "posts/create.json", {**form, **guest, "author_email": "nope"}, headers=ORIGIN)
+    assert bad.code == 2 and "'author_email'" in bad.response
+    elsewhere = post(client, "posts/create.json", {**form, **guest}, headers={"Origin": "https://evil.example"})
+    assert elsewhere.code == 11
+    anonymous = listed(client, owner.access_token, thread, filters="1")
+    assert [p["raw_message"] for p in anonymous] == ["Hi from a visitor"]
+    assert anonymous[0]["ipAddress"]  # moderators see the address it came from
