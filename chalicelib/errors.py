@@ -86,6 +86,11 @@ class PlanLimit(DisquaError):
     default_message = "Action blocked by your current plan limits."
 
 
+class CreationLimit(PlanLimit):
+    """A cap on how many of something one forum or workspace holds (categories, blacklist
+    entries): v1's E_PLAN_LIMIT, Disqus's code 24 ("maximum number of creations exceeded")."""
+
+
 class NotFound(DisquaError):
     code = "E_NOT_FOUND"
     status = 404

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from chalicelib.auth import scopes
 from chalicelib.auth.principal import Principal
-from chalicelib.errors import Conflict, NotFound, PlanLimit, ValidationError
+from chalicelib.errors import Conflict, CreationLimit, NotFound, ValidationError
 from chalicelib.ids import new_id, now_iso
 from chalicelib.services import comment_threads, forums
 from chalicelib.store import categories as store
@@ -48,7 +48,7 @@ def _make(workspace: Workspace, title: str, *, default: bool, index: CategoryInd
     create changed the index since it was read."""
     count = int(index.count) if index is not None else 0
     if count >= MAX_CATEGORIES:
-        raise PlanLimit(f"A forum holds at most {MAX_CATEGORIES} categories.")
+        raise CreationLimit(f"A forum holds at most {MAX_CATEGORIES} categories.")
     category = store.new_category(
         new_id(),
         workspace.id,

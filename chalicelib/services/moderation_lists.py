@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 
 from chalicelib.auth.principal import Principal
-from chalicelib.errors import Conflict, NotFound, PlanLimit, ValidationError
+from chalicelib.errors import Conflict, CreationLimit, NotFound, ValidationError
 from chalicelib.ids import new_id, now_iso
 from chalicelib.services import forums
 from chalicelib.services.public_keys import normalize_domain
@@ -115,7 +115,7 @@ def add(
     try:
         store.add(workspace.id, new)
     except store.LimitReached:
-        raise PlanLimit(f"A forum holds at most {store.MAX_ENTRIES} blacklist and whitelist entries.") from None
+        raise CreationLimit(f"A forum holds at most {store.MAX_ENTRIES} blacklist and whitelist entries.") from None
     except TransactionCancelled:
         raise Conflict("Someone changed this list at the same moment: retry.") from None
     made = {(e.entry_type, e.value): e for e in new}

@@ -17,6 +17,7 @@ from xml.etree import ElementTree
 from chalicelib.errors import (
     ChannelArchived,
     Conflict,
+    CreationLimit,
     DisquaError,
     EmailUnverified,
     Forbidden,
@@ -110,6 +111,7 @@ _CODES: tuple[tuple[type[DisquaError], int], ...] = (
     (NotMember, 8),  # another workspace's forum: as if it did not exist
     (InsufficientScope, 12),
     (EmailUnverified, 17),
+    (CreationLimit, 24),
     (PlanLimit, 17),
     (Forbidden, 22),
     (RateLimited, 13),

@@ -208,7 +208,7 @@ def test_costs_of_add_list_and_remove(client, forum):
 
 
 def test_the_cap_keeps_evaluate_one_query_of_one_page(client, forum):
-    """1,000 entries (both lists) at most: the 1,001st is refused (code 17) and the rules'
+    """1,000 entries (both lists) at most: the 1,001st is refused (code 24, "maximum number of creations exceeded") and the rules'
     Query still reads every entry in one call, long values and notes included."""
     from bench.recorder import Recorder
     from chalicelib.services import comment_rules
@@ -220,7 +220,7 @@ def test_the_cap_keeps_evaluate_one_query_of_one_page(client, forum):
         words = [f"{batch:02d}{i:02d}" + "w" * 96 for i in range(50)]
         assert add(client, owner, word=words, notes=notes).code == 0
     refused = add(client, owner, "whitelists", email="late@example.com")
-    assert (refused.status, refused.code) == (400, 17)
+    assert (refused.status, refused.code) == (400, 24)
     recorder = Recorder()
     recorder.install()
     try:
