@@ -36,8 +36,9 @@ class Budget:
 # Where the write units go (bench/capacity.py: transactional writes cost double, index
 # writes do not). A post is one item of ~1.1 KB with five index entries (GSI1 forum, GSI2
 # id, GSI3/GSI4 threaded order, GSI5 author): 4 + 5 x 2; its number's guard 2; the
-# thread's count: 2 + its GSI1 entry 1 (rounded up: 18). A vote: the vote item 2, and the post's likes rewrite its item and
-# its four ALL-projected entries (4 + 4 x 2): page reads stay one Query, votes pay for it.
+# thread's count: 2 + its GSI1 entry 1 (rounded up: 18). A vote: the vote item 2, and the
+# post's likes rewrite its item and its four ALL-projected entries (4 + 4 x 2): page reads
+# stay one Query, votes pay for it.
 BUDGETS = {
     "POST posts/create.json (top level)": Budget(5, 18.0),
     "POST posts/create.json (an answer)": Budget(5, 18.0),

@@ -350,6 +350,7 @@ def _vote(target: Message | Channel, user_id: str, vote: int) -> Voted:
 INCLUDES = ("unapproved", "approved", "spam", "deleted", "flagged", "highlighted")
 PUBLIC_INCLUDES = frozenset({"approved", "highlighted"})
 MAX_SOURCES = 10  # threads or forums merged into one time-ordered list
+MAX_SKIP = 1000  # ``offset`` reads the posts it skips: cursors (key ranges) are the way to page
 
 
 @dataclass(frozen=True)
@@ -366,6 +367,7 @@ class PostQuery:
     after_id: str | None = None  # the cursor: after this post, in list order
     before_id: str | None = None  # or the page before this one
     limit: int = 25
+    skip: int = 0  # Disqus's deprecated ``offset``: posts passed over first (bounded: MAX_SKIP)
 
 
 @dataclass(frozen=True)
@@ -457,19 +459,18 @@ def _read(
     backwards = query.before_id is not None
     found: list[Message] = []
     more = False
+    wanted = query.limit + query.skip
     for listing in listings:
         window = _window(listing, query, _cursor_key(listing, query, thread_id))
-        items, beyond = post_store.page(
-            listing, window, limit=query.limit, backwards=backwards, filter_condition=condition
-        )
+        items, beyond = post_store.page(listing, window, limit=wanted, backwards=backwards, filter_condition=condition)
         found += items
         more = more or beyond
     if len(listings) > 1:
         found.sort(key=lambda post: post.id, reverse=query.newest_first)
-        if len(found) > query.limit:
+        if len(found) > wanted:
             more = True
-            found = found[-query.limit :] if backwards else found[: query.limit]
-    return found, more
+            found = found[-wanted:] if backwards else found[:wanted]
+    return found[query.skip :], more
 
 
 def list_in_threads(

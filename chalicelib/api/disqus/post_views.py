@@ -28,6 +28,7 @@ LIST_ARGUMENTS = {
     "end": "Unix seconds or ISO 8601: posts until then",
     "query": "text the post contains (case-sensitive)",
     "related": "forum and/or thread: include those objects in each post",
+    "offset": "deprecated (use cursor): posts to pass over first, at most 1,000",
 }
 
 
@@ -173,6 +174,7 @@ def post_query(call: Call, *, default_order: str = "desc") -> tuple[PostQuery, C
         after_id=cursor.key if cursor and cursor.key and not cursor.prev else None,
         before_id=cursor.key if cursor and cursor.key and cursor.prev else None,
         limit=limit,
+        skip=protocol.integer(args, "offset", default=0, low=0, high=posts.MAX_SKIP) if cursor is None else 0,
     )
     return query, cursor
 
@@ -196,7 +198,9 @@ def posts_reply(call: Call, page: PostPage, query: PostQuery, cursor: Cursor | N
     ]
     at_us = cursor.at_us if cursor else time.time_ns() // 1000
     backwards = cursor is not None and cursor.prev
-    start = max(0, cursor.offset - len(page.posts)) if backwards and cursor else (cursor.offset if cursor else 0)
+    start = query.skip if cursor is None else cursor.offset
+    if backwards:
+        start = max(0, start - len(page.posts))
     end = start + len(page.posts)
     has_next = page.more if not backwards else True
     has_prev = (page.more if backwards else start > 0) if page.posts else start > 0

@@ -208,7 +208,8 @@ def test_costs_of_add_list_and_remove(client, forum):
 
 
 def test_the_cap_keeps_evaluate_one_query_of_one_page(client, forum):
-    """1,000 entries (both lists) at most: the 1,001st is refused (code 24, "maximum number of creations exceeded") and the rules'
+    """1,000 entries (both lists) at most: the 1,001st is refused (code 24, "maximum number
+    of creations exceeded") and the rules'
     Query still reads every entry in one call, long values and notes included."""
     from bench.recorder import Recorder
     from chalicelib.services import comment_rules
