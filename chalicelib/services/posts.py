@@ -288,11 +288,12 @@ def moderate(principal: Principal, post_ids: list[str], action: str) -> list[Pos
     return done
 
 
-def report(principal: Principal, post_id: str) -> Posted:
-    """Anyone who may read the post flags it (Admin v2 will list the flags)."""
+def report(principal: Principal, post_id: str, reason: str | None = None) -> Posted:
+    """Any signed-in reader flags the post, once (services/flags.py: the same flags as v1's)."""
+    from chalicelib.services import flags
+
     target = details(principal, post_id)
-    post_store.report(target.post)
-    target.post.num_reports = int(target.post.num_reports or 0) + 1
+    flags.flag_message(principal, target.post, reason)
     return target
 
 

@@ -182,6 +182,22 @@ def post_number(number: int) -> str:
     return f"POSTNO#{number}"
 
 
+def flag(flagger_id: str) -> str:
+    """A user's flag of a message, under it (``MSG#id``): one per flagger."""
+    return f"FLAG#{flagger_id}"
+
+
+def user_flag(user_id: str, flagger_id: str = "") -> str:
+    """A flag of a user in a workspace (``WS#wid``): one per flagger."""
+    return f"USERFLAG#{user_id}#{flagger_id}"
+
+
+def flagged_user(user_id: str = "") -> str:
+    """A flagged user's summary in a workspace (``WS#wid``): the flags' count; the
+    workspace's flagged users are one Query of this prefix."""
+    return f"FLAGGED#{user_id}"
+
+
 def vote(user_id: str) -> str:
     """A user's Disqus vote, under the post (``MSG#id``) or the thread (``CH#id``) voted on."""
     return f"VOTE#{user_id}"

@@ -283,6 +283,17 @@ class Channel(Entity, discriminator="Channel"):
     post_count = NumberAttribute(null=True)
     likes = NumberAttribute(null=True)
     dislikes = NumberAttribute(null=True)
+    # Admin v2 (docs/admin-v2.md): set at creation; tags also have ChannelTag items.
+    display_name = UnicodeAttribute(null=True)
+    tags = ListAttribute(of=UnicodeAttribute, null=True)
+    metadata = JSONAttribute(null=True)
+
+
+class ChannelTag(Entity, discriminator="ChannelTag"):
+    """A channel's tag, for Admin v2's tags filter (a Query per tag, never a Scan):
+    store/channel_tags.py; written in the channel's creation transaction."""
+
+    channel_id = UnicodeAttribute()
 
 
 class ChannelNameClaim(Entity, discriminator="ChannelNameClaim"):
@@ -420,6 +431,28 @@ class PostNumber(Entity, discriminator="PostNumber"):
     channel_id = UnicodeAttribute()
     post_id = UnicodeAttribute()
     workspace_id = UnicodeAttribute()
+
+
+class Flag(Entity, discriminator="Flag"):
+    """A user's flag of a message (``MSG#<id>`` / ``FLAG#<uid>``) or of a user in a workspace
+    (``WS#<wid>`` / ``USERFLAG#<uid>#<flagger>``): one per flagger, with the reason."""
+
+    target_id = UnicodeAttribute()  # the message or the user flagged
+    workspace_id = UnicodeAttribute()
+    channel_id = UnicodeAttribute(null=True)  # a message's
+    flagger_id = UnicodeAttribute()
+    reason = UnicodeAttribute(null=True)
+    flagged_at = UnicodeAttribute()
+
+
+class FlaggedUser(Entity, discriminator="FlaggedUser"):
+    """``WS#<wid>`` / ``FLAGGED#<uid>``: how many members flagged this user here (Admin v2 lists
+    flagged users and clears their flags)."""
+
+    user_id = UnicodeAttribute()
+    workspace_id = UnicodeAttribute()
+    flag_count = NumberAttribute(default=0)
+    last_flagged_at = UnicodeAttribute(null=True)
 
 
 class PostVote(Entity, discriminator="PostVote"):

@@ -37,7 +37,6 @@ from chalicelib.store.models import Channel, Entity, Message, PostNumber, PostVo
 # ``parent_post`` stay exact.
 MAX_TREE_DEPTH = 20
 STATES = ("approved", "unapproved", "spam", "deleted")
-FLAG_LIMIT = 3  # reports after which a post is "at flag limit" (Disqus filter 11)
 
 _INVERT = str.maketrans("0123456789abcdef", "fedcba9876543210")
 
@@ -178,15 +177,6 @@ def set_state(post: Message, state: str) -> None:
 
 def set_highlighted(post: Message, highlighted: bool) -> None:
     post.update(actions=[Message.highlighted.set(highlighted)], condition=Message.PK.exists())
-
-
-def report(post: Message) -> int:
-    """One more report: the count, and the flag facts (5 flagged, 11 at the flag limit)."""
-    post.update(actions=[Message.num_reports.add(1), Message.facts.add({5})], condition=Message.PK.exists())
-    reports = int(post.num_reports or 0)
-    if reports >= FLAG_LIMIT:
-        post.update(actions=[Message.facts.add({11})])
-    return reports
 
 
 # --- votes --------------------------------------------------------------------------------

@@ -185,7 +185,7 @@ for _verb, _summary in (
 )
 def report_post(call: Call) -> Any:
     post_id = protocol.one(call.query, "post", required=True) or ""
-    return one_post(posts.report(call.user, post_id))
+    return one_post(posts.report(call.user, post_id, protocol.one(call.query, "reason")))
 
 
 @disqus.endpoint(

@@ -16,8 +16,8 @@ from chalicelib.api.v1.budget import Budget
 from chalicelib.api.v1.schemas import page_query
 from chalicelib.api.v1.surface import V1Surface
 from chalicelib.auth import scopes
-from chalicelib.http.schema import Id, List, Obj, Str
-from chalicelib.services import messages, pins, reactions, threads
+from chalicelib.http.schema import Id, List, Obj, Str, Text
+from chalicelib.services import flags, messages, pins, reactions, threads
 from chalicelib.store.models import Message, Pin
 
 bp = Blueprint(__name__)
@@ -194,3 +194,17 @@ def pin_message(call: Call) -> Any:
 def unpin_message(call: Call) -> Any:
     pins.unpin(call.user, call.params["channelId"], call.params["messageId"])
     return Reply(status=204)
+
+
+@v1.route(
+    "/v1/messages/{messageId}/flag",
+    "POST",
+    summary="Flag a message for the moderators (once per flagger)",
+    scope=scopes.MESSAGES_READ,
+    status=201,
+    body=Obj({"reason": Text(required=False, max_len=flags.MAX_REASON)}),
+)
+def flag_message(call: Call) -> Any:
+    flagged = flags.flag_message_by_id(call.user, call.params["messageId"], call.body.get("reason"))
+    shown = {"messageId": call.params["messageId"], "flagged": True, "flagCount": flagged.count}
+    return shown if flagged.created else Reply(shown, status=200)

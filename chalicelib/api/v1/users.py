@@ -6,12 +6,12 @@ from typing import Any
 
 from chalice import Blueprint
 
-from chalicelib.api.routing import Call
+from chalicelib.api.routing import Call, Reply
 from chalicelib.api.v1 import views
 from chalicelib.api.v1.surface import V1Surface
 from chalicelib.auth import scopes
-from chalicelib.http.schema import Bool, Enum, Obj, Str, Text, Url
-from chalicelib.services import users
+from chalicelib.http.schema import Bool, Enum, Id, Obj, Str, Text, Url
+from chalicelib.services import flags, users
 
 bp = Blueprint(__name__)
 v1 = V1Surface(bp, tag="Users")
@@ -86,3 +86,22 @@ def set_status(call: Call) -> Any:
 )
 def update_preferences(call: Call) -> Any:
     return users.update_preferences(call.user, call.body)
+
+
+@v1.route(
+    "/v1/users/{userId}/flag",
+    "POST",
+    summary="Flag a member of a workspace for its moderators (once per flagger)",
+    scope=scopes.USERS_READ,
+    status=201,
+    body=Obj(
+        {
+            "workspaceId": Id(description="the workspace you share"),
+            "reason": Text(required=False, max_len=flags.MAX_REASON),
+        }
+    ),
+)
+def flag_user(call: Call) -> Any:
+    flagged = flags.flag_user(call.user, call.body["workspaceId"], call.params["userId"], call.body.get("reason"))
+    shown = {"userId": call.params["userId"], "workspaceId": call.body["workspaceId"], "flagged": True}
+    return shown if flagged.created else Reply(shown, status=200)

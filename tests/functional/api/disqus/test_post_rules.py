@@ -278,3 +278,28 @@ def test_guests_post_through_a_public_key_where_the_forum_allows_them(api, clien
     anonymous = listed(client, owner.access_token, thread, filters="1")
     assert [p["raw_message"] for p in anonymous] == ["Hi from a visitor"]
     assert anonymous[0]["ipAddress"]  # moderators see the address it came from
+
+
+def test_disqus_reports_are_the_same_flags_and_reach_the_flag_limit(api, client, forum):
+    owner, member = forum["owner"], forum["member"]
+    thread = post(client, "threads/create.json", {"forum": "acme", "title": "T", "access_token": owner.access_token})
+    made = post(
+        client,
+        "posts/create.json",
+        {"thread": thread.response["id"], "message": "hm", "access_token": owner.access_token},
+    ).response
+    reporters = [member]
+    for name in ("reporter1", "reporter2"):
+        user = register(api, name)
+        join_workspace(forum["ws"], user)
+        reporters.append(user)
+    for user in reporters:
+        answer = post(client, "posts/report.json", {"post": made["id"], "access_token": user.access_token})
+        assert answer.code == 0, answer.text
+    again = post(client, "posts/report.json", {"post": made["id"], "access_token": member.access_token})
+    assert again.response["numReports"] == 3  # the same reader twice counts once
+    args = {"thread": thread.response["id"], "access_token": owner.access_token}
+    limited = get(client, "threads/listPosts.json", {**args, "filters": "11"})
+    assert [p["id"] for p in limited.response] == [made["id"]]
+    flagged = get(client, "threads/listPosts.json", {**args, "include": "flagged"})
+    assert flagged.response[0]["isFlagged"] is True
