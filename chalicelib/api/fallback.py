@@ -37,7 +37,10 @@ def register_method_not_allowed(app: Chalice) -> None:
         if not missing:
             continue
         allowed = ", ".join(sorted(m for m in entries if m != "OPTIONS"))  # a CORS preflight is no method of it
-        app.route(path, methods=missing, name=f"method_not_allowed_{index}")(_view(owner_of(path), allowed))
+        # Any media type: a wrong method with a form body is a 405 too, not Chalice's own 415.
+        app.route(path, methods=missing, name=f"method_not_allowed_{index}", content_types=["*/*"])(
+            _view(owner_of(path), allowed)
+        )
 
 
 def _view(surface: type[Surface], allowed: str) -> Callable[..., Response]:

@@ -143,18 +143,40 @@ def list_members(
 
 
 def create(
-    principal: Principal, workspace_id: str, name: str, channel_type: str, topic: str | None, description: str | None
+    principal: Principal,
+    workspace_id: str,
+    name: str,
+    channel_type: str,
+    topic: str | None,
+    description: str | None,
+    *,
+    display_name: str | None = None,
+    tags: list[str] | None = None,
+    metadata: dict[str, Any] | None = None,
 ) -> Channel:
+    """``display_name``, ``tags`` and ``metadata``: Admin v2's fields (v1 sets none); each
+    tag is also an item written in the same transaction (store/channel_tags.py)."""
+    from chalicelib.store import channel_tags
+
     authz.workspace_access(principal, workspace_id, scope=scopes.CHANNELS_WRITE)
     name = normalize_name(name)
     created_at = now_iso()
+    extra = {"display_name": display_name, "tags": tags or None, "metadata": metadata}
     channel = channel_store.new_channel(
-        new_id(), workspace_id, name, channel_type, principal.user_id, created_at, topic=topic, description=description
+        new_id(),
+        workspace_id,
+        name,
+        channel_type,
+        principal.user_id,
+        created_at,
+        topic=topic,
+        description=description,
+        **{k: v for k, v in extra.items() if v is not None},
     )
     creator = channel_store.new_member(channel, principal.user_id, "manager", created_at)
     event = _event("channel.created", channel, createdBy=principal.user_id, **channel_summary(channel))
     try:
-        channel_store.create(channel, creator, event)
+        channel_store.create(channel, creator, event, also=channel_tags.tag_items(workspace_id, channel.id, tags or []))
     except AlreadyExists:
         raise Conflict("A channel with this name exists in the workspace.", field="name") from None
     return channel
@@ -212,7 +234,9 @@ def set_archived(principal: Principal, channel_id: str, archived: bool) -> Chann
     return channel
 
 
-def add_members(principal: Principal, channel_id: str, user_ids: list[str]) -> list[str]:
+def add_members(
+    principal: Principal, channel_id: str, user_ids: list[str], *, admin_console: bool = False
+) -> list[str]:
     """Add workspace members to a channel; returns the ids actually added.
 
     Adding yourself to a public channel is joining it. Adding others needs channel
@@ -222,7 +246,10 @@ def add_members(principal: Principal, channel_id: str, user_ids: list[str]) -> l
     if channel.archived:
         raise ChannelArchived()
     adding_others = any(uid != principal.user_id for uid in user_ids)
-    if found.member is None and (adding_others or channel.channel_type == "private"):
+    # Admin v2 acts as the workspace's administrator: an admin adds users to a public channel
+    # without joining it (docs/permissions.md); v1 asks every caller to join first.
+    console = admin_console and found.is_admin and channel.channel_type != "private"
+    if found.member is None and not console and (adding_others or channel.channel_type == "private"):
         raise NotMember("Join the channel before adding others to it.")
     others = [uid for uid in user_ids if uid != principal.user_id]
     memberships = workspace_store.memberships_of(channel.workspace_id, others) if others else {}

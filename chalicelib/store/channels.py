@@ -65,14 +65,17 @@ def birth_items(channel: Channel, creator: ChannelMember) -> list[Entity]:
     return [name_claim(channel), channel, creator]
 
 
-def create(channel: Channel, creator: ChannelMember, event: Event) -> None:
-    """AlreadyExists("name") when the workspace has a channel of that name."""
+def create(channel: Channel, creator: ChannelMember, event: Event, also: Sequence[Entity] = ()) -> None:
+    """AlreadyExists("name") when the workspace has a channel of that name. ``also``: items
+    born with the channel (its tag items)."""
     with transaction(taken=("name",)) as tx:
         tx.save(name_claim(channel), condition=ChannelNameClaim.PK.does_not_exist(), label="name")
         tx.save(channel, condition=Channel.PK.does_not_exist(), label="channel")
         tx.save(creator)
         _count_private(tx, channel, creator.user_id, +1)
         tx.save(event)
+        for item in also:
+            tx.save(item)
 
 
 def key_of(channel_id: str) -> tuple[str, str]:
@@ -122,6 +125,36 @@ def private_memberships(
         limit=limit,
         position=position,
     )
+
+
+def memberships_of_type(
+    user_id: str, workspace_id: str, channel_type: str, *, limit: int, position: dict[str, Any] | None
+) -> Page[ChannelMember]:
+    """A user's channels of one type in a workspace, by channel id (Admin v2's filters)."""
+    return query_page(
+        ChannelMember,
+        keys.user(user_id),
+        ChannelMember.GSI1SK.startswith(keys.channel_membership_ref(workspace_id, channel_type)),
+        index="GSI1",
+        limit=limit,
+        position=position,
+    )
+
+
+def members_of(channel_ids: list[str], user_id: str) -> dict[str, ChannelMember]:
+    """channel id -> the user's membership, for those channels the user is in (one BatchGetItem)."""
+    if not channel_ids:
+        return {}
+    found = ChannelMember.batch_get([(keys.channel(cid), keys.member(user_id)) for cid in set(channel_ids)])
+    return {m.channel_id: m for m in found if isinstance(m, ChannelMember)}
+
+
+def members_in(channel_id: str, user_ids: list[str]) -> dict[str, ChannelMember]:
+    """user id -> membership, for those of these users in the channel (one BatchGetItem)."""
+    if not user_ids:
+        return {}
+    found = ChannelMember.batch_get([(keys.channel(channel_id), keys.member(uid)) for uid in set(user_ids)])
+    return {m.user_id: m for m in found if isinstance(m, ChannelMember)}
 
 
 def memberships_in_workspace(user_id: str, workspace_id: str) -> list[ChannelMember]:
