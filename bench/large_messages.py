@@ -43,6 +43,9 @@ def scenario(s: Runner, jwt: str, workspace_id: str) -> list[str]:
     )
     channel_id = str(made["data"]["id"])
     messages = f"/v1/channels/{channel_id}/messages"
+    from chalicelib.services import moderation
+
+    moderation.check(workspace_id, "")  # a warm function: the engine's rules cached (docs/moderation.md)
     _, emoji = s.measure(
         SEND,
         "40,000 emoji (160 KB of text)",

@@ -133,6 +133,15 @@ class ChannelArchived(DisquaError):
     default_message = "Channel is archived: messages cannot be sent."
 
 
+class ModerationBlocked(DisquaError):
+    """The text matches the workspace's moderation rules (services/moderation.py) where a
+    match refuses the write: a chat channel (a comments thread holds the post instead)."""
+
+    code = "E_MODERATION_BLOCKED"
+    status = 400
+    default_message = "The content matches this workspace's moderation rules: it was not posted."
+
+
 class RateLimited(DisquaError):
     code = "E_RATE_LIMIT"
     status = 429

@@ -1,9 +1,10 @@
 """A forum's comment rules (Disqus blacklists and whitelists) applied to a new post.
 
 ``evaluate`` is called once per post (posts/create, and a v1 message in a comments
-thread). It reads the forum's entries of both lists in one Query (their items share the
-prefix ``MODLIST#`` in the forum's partition) and caches nothing across requests, so an
-entry applies from the next post on. The rules (docs/disqus.md, "Blacklists and whitelists"):
+thread). It reads the forum's entries of both lists and the workspace's Admin v2 records in
+one Query (their items share the prefix ``MODLIST#`` in the forum's partition) and caches
+nothing across requests, so an entry applies from the next post on. The rules
+(docs/disqus.md, "Blacklists and whitelists"; docs/moderation.md):
 
 1. A whitelisted author (user id, or e-mail address, case-insensitive) is trusted:
    ``whitelisted`` (the post skips pre-moderation) and no other rule applies, the
@@ -14,6 +15,10 @@ entry applies from the next post on. The rules (docs/disqus.md, "Blacklists and 
 3. A blacklisted word or phrase in the text, as a whole word (not inside another word),
    case-insensitively with Unicode case folding -> fact 4 (Has_Bad_Word) and fact 8, and
    state ``unapproved`` (``spam`` if rule 2 also matched).
+4. The moderation engine (services/moderation.py) on the text, for every author (a
+   whitelisted one too: the records are the workspace's, not the forum's): a blacklist
+   record -> facts 4 and 8, a link outside the whitelist -> fact 8; state ``unapproved``
+   (``spam`` stays ``spam``).
 """
 
 from __future__ import annotations
@@ -23,7 +28,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from chalicelib.store import moderation_lists as list_store
+from chalicelib.services import moderation
+from chalicelib.store import moderation_rules as rule_store
 from chalicelib.store.models import ModerationEntry
 
 HAS_BAD_WORD = 4
@@ -45,9 +51,19 @@ def evaluate(
     author_email: str | None,
     ip_address: str | None,
 ) -> Verdict:
-    """The verdict of the forum's lists on a post: one Query (list_store.rules)."""
-    return judge(
-        list_store.rules(workspace_id), text=text, author_id=author_id, author_email=author_email, ip_address=ip_address
+    """The verdict of the forum's lists and the engine's records on a post: one Query."""
+    items = rule_store.everything(workspace_id)
+    entries = [item for item in items if isinstance(item, ModerationEntry)]
+    verdict = judge(entries, text=text, author_id=author_id, author_email=author_email, ip_address=ip_address)
+    return merged(verdict, moderation.judge(workspace_id, rule_store.split(items), text))
+
+
+def merged(verdict: Verdict, engine: moderation.Verdict) -> Verdict:
+    """Rule 4: the engine's match holds the post (its facts added; a spam verdict stays)."""
+    if not engine.blocked:
+        return verdict
+    return Verdict(
+        facts=verdict.facts | engine.facts, state=verdict.state or "unapproved", whitelisted=verdict.whitelisted
     )
 
 

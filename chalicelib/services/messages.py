@@ -34,9 +34,9 @@ from typing import Any
 
 from chalicelib.auth import scopes
 from chalicelib.auth.principal import Principal
-from chalicelib.errors import ChannelArchived, Forbidden, NotFound, NotMember, ValidationError
+from chalicelib.errors import ChannelArchived, Forbidden, ModerationBlocked, NotFound, NotMember, ValidationError
 from chalicelib.ids import is_id, new_id, now_iso
-from chalicelib.services import authz, files
+from chalicelib.services import authz, files, moderation
 from chalicelib.store import keys
 from chalicelib.store import messages as message_store
 from chalicelib.store import users as user_store
@@ -157,6 +157,7 @@ def send(
     if channel.channel_type == "comments":  # a Disqus thread: every message is a post
         return _post_in_thread(principal, channel, content, thread_id, attachment_ids)
     channel = _may_post(channel, member)
+    _refuse_blocked(channel.workspace_id, content)
     attached = files.attachments_for(principal, channel, attachment_ids) if attachment_ids else []
     parent = None
     if thread_id is not None:
@@ -188,6 +189,14 @@ def send(
         except ConditionFailed:
             raise ValidationError("threadId must be a top-level message of this channel.", field="threadId") from None
     return message
+
+
+def _refuse_blocked(workspace_id: str, content: str) -> moderation.Verdict:
+    """A chat channel refuses a text the moderation engine matches (0 calls on a warm cache)."""
+    verdict = moderation.check(workspace_id, content)
+    if verdict.blocked:
+        raise ModerationBlocked(field="content")
+    return verdict
 
 
 def _post_in_thread(
@@ -224,21 +233,40 @@ def edit(principal: Principal, message_id: str, content: str) -> Message:
         raise NotFound("Message not found.")
     if message.author_id != principal.user_id:
         raise Forbidden("Only the author may edit a message.")
+    # The moderation engine: a chat message is refused; a post (comments thread) is held.
+    verdict = moderation.check(message.workspace_id, content)
+    if verdict.blocked and not message.is_post:
+        raise ModerationBlocked(field="content")
     body = render_content(content, message.workspace_id)
-    changes = {
+    changes: dict[str, Any] = {
         "content": body.content,
         "content_html": body.html,
         "mentions": body.mentions,
         "special_mentions": body.special,
         "edited_at": now_iso(),
     }
+    if verdict.blocked:  # 6 is Disqus's No_Issue
+        changes["facts"] = (set(message.facts or ()) - {6}) | set(verdict.facts)
     try:
         message_store.edit(message, changes)
     except ConditionFailed:
         raise NotFound("Message not found.") from None
     for name, value in changes.items():
         setattr(message, name, value)
+    if verdict.blocked and message.post_state == "approved":
+        _hold(message)
     return message
+
+
+def _hold(post: Message) -> None:
+    """An edited post the engine matches goes back to review (the thread's count follows)."""
+    from chalicelib.store import posts as post_store
+
+    try:
+        post_store.set_state(post, "unapproved")
+    except ConditionFailed:  # a moderator changed its state meanwhile: theirs stands
+        return
+    post.post_state = "unapproved"
 
 
 def delete(principal: Principal, message_id: str) -> None:

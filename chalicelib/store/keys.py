@@ -399,6 +399,18 @@ def moderation_listing(workspace_id: str, list_name: str) -> str:
     return f"WS#{workspace_id}#MODLIST#{list_name}"
 
 
+# Admin v2 blacklist/whitelist records (store/moderation_rules.py) share MODERATION_PREFIX with
+# the forum's lists, so comment_rules reads both rule sets in one Query of the workspace.
+MODERATION_RULE_PREFIX = f"{MODERATION_PREFIX}RULE#"
+MODERATION_RULE_META = f"{MODERATION_RULE_PREFIX}META"  # the records' count (cap) and version
+
+
+def moderation_rule(list_name: str, rule_id: str = "") -> str:
+    """An Admin v2 record under its workspace (``WS#wid``), by UUIDv7 id (creation order);
+    with no id, the prefix of one list's records."""
+    return f"{MODERATION_RULE_PREFIX}{list_name}#{rule_id}"
+
+
 def category(category_id: str) -> str:
     return f"CATEGORY#{category_id}"
 

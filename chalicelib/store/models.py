@@ -734,6 +734,28 @@ class ModerationCount(Entity, discriminator="ModerationCount"):
     count = NumberAttribute(default=0)
 
 
+class ModerationRule(Entity, discriminator="ModerationRule"):
+    """An Admin v2 blacklist record (a pattern, exact word or not) or whitelist record (a
+    domain): ``WS#wid`` / ``MODLIST#RULE#<list>#<id>`` (store/moderation_rules.py)."""
+
+    id = UnicodeAttribute()
+    workspace_id = UnicodeAttribute()
+    list_name = UnicodeAttribute()  # blacklist | whitelist
+    pattern = UnicodeAttribute()  # an RE2 pattern (blacklist) or a domain (whitelist)
+    exact_word = BooleanAttribute(default=False)  # blacklist: whole words only
+    created_by = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute(null=True)
+
+
+class ModerationRuleSet(Entity, discriminator="ModerationRuleSet"):
+    """``WS#wid`` / ``MODLIST#RULE#META``: how many records the workspace has (the cap) and
+    the rule set's version, both moved in every write's transaction (caches compare it)."""
+
+    count = NumberAttribute(default=0)
+    version = NumberAttribute(default=0)
+
+
 class Category(Entity, discriminator="Category"):
     """A Disqus category: ``CATEGORY#id`` / ``META``, listed per forum through GSI1
     (``WS#wid#CATEGORIES`` / ``<id>``)."""
