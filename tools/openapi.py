@@ -39,6 +39,7 @@ def _error_response(status: int) -> dict[str, Any]:
 
 def build() -> dict[str, Any]:
     import app  # noqa: F401 - registers every route
+    from chalicelib.api.admin import openapi as admin_openapi
     from chalicelib.api.disqus import openapi as disqus_openapi
     from chalicelib.api.routing import ROUTES
 
@@ -47,6 +48,10 @@ def build() -> dict[str, Any]:
         if route.surface == disqus_openapi.SURFACE:  # keys as arguments, Disqus's envelope
             words = _SCOPE_WORDS.get(route.scope or "", route.scope or "")
             paths.setdefault(route.path, {})[route.method.lower()] = disqus_openapi.operation(route, words)
+            continue
+        if route.surface == admin_openapi.SURFACE:  # Admin Access Tokens, form or JSON, bundles
+            words = _SCOPE_WORDS.get(route.scope or "", route.scope or "")
+            paths.setdefault(route.path, {})[route.method.lower()] = admin_openapi.operation(route, words)
             continue
         operation: dict[str, Any] = {
             "operationId": f"{route.surface}_{route.name}",
@@ -109,6 +114,7 @@ def build() -> dict[str, Any]:
 
     paths.update(oauth_openapi.paths())  # OAuth's own wire format, not Surface routes
     paths.update(disqus_openapi.catch_all_paths())
+    paths.update(admin_openapi.catch_all_paths())
     disqus_openapi.add_preflights(paths)
     return {
         "openapi": "3.1.0",
@@ -126,9 +132,11 @@ def build() -> dict[str, Any]:
                     "description": "An access token (dqt_..., 15 min) or a workspace API token (dqa_...).",
                 },
                 **disqus_openapi.SECURITY_SCHEMES,
+                **admin_openapi.SECURITY_SCHEMES,
             },
             "schemas": {
                 **disqus_openapi.SCHEMAS,
+                **admin_openapi.SCHEMAS,
                 "Envelope": {
                     "type": "object",
                     "required": ["ok", "data"],

@@ -1,0 +1,154 @@
+"""The Admin v2 surface in the OpenAPI document (tools/openapi.py asks this module): its
+operations take an Admin Access Token, bodies form-encoded or JSON (the same schema), answer
+side-loaded bundles with ``paging`` on lists, and errors in one shape; its ``{proxy+}``
+catch-all answers unknown paths in that shape."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.api.admin.surface import METHODS, PREFIX, AdminSurface
+
+SURFACE = AdminSurface.name
+TAG = "Admin v2"
+SECURITY_SCHEMES = {
+    "adminToken": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "An Admin Access Token: a workspace API token (dqa_) whose scopes include admin, "
+        "minted by an owner or admin with POST /v1/workspaces/{id}/tokens (docs/admin-v2.md).",
+    }
+}
+_ARRAY = {"type": "array", "items": {"type": "object"}}
+SCHEMAS = {
+    "AdminError": {
+        "type": "object",
+        "required": ["status", "code", "type", "message", "requestId"],
+        "properties": {
+            "status": {"const": "error"},
+            "code": {"type": "integer", "description": "The HTTP status"},
+            "type": {"type": "string", "description": "E_VALIDATION, E_CONFLICT, ... (docs/admin-v2.md)"},
+            "message": {"type": "string"},
+            "field": {"type": ["string", "null"], "description": "As the client wrote it: options[token]"},
+            "requestId": {"type": "string"},
+        },
+    },
+    "AdminChannelBundle": {
+        "type": "object",
+        "required": ["channels", "channelUsers", "messagePreviews", "users", "files"],
+        "properties": {
+            "channels": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "channelId": {"type": "string"},
+                        "type": {"enum": ["standard", "private"]},
+                        "displayName": {"type": "string"},
+                        "tags": {"type": "array", "items": {"type": "string"}},
+                        "metadata": {"type": "object"},
+                        "memberCount": {"type": "integer"},
+                        "messageCount": {"type": ["integer", "null"]},
+                        "isMuted": {"type": "boolean"},
+                        "muteTimeout": {"type": ["string", "null"], "format": "date-time"},
+                        "isDeleted": {"type": "boolean"},
+                        "createdAt": {"type": "string"},
+                        "updatedAt": {"type": "string"},
+                        "v1ChannelId": {"type": "string"},
+                    },
+                },
+            },
+            "channelUsers": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "userId": {"type": "string"},
+                        "channelId": {"type": "string"},
+                        "membership": {"enum": ["none", "member", "banned"]},
+                        "roles": {"type": "array", "items": {"type": "string"}},
+                        "isBanned": {"type": "boolean"},
+                        "isMuted": {"type": "boolean"},
+                        "muteTimeout": {"type": ["string", "null"], "format": "date-time"},
+                    },
+                },
+            },
+            "messagePreviews": _ARRAY,
+            "users": _ARRAY,
+            "files": _ARRAY,
+            "paging": {
+                "type": "object",
+                "description": "Lists only: pass a token back as options[token]",
+                "properties": {"next": {"type": ["string", "null"]}, "previous": {"type": ["string", "null"]}},
+            },
+        },
+    },
+}
+_ERROR = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/AdminError"}}}}
+_ERRORS = {
+    "400": "E_VALIDATION (the field named as sent: userIds[1], options[token])",
+    "401": "E_AUTHN_INVALID_TOKEN: no token, a bad one, or not an API token",
+    "403": "E_AUTHZ_INSUFFICIENT_SCOPE (no admin scope) / E_AUTHZ_FORBIDDEN (creator no longer admin)",
+    "404": "E_NOT_FOUND",
+    "409": "E_CONFLICT (channelId taken) / E_IDEMPOTENCY_IN_PROGRESS",
+    "413": "E_VALIDATION (body too large)",
+    "415": "E_UNSUPPORTED_MEDIA_TYPE: bodies are form-encoded or JSON, UTF-8",
+    "422": "E_IDEMPOTENCY_MISMATCH",
+}
+
+
+def operation(route: Any, scope_words: str) -> dict[str, Any]:
+    schema = route.body.json_schema() if route.body else {"type": "object"}
+    parameters = [
+        {"name": name, "in": "path", "required": True, "schema": field.json_schema()}
+        for name, field in route.params.items()
+    ]
+    if route.method == "POST" and route.idempotent:
+        parameters.append(
+            {
+                "name": "Idempotency-Key",
+                "in": "header",
+                "required": False,
+                "schema": {"type": "string", "maxLength": 255},
+                "description": "Replays the first successful response for 24 h (Idempotent-Replayed: true).",
+            }
+        )
+    bundle = {"$ref": "#/components/schemas/AdminChannelBundle"}
+    return {
+        "operationId": f"{SURFACE}_{route.name}",
+        "summary": route.summary,
+        "tags": [TAG],
+        "security": [{"adminToken": []}],
+        "x-disqua-scope": scope_words,
+        "parameters": parameters,
+        "requestBody": {
+            "required": False,
+            "description": "Form-encoded (arrays: repeated keys or key[]; objects: key[sub]=v or a JSON string) "
+            "or JSON; fields may also come in the query string",
+            "content": {
+                "application/x-www-form-urlencoded": {"schema": schema},
+                "application/json": {"schema": schema},
+            },
+        },
+        "responses": {
+            "200": {"description": "The channel bundle", "content": {"application/json": {"schema": bundle}}},
+            **{status: {"description": words, **_ERROR} for status, words in _ERRORS.items()},
+        },
+    }
+
+
+def catch_all_paths() -> dict[str, Any]:
+    """Every other path under /api/v2: 404 in the Admin v2 error shape."""
+    return {
+        f"{PREFIX}/{{proxy+}}": {
+            method.lower(): {
+                "operationId": f"{SURFACE}_unknown_{method.lower()}",
+                "summary": "No Admin v2 route: 404 E_NOT_FOUND in the Admin v2 error shape",
+                "tags": [TAG],
+                "security": [],
+                "parameters": [{"name": "proxy+", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "responses": {"404": {"description": "E_NOT_FOUND", **_ERROR}},
+            }
+            for method in METHODS
+        }
+    }
