@@ -133,6 +133,15 @@ class ChannelArchived(DisquaError):
     default_message = "Channel is archived: messages cannot be sent."
 
 
+class ChannelMuted(Forbidden):
+    """The channel is muted (only workspace admins post) or the poster is muted in it (Admin v2
+    mutes: docs/admin-v2.md). A Forbidden: Disqus answers it with code 22."""
+
+    code = "E_CHANNEL_MUTED"
+    status = 403
+    default_message = "This channel is muted: only workspace admins may post in it."
+
+
 class ModerationBlocked(DisquaError):
     """The text matches the workspace's moderation rules (services/moderation.py) where a
     match refuses the write: a chat channel (a comments thread holds the post instead)."""

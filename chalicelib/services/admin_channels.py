@@ -17,6 +17,7 @@ from typing import Any
 
 from chalicelib.auth.principal import Principal
 from chalicelib.errors import Conflict, Forbidden, NotFound, ValidationError
+from chalicelib.ids import now_iso
 from chalicelib.services import authz
 from chalicelib.services import channels as channel_service
 from chalicelib.store import channel_tags
@@ -59,8 +60,8 @@ def channel_view(channel: Channel) -> dict[str, Any]:
         "metadata": channel.metadata or {},
         "memberCount": int(channel.member_count or 0),
         "messageCount": None,  # not counted by v1 (docs/admin-v2.md)
-        "isMuted": False,
-        "muteTimeout": None,
+        "isMuted": _muted(channel.muted_until),
+        "muteTimeout": channel.muted_until,
         "isDeleted": bool(channel.archived),
         "createdAt": channel.created_at,
         "updatedAt": channel.last_message_at or channel.created_at,
@@ -75,9 +76,13 @@ def channel_user_view(channel: Channel, user_id: str, member: ChannelMember | No
         "membership": "member" if member is not None else "none",
         "roles": ["channel-moderator"] if member is not None and member.role == "manager" else [],
         "isBanned": False,
-        "isMuted": False,
-        "muteTimeout": None,
+        "isMuted": _muted(member.muted_until if member else None),
+        "muteTimeout": member.muted_until if member else None,
     }
+
+
+def _muted(until: str | None) -> bool:
+    return until is not None and until > now_iso()
 
 
 def user_view(user: Any) -> dict[str, Any]:
@@ -192,6 +197,19 @@ def remove_users(principal: Principal, name: str, user_ids: list[str]) -> Bundle
         except NotFound:
             continue  # not a member (the channel itself was found above)
     return _with_members(channel_service.get(principal, found.channel.id).channel, user_ids)
+
+
+def mute(principal: Principal, name: str, period_ms: int) -> Bundle:
+    found = find(principal, name)
+    until = channel_service.mute_until(period_ms)
+    return Bundle([channel_service.set_muted(principal, found.channel.id, until)])
+
+
+def mute_users(principal: Principal, name: str, user_ids: list[str], period_ms: int) -> Bundle:
+    found = find(principal, name)
+    until = channel_service.mute_until(period_ms)
+    channel = channel_service.set_members_muted(principal, found.channel.id, user_ids, until)
+    return _with_members(channel, user_ids)
 
 
 def _with_members(channel: Channel, user_ids: Iterable[str]) -> Bundle:

@@ -272,6 +272,58 @@ def add_members(
     return added
 
 
+# --- muting (Admin v2): services/messages._may_post refuses the posts -----------------------
+
+MUTED_FOREVER = "9999-12-31T23:59:59.999Z"  # mutePeriod -1: until unmuted (sorts after any time)
+MAX_MUTE_MS = 10 * 365 * 24 * 3600 * 1000
+
+
+def mute_until(period_ms: int, field: str = "mutePeriod") -> str | None:
+    """-1: until unmuted; 0: unmute (None); a positive number of ms from now; other negatives refused."""
+    from datetime import timedelta
+
+    from chalicelib.ids import iso, now
+
+    if period_ms == -1:
+        return MUTED_FOREVER
+    if period_ms == 0:
+        return None
+    if period_ms < 0 or period_ms > MAX_MUTE_MS:
+        raise ValidationError(
+            f"{field} must be -1 (until unmuted), 0 (unmute) or 1 to {MAX_MUTE_MS} milliseconds.", field=field
+        )
+    return iso(now() + timedelta(milliseconds=period_ms))
+
+
+def _admin_of_chat_channel(principal: Principal, channel_id: str) -> Channel:
+    found = access(principal, channel_id, scopes.CHANNELS_WRITE)
+    if not found.is_admin:
+        raise Forbidden("Only workspace admins may mute.")
+    if found.channel.channel_type == "comments":
+        raise ValidationError("A comments thread is closed (Disqus threads/close), not muted.", field="channelId")
+    return found.channel
+
+
+def set_muted(principal: Principal, channel_id: str, until: str | None) -> Channel:
+    """Mute the channel until ``until`` (None: unmute): only workspace admins post meanwhile."""
+    channel = _admin_of_chat_channel(principal, channel_id)
+    event = _event("channel.updated", channel, changes=["mutedUntil"], updatedBy=principal.user_id)
+    channel_store.update(channel, {"muted_until": until}, event)
+    channel.muted_until = until
+    return channel
+
+
+def set_members_muted(principal: Principal, channel_id: str, user_ids: list[str], until: str | None) -> Channel:
+    """Mute (None: unmute) these members in the channel; users not in it are passed over."""
+    channel = _admin_of_chat_channel(principal, channel_id)
+    for user_id in user_ids:
+        try:
+            channel_store.set_member_muted(channel.id, user_id, until)
+        except ConditionFailed:
+            continue
+    return channel
+
+
 def join(principal: Principal, channel_id: str) -> bool:
     return bool(add_members(principal, channel_id, [principal.user_id]))
 

@@ -34,7 +34,15 @@ from typing import Any
 
 from chalicelib.auth import scopes
 from chalicelib.auth.principal import Principal
-from chalicelib.errors import ChannelArchived, Forbidden, ModerationBlocked, NotFound, NotMember, ValidationError
+from chalicelib.errors import (
+    ChannelArchived,
+    ChannelMuted,
+    Forbidden,
+    ModerationBlocked,
+    NotFound,
+    NotMember,
+    ValidationError,
+)
 from chalicelib.ids import is_id, new_id, now_iso
 from chalicelib.services import authz, files, moderation
 from chalicelib.store import keys
@@ -77,17 +85,30 @@ def channel_for_reading(principal: Principal, channel_id: str, scope: str) -> tu
 
 def channel_for_posting(principal: Principal, channel_id: str) -> Channel:
     channel, member = channel_for_reading(principal, channel_id, scopes.MESSAGES_WRITE)
-    return _may_post(channel, member)
+    return _may_post(channel, member, principal)
 
 
-def _may_post(channel: Channel, member: ChannelMember | None) -> Channel:
+def _may_post(channel: Channel, member: ChannelMember | None, principal: Principal) -> Channel:
     if member is None:
         raise NotMember("Join the channel to post in it.")
     if channel.archived:
         raise ChannelArchived()
     if channel.closed:  # a closed Disqus thread (comments channel): no new posts, from any surface
         raise Forbidden("The thread is closed to new posts.")
+    _refuse_muted(channel, member, principal)
     return channel
+
+
+def _refuse_muted(channel: Channel, member: ChannelMember, principal: Principal) -> None:
+    """Admin v2 mutes (E_CHANNEL_MUTED): a muted member never posts; in a muted channel only
+    workspace admins do (one GetItem, only while the channel is muted)."""
+    now = now_iso()
+    if member.muted_until and member.muted_until > now:
+        raise ChannelMuted("You are muted in this channel.")
+    if channel.muted_until and channel.muted_until > now:
+        membership = workspace_store.get_membership(channel.workspace_id, principal.user_id)
+        if membership is None or not authz.acts_as_admin(principal, membership):
+            raise ChannelMuted()
 
 
 def locate(principal: Principal, message_id: str, scope: str) -> Located:
@@ -156,7 +177,7 @@ def send(
     channel, member = channel_for_reading(principal, channel_id, scopes.MESSAGES_WRITE)
     if channel.channel_type == "comments":  # a Disqus thread: every message is a post
         return _post_in_thread(principal, channel, content, thread_id, attachment_ids)
-    channel = _may_post(channel, member)
+    channel = _may_post(channel, member, principal)
     _refuse_blocked(channel.workspace_id, content)
     attached = files.attachments_for(principal, channel, attachment_ids) if attachment_ids else []
     parent = None

@@ -149,6 +149,17 @@ def members_of(channel_ids: list[str], user_id: str) -> dict[str, ChannelMember]
     return {m.channel_id: m for m in found if isinstance(m, ChannelMember)}
 
 
+def set_member_muted(channel_id: str, user_id: str, until: str | None) -> None:
+    """ConditionFailed if the user is not a member."""
+    member = ChannelMember(keys.channel(channel_id), keys.member(user_id))
+    try:
+        member.update(actions=set_or_remove(ChannelMember, {"muted_until": until}), condition=ChannelMember.PK.exists())
+    except UpdateError as error:
+        if getattr(error, "cause_response_code", None) == "ConditionalCheckFailedException":
+            raise ConditionFailed() from None
+        raise
+
+
 def members_in(channel_id: str, user_ids: list[str]) -> dict[str, ChannelMember]:
     """user id -> membership, for those of these users in the channel (one BatchGetItem)."""
     if not user_ids:

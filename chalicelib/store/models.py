@@ -287,6 +287,9 @@ class Channel(Entity, discriminator="Channel"):
     display_name = UnicodeAttribute(null=True)
     tags = ListAttribute(of=UnicodeAttribute, null=True)
     metadata = JSONAttribute(null=True)
+    # Muted until then (ISO; services/channels.MUTED_FOREVER: until unmuted): only workspace
+    # admins post (services/messages._may_post).
+    muted_until = UnicodeAttribute(null=True)
 
 
 class ChannelTag(Entity, discriminator="ChannelTag"):
@@ -315,6 +318,7 @@ class ChannelMember(Entity, discriminator="ChannelMember"):
     # all | mentions | none: which notifications this channel may raise for the member
     # (chalicelib/services/notifications.py); absent means "all".
     notifications = UnicodeAttribute(null=True)
+    muted_until = UnicodeAttribute(null=True)  # Admin v2 member mute: no posting until then
 
 
 class Message(Entity, discriminator="Message"):

@@ -132,3 +132,37 @@ def add_users(call: Call) -> Any:
 )
 def remove_users(call: Call) -> Any:
     return admin_channels.remove_users(call.user, call.params["channelId"], call.body["userIds"]).as_dict()
+
+
+MUTE_PERIOD = FormInt(
+    required=False,
+    default=-1,
+    minimum=-1,
+    description="Milliseconds: -1 (the default) until unmuted, 0 unmutes; other negatives are refused",
+)
+
+
+@admin.route(
+    "/api/v2/channel/{channelId}/mute",
+    "PUT",
+    summary="Mute (mutePeriod ms; -1 until unmuted) or unmute (0) a channel: only workspace admins post "
+    "while it is muted (E_CHANNEL_MUTED on every surface)",
+    scope=scopes.ADMIN,
+    params=PATH,
+    body=Obj({"mutePeriod": MUTE_PERIOD}),
+)
+def mute_channel(call: Call) -> Any:
+    return admin_channels.mute(call.user, call.params["channelId"], call.body["mutePeriod"]).as_dict()
+
+
+@admin.route(
+    "/api/v2/channel/{channelId}/users/mute",
+    "PUT",
+    summary="Mute (mutePeriod ms; -1 until unmuted) or unmute (0) users in a channel: they may not post",
+    scope=scopes.ADMIN,
+    params=PATH,
+    body=Obj({"mutePeriod": MUTE_PERIOD, "userIds": USER_IDS}),
+)
+def mute_users(call: Call) -> Any:
+    body = call.body
+    return admin_channels.mute_users(call.user, call.params["channelId"], body["userIds"], body["mutePeriod"]).as_dict()
