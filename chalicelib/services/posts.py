@@ -377,6 +377,7 @@ class PostPage:
     more: bool
     threads: dict[str, Channel]
     workspaces: dict[str, Workspace]
+    resume_id: str | None = None  # where a filtered read stopped short (the cursor's post)
 
 
 def _condition(query: PostQuery, moderator: bool, *, time_filter: bool) -> Any:
@@ -453,25 +454,39 @@ def _cursor_key(listing: post_store.Listing, query: PostQuery, thread_id: str | 
 
 def _read(
     listings: list[post_store.Listing], query: PostQuery, moderator: bool, thread_id: str | None = None
-) -> tuple[list[Message], bool]:
-    """One Query per source, merged by id when there are several (all time-ordered)."""
+) -> tuple[list[Message], bool, str | None]:
+    """One Query per source, merged by id when there are several (all time-ordered). Returns
+    the posts in list order, whether more lie beyond, and where the read stopped when a
+    filter cut it short (a post id: the cursor resumes there, so pages always progress)."""
     threaded = listings[0].index in ("GSI3", "GSI4")
     condition = _condition(query, moderator, time_filter=threaded)
     backwards = query.before_id is not None
-    found: list[Message] = []
-    more = False
+    read_desc = query.newest_first != backwards  # the order items come in, by id
     wanted = query.limit + query.skip
+    found: list[Message] = []
+    reached: list[str] = []  # how far each source that has more was read
+    more = False
     for listing in listings:
         window = _window(listing, query, _cursor_key(listing, query, thread_id))
-        items, beyond = post_store.page(listing, window, limit=wanted, backwards=backwards, filter_condition=condition)
-        found += items
-        more = more or beyond
-    if len(listings) > 1:
-        found.sort(key=lambda post: post.id, reverse=query.newest_first)
-        if len(found) > wanted:
-            more = True
-            found = found[-wanted:] if backwards else found[:wanted]
-    return found[query.skip :], more
+        part = post_store.page(listing, window, limit=wanted, backwards=backwards, filter_condition=condition)
+        in_read_order = list(reversed(part.items)) if backwards else part.items
+        found += in_read_order
+        more = more or part.more
+        if part.frontier is not None:
+            reached.append(post_store.post_id_at(listing, part.frontier))
+        elif part.more and in_read_order:
+            reached.append(in_read_order[-1].id)
+    if len(listings) > 1:  # merged by id, which is creation order in every time-ordered list
+        found.sort(key=lambda post: post.id, reverse=read_desc)
+    frontier = (max(reached) if read_desc else min(reached)) if reached else None
+    if frontier is not None:  # past the least-read source's stop, another source may hide posts
+        found = [p for p in found if (p.id >= frontier if read_desc else p.id <= frontier)]
+    if len(found) > wanted:
+        more, found = True, found[:wanted]
+    resume = None if len(found) == wanted or frontier is None else frontier
+    if backwards:
+        found.reverse()
+    return found[query.skip :], more, resume
 
 
 def list_in_threads(
@@ -487,10 +502,9 @@ def list_in_threads(
         listings = [post_store.thread_tree(found[0].thread.id, query.newest_first)]
     else:
         listings = [post_store.thread_by_time(f.thread.id, query.newest_first) for f in found]
-    posts, more = _read(listings, query, moderator, found[0].thread.id)
-    return found, PostPage(
-        posts, more, {f.thread.id: f.thread for f in found}, {f.workspace.id: f.workspace for f in found}
-    )
+    posts, more, resume = _read(listings, query, moderator, found[0].thread.id)
+    threads, workspaces = {f.thread.id: f.thread for f in found}, {f.workspace.id: f.workspace for f in found}
+    return found, PostPage(posts, more, threads, workspaces, resume)
 
 
 def own_forums(principal: Principal) -> list[str]:
@@ -527,18 +541,20 @@ def list_in_forums(principal: Principal, slugs: list[str], query: PostQuery) -> 
         workspaces.append(workspace)
         moderator = moderator and is_moderator(membership)
     listings = [post_store.forum_by_time(w.id, query.newest_first) for w in workspaces]
-    posts, more = _read(listings, query, moderator)
-    return PostPage(posts, more, _threads_of(posts), {w.id: w for w in workspaces}), moderator
+    posts, more, resume = _read(listings, query, moderator)
+    return PostPage(posts, more, _threads_of(posts), {w.id: w for w in workspaces}, resume), moderator
 
 
 def list_by_user(principal: Principal, user_id: str, query: PostQuery) -> PostPage:
     """A user's posts in the forums the caller may read (others are left out of the page)."""
     if not query.include <= PUBLIC_INCLUDES:
         raise Forbidden("A user's posts list approved posts only.")
-    posts, more = _read([post_store.user_by_time(user_id, query.newest_first)], query, False)
-    readable = _readable_workspaces(principal, {p.workspace_id for p in posts})
-    posts = [p for p in posts if p.workspace_id in readable]
-    return PostPage(posts, more, _threads_of(posts), readable)
+    read, more, resume = _read([post_store.user_by_time(user_id, query.newest_first)], query, False)
+    readable = _readable_workspaces(principal, {p.workspace_id for p in read})
+    posts = [p for p in read if p.workspace_id in readable]
+    if len(posts) < len(read) and read:  # the next page starts after the last post read, shown or not
+        resume = resume or (read[0].id if query.before_id is not None else read[-1].id)
+    return PostPage(posts, more, _threads_of(posts), readable, resume)
 
 
 def _readable_workspaces(principal: Principal, workspace_ids: set[str]) -> dict[str, Workspace]:

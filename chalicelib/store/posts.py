@@ -21,7 +21,6 @@ parent's ``reply_count``) change in the same transaction as what they count.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -276,6 +275,22 @@ def sort_key_of_id(listing: Listing, post_id: str) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class Slice:
+    """A page read from one list: the posts (in the list's order), whether more lie beyond,
+    and, when a filter stopped the read before the page filled (MAX_SCANNED), the sort key
+    of the last item read: where the next page resumes, so a client always progresses."""
+
+    items: list[Message]
+    more: bool
+    frontier: str | None = None
+
+
+# Items one page may read past a filter (include, filters, query): a page stops there
+# with fewer posts and a cursor at the last item read, rather than reading a whole forum.
+MAX_SCANNED = 1000
+
+
 def page(
     listing: Listing,
     window: Window,
@@ -283,10 +298,11 @@ def page(
     limit: int,
     backwards: bool = False,
     filter_condition: Condition | None = None,
-) -> tuple[list[Message], bool]:
+) -> Slice:
     """Up to ``limit`` posts in the list's order (``backwards``: the ``limit`` before
     ``window.before``, still returned in the list's order), and whether more lie beyond.
-    Reads ``limit + 1`` items (more with a filter: DynamoDB filters after reading)."""
+    Reads ``limit + 1`` items (more with a filter: DynamoDB filters after reading, and at
+    most MAX_SCANNED items are read)."""
     forward = not listing.newest_first
     if backwards:
         forward = not forward
@@ -305,7 +321,7 @@ def page(
         low = max(low or keys.MESSAGE_PREFIX, keys.MESSAGE_PREFIX)
         high = min(high or keys.MESSAGE_PREFIX + "\uffff", keys.MESSAGE_PREFIX + "\uffff")
     if low is not None and high is not None and low > high:
-        return [], False
+        return Slice([], False)
     attribute = getattr(Entity, sort_name)
     condition = None
     if low is not None and high is not None:
@@ -314,12 +330,24 @@ def page(
         condition = attribute >= low
     elif high is not None:
         condition = attribute <= high
-    items = list(_read(listing, condition, forward, limit + 1, filter_condition))
-    more = len(items) > limit
+    items, frontier = _read(listing, condition, forward, limit + 1, filter_condition)
+    more = len(items) > limit or frontier is not None
     items = items[:limit]
     if backwards:
         items.reverse()
-    return items, more
+    return Slice(items, more, frontier)
+
+
+def post_id_at(listing: Listing, sort_key: str) -> str:
+    """The id of the post whose sort key in ``listing`` is ``sort_key`` (a cursor's post)."""
+    if listing.index is None:
+        return sort_key.removeprefix(keys.MESSAGE_PREFIX)
+    if listing.index in ("GSI1", "GSI5"):
+        return sort_key
+    last = sort_key.rsplit("/", 1)[-1]
+    if listing.index == "GSI4" and "/" not in sort_key:  # a top post: its digits inverted
+        last = last.translate(_INVERT)
+    return f"{last[:8]}-{last[8:12]}-{last[12:16]}-{last[16:20]}-{last[20:]}"
 
 
 def _just_below(key: str) -> str:
@@ -329,17 +357,39 @@ def _just_below(key: str) -> str:
 
 def _read(
     listing: Listing, condition: Condition | None, forward: bool, wanted: int, filter_condition: Condition | None
-) -> Iterator[Message]:
-    source = Message if listing.index is None else getattr(Message, listing.index.lower())
-    results = source.query(
-        listing.hash_key,
-        condition,
-        filter_condition=filter_condition,
-        scan_index_forward=forward,
-        limit=wanted,
-        page_size=wanted if filter_condition is None else max(wanted * 2, 50),
-    )
-    yield from results
+) -> tuple[list[Message], str | None]:
+    """Query pages until ``wanted`` posts; past MAX_SCANNED items read (a filter rejecting
+    most of them), stop at the end of a page and return the last sort key read too.
+    Pages are driven here (not by pynamodb's iterator, which would keep reading pages that
+    hold no match without ever yielding)."""
+    connection = Message._get_connection()
+    sort_name = "SK" if listing.index is None else f"{listing.index}SK"
+    # The first call reads as many as wanted (most posts pass the usual filter: approved);
+    # a filter that rejects some reads on in bigger pages, never past MAX_SCANNED in all.
+    page_size = min(wanted, MAX_SCANNED)
+    items: list[Message] = []
+    scanned, start = 0, None
+    while True:
+        answer = connection.query(
+            listing.hash_key,
+            range_key_condition=condition,
+            filter_condition=filter_condition,
+            index_name=listing.index,
+            exclusive_start_key=start,
+            scan_index_forward=forward,
+            limit=page_size,
+        )
+        for raw in answer.get("Items", []):
+            items.append(Message.from_raw_data(raw))
+            if len(items) >= wanted:
+                return items, None
+        scanned += int(answer.get("ScannedCount", 0))
+        page_size = min(max(2 * (wanted - len(items)), 50), MAX_SCANNED)
+        start = answer.get("LastEvaluatedKey")
+        if start is None:
+            return items, None
+        if scanned >= MAX_SCANNED:
+            return items, start[sort_name]["S"]
 
 
 def tombstone(post: Message, at: str) -> None:

@@ -206,6 +206,8 @@ def posts_reply(call: Call, page: PostPage, query: PostQuery, cursor: Cursor | N
     has_prev = (page.more if backwards else start > 0) if page.posts else start > 0
     first = page.posts[0].id if page.posts else None
     last = page.posts[-1].id if page.posts else (cursor.key if cursor and not backwards else None)
+    if page.resume_id is not None:  # a filtered read stopped short: continue from where it stopped
+        first, last = (page.resume_id, last) if backwards else (first, page.resume_id)
     pagination = {
         "prev": Cursor(at_us, start, True, first).encode() if has_prev and first else None,
         "hasNext": has_next,

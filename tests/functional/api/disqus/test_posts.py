@@ -132,3 +132,29 @@ def test_post_numbers_are_unique_and_find_the_post(client, forum, monkeypatch):
         assert found.code == 0 and found.response["id"] == ref
     assert get(client, "posts/details.json", {"post": "123", "access_token": member.access_token}).code == 8
     assert get(client, "posts/details.json", {"post": "x" * 40, "access_token": member.access_token}).code == 8
+
+
+def test_a_filtered_list_reads_a_bounded_slice_per_page_and_still_reaches_every_post(client, forum, monkeypatch):
+    from chalicelib.store import posts as post_store
+
+    owner = forum["owner"]
+    thread = new_thread(client, owner.access_token)["id"]
+    held = []
+    for i in range(12):
+        state = {"state": "unapproved"} if i in (1, 8) else {}
+        made = said(client, owner.access_token, thread, f"p{i}", **state)
+        if state:
+            held.append(made["id"])
+    monkeypatch.setattr(post_store, "MAX_SCANNED", 4)  # a page reads at most ~4 posts past the filter
+    args = {"thread": thread, "access_token": owner.access_token, "include": "unapproved", "limit": 5}
+    seen, cursor, pages = [], None, 0
+    while True:
+        answer = get(client, "threads/listPosts.json", {**args, **({"cursor": cursor} if cursor else {})})
+        assert answer.code == 0, answer.text
+        seen += [p["id"] for p in answer.response]
+        pages += 1
+        if not answer.json["cursor"]["hasNext"]:
+            break
+        cursor = answer.json["cursor"]["next"]
+        assert pages < 10
+    assert seen == held[::-1] and pages > 1  # newest first, each once, over several short pages
