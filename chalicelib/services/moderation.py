@@ -25,8 +25,9 @@ MAX_PROGRAM_SIZE, not matching the empty text (it would block everything), no ``
 
 Cache: a workspace's compiled rule set is kept per process for CACHE_TTL_SECONDS (5 s), so a
 send on a warm function costs no DynamoDB call and a new record applies everywhere within
-5 s (at once in the process that wrote it: writes drop its entry). After the TTL one Query
-reads the records and their version; the same version keeps the compiled patterns.
+5 s (at once in the process that wrote it: writes drop its entry). Past the TTL one GetItem
+reads the version (0.5 read unit): unchanged, the entry lives another TTL; changed (or
+nothing cached), one Query reads the records and their version.
 """
 
 from __future__ import annotations
@@ -457,10 +458,15 @@ def remember(workspace_id: str, rule_set: RuleSet) -> Compiled:
 
 
 def rules(workspace_id: str) -> Compiled:
-    """The workspace's compiled rules: from the cache within the TTL, else one Query."""
+    """The workspace's compiled rules: from the cache within the TTL; past it, one GetItem of
+    the version (the same: kept for another TTL), else (or with nothing cached) one Query."""
     entry = _cache.get(workspace_id)
-    if entry is not None and entry.expires_at > _now():
-        return entry.compiled
+    if entry is not None:
+        if entry.expires_at > _now():
+            return entry.compiled
+        if store.version(workspace_id) == entry.compiled.version:
+            entry.expires_at = _now() + CACHE_TTL_SECONDS
+            return entry.compiled
     return remember(workspace_id, store.rule_set(workspace_id))
 
 

@@ -104,6 +104,14 @@ def rule_set(workspace_id: str) -> RuleSet:
     return split(_query_prefix(workspace_id, keys.MODERATION_RULE_PREFIX))
 
 
+def version(workspace_id: str) -> int:
+    """The rule set's version alone: one GetItem of 0.5 read unit (the cache's revalidation)."""
+    try:
+        return int(_meta(workspace_id).get(keys.workspace(workspace_id), keys.MODERATION_RULE_META).version or 0)
+    except ModerationRuleSet.DoesNotExist:
+        return 0
+
+
 def everything(workspace_id: str) -> list[Entity]:
     """The forum's Disqus list entries and the Admin v2 records with their version: one Query
     of ``MODLIST#`` (comment_rules.evaluate)."""

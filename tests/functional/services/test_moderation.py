@@ -156,10 +156,13 @@ def test_a_warm_check_costs_no_call_and_the_ttl_brings_new_rules(team, monkeypat
     assert moderation.check(wid, "darn").blocked  # still within the TTL
     clock[0] += 0.2
     verdict, calls = recorded(lambda: moderation.check(wid, "darn"))
-    assert (verdict.blocked, calls) == (False, ["Query"])
+    assert (verdict.blocked, calls) == (False, ["GetItem", "Query"])  # the version moved: read again
     clock[0] += moderation.CACHE_TTL_SECONDS + 1
+    assert recorded(lambda: moderation.check(wid, "darn"))[1] == ["GetItem"]  # the same version: kept
+    assert recorded(lambda: moderation.check(wid, "darn"))[1] == []  # for another TTL
+    assert compiles == [1, 2]  # the same version is not compiled again
+    moderation._cache.clear()  # a new process
     assert recorded(lambda: moderation.check(wid, "darn"))[1] == ["Query"]
-    assert compiles == [1, 2]  # the same version read again is not compiled again
 
     moderation.create_records(owner, wid, "blacklist", ["heck"])  # a write here drops the entry
     assert moderation.check(wid, "what the heck").blocked
