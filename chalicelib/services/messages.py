@@ -178,7 +178,7 @@ def send(
     if channel.channel_type == "comments":  # a Disqus thread: every message is a post
         return _post_in_thread(principal, channel, content, thread_id, attachment_ids)
     channel = _may_post(channel, member, principal)
-    _refuse_blocked(channel.workspace_id, content)
+    moderation.enforce(channel.workspace_id, content)  # a match is refused (E_MODERATION_BLOCKED)
     attached = files.attachments_for(principal, channel, attachment_ids) if attachment_ids else []
     parent = None
     if thread_id is not None:
@@ -210,14 +210,6 @@ def send(
         except ConditionFailed:
             raise ValidationError("threadId must be a top-level message of this channel.", field="threadId") from None
     return message
-
-
-def _refuse_blocked(workspace_id: str, content: str) -> moderation.Verdict:
-    """A chat channel refuses a text the moderation engine matches (0 calls on a warm cache)."""
-    verdict = moderation.check(workspace_id, content)
-    if verdict.blocked:
-        raise ModerationBlocked(field="content")
-    return verdict
 
 
 def _post_in_thread(

@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.auth.principal import Principal
-from chalicelib.errors import CreationLimit, NotFound, ValidationError
+from chalicelib.errors import CreationLimit, ModerationBlocked, NotFound, ValidationError
 from chalicelib.ids import new_id, now_iso
 from chalicelib.services import authz
 from chalicelib.store import moderation_rules as store
@@ -473,6 +473,15 @@ def rules(workspace_id: str) -> Compiled:
 def check(workspace_id: str, text: str) -> Verdict:
     """The engine's verdict on a text written in the workspace (0 calls on a warm cache)."""
     return verdict_of(rules(workspace_id), text)
+
+
+def enforce(workspace_id: str, text: str, field: str = "content") -> Verdict:
+    """Where a match refuses the write (a chat channel, on any surface): ModerationBlocked
+    naming ``field``; else the verdict (not blocked)."""
+    verdict = check(workspace_id, text)
+    if verdict.blocked:
+        raise ModerationBlocked(field=field)
+    return verdict
 
 
 def judge(workspace_id: str, rule_set: RuleSet, text: str) -> Verdict:

@@ -261,3 +261,16 @@ def test_a_post_with_a_match_is_held_from_disqus_and_from_v1(api, client, team):
     details = get(client, "posts/details.json", {"post": fine.response["id"], "access_token": owner.access_token})
     assert details.response["isApproved"] is False
     assert channel_store.get(thread).post_count == before - 1
+
+
+def test_managing_records_costs_the_documented_calls(team):
+    wid, owner = team["ws"]["id"], session(team["owner"])
+    made, create = recorded(lambda: moderation.create_records(owner, wid, "blacklist", ["a1", "a2", "a3"]))
+    assert create == ["BatchGetItem", "Query", "TransactWriteItems"]
+    _, listing = recorded(lambda: moderation.list_records(owner, wid, "blacklist", regexs=["a2"], limit=10))
+    assert listing == ["BatchGetItem", "Query"]
+    _, update = recorded(lambda: moderation.update_record(owner, wid, "blacklist", made[0].id, exact_word=True))
+    assert update == ["BatchGetItem", "Query", "TransactWriteItems"]
+    _, delete = recorded(lambda: moderation.delete_records(owner, wid, "blacklist", [made[1].id, "a3"]))
+    assert delete == ["BatchGetItem", "Query", "TransactWriteItems"]
+    assert [r.pattern for r in rule_store.rule_set(wid).records] == ["a1"]
