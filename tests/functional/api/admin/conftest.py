@@ -43,8 +43,9 @@ def send(
     encoding: str = "json",
     raw: str | None = None,
     content_type: str | None = None,
+    headers: dict[str, str] | None = None,
 ) -> Reply:
-    headers = {}
+    headers = dict(headers or {})
     if token:
         headers["Authorization"] = f"Bearer {token}"
     if raw is not None:

@@ -72,3 +72,28 @@ def test_mute_errors(console):
     error_of(console.call("PUT", "/api/v2/channel/lobby/users/mute", {"userIds": ["x"]}), 400, "userIds[0]")
     wrong = error_of(console.call("POST", "/api/v2/channel/lobby/mute", {}), 405)
     assert wrong["type"] == "E_METHOD_NOT_ALLOWED"
+
+
+def test_a_comments_thread_is_closed_not_muted(console):
+    from chalicelib.store import channels as channel_store
+    from tests.functional.api.disqus.calls import post as disqus_post
+
+    made = disqus_post(
+        console.api.client,
+        "threads/create.json",
+        {"forum": console.ws["slug"], "title": "T", "access_token": console.owner.access_token},
+    )
+    assert made.code == 0, made.text
+    name = channel_store.get(str(made.response["id"])).name
+    refused = error_of(console.call("PUT", f"/api/v2/channel/{name}/mute", {}), 400, "channelId")
+    assert "closed" in refused["message"]
+
+
+def test_a_create_replays_with_its_idempotency_key(console):
+    key = {"Idempotency-Key": "create-lobby-1"}
+    first = console.call("POST", "/api/v2/channel", {"channelId": "lobby"}, headers=key)
+    again = console.call("POST", "/api/v2/channel", {"channelId": "lobby"}, headers=key)
+    assert first.status == again.status == 200 and again.headers.get("Idempotent-Replayed") == "true"
+    assert again.body == first.body
+    other = console.call("POST", "/api/v2/channel", {"channelId": "hall"}, headers=key)
+    assert error_of(other, 422)["type"] == "E_IDEMPOTENCY_MISMATCH"
