@@ -207,8 +207,9 @@ def update_record(
     """A new value (checked as at creation) and/or ``exact_word`` (blacklist only)."""
     _check_list(list_name)
     value = normalize(list_name, pattern, "ruleId") if pattern is not None else None
-    if exact_word is not None and list_name != BLACKLIST:
+    if exact_word and list_name != BLACKLIST:
         raise ValidationError("applies to blacklist records only.", field="isMatchExactWord")
+    exact_word = exact_word if list_name == BLACKLIST else None
     _admin(principal, workspace_id)
     record = _resolve(workspace_id, list_name, [rule_id], ":ruleId")[0]
     changes: dict[str, Any] = {}
@@ -371,18 +372,28 @@ def _chunks(records: list[ModerationRule]) -> list[tuple[list[ModerationRule], A
         return _chunks(records[:half]) + _chunks(records[half:])
 
 
-def _which(records: list[ModerationRule], text: str) -> list[str]:
+def _which(records: list[ModerationRule], data: bytes) -> list[str]:
     """The records of a matching alternation that match (halving: ~2 log2(n) compiles, paid
     only by a text that matched)."""
     if len(records) == 1:
         return [records[0].id]
-    re2 = _re2()
     half = len(records) // 2
     found = []
     for part in (records[:half], records[half:]):
-        if re2.compile(_alternation(part), _options(_SET_MEMORY)).search(text) is not None:
-            found += _which(part, text)
+        if _matches(part, data):
+            found += _which(part, data)
     return found
+
+
+def _matches(records: list[ModerationRule], data: bytes) -> bool:
+    re2 = _re2()
+    try:
+        return re2.compile(_alternation(records), _options(_SET_MEMORY)).search(data) is not None
+    except re2.error:  # past RE2's memory: halve (one pattern alone compiled at creation)
+        if len(records) == 1:
+            return False
+        half = len(records) // 2
+        return _matches(records[:half], data) or _matches(records[half:], data)
 
 
 def link_hosts(text: str) -> list[str]:
@@ -402,7 +413,7 @@ def _outside(host: str, domains: tuple[str, ...]) -> bool:
 
         try:
             host = idna.encode(host, uts46=True).decode("ascii")
-        except idna.IDNAError:
+        except (idna.IDNAError, UnicodeError, ValueError):
             return True
     return not any(host == d or host.endswith("." + d) for d in domains)
 
@@ -412,9 +423,11 @@ def verdict_of(compiled: Compiled, text: str) -> Verdict:
     if compiled.empty:
         return Verdict()
     matched: list[str] = []
+    # UTF-8 once for every search; a lone surrogate (which no UTF-8 holds) becomes "?".
+    data = text.encode("utf-8", "replace")
     for records, regex in compiled.exact + compiled.substring:
-        if regex.search(text) is not None:
-            matched += _which(records, text)
+        if regex.search(data) is not None:
+            matched += _which(records, data)
     blocked_links: list[str] = []
     if compiled.domains:
         blocked_links = [h for h in dict.fromkeys(link_hosts(text)) if _outside(h, compiled.domains)]

@@ -84,6 +84,10 @@ def test_whitelist_links_and_subdomains():
     assert verdict(rules(), "https://evil.com").blocked is False  # an empty whitelist allows every link
 
 
+def test_a_lone_surrogate_is_no_error():
+    assert matched(rules("bad"), "x\ud800 BAD") == ("b0",)
+
+
 def test_an_empty_rule_set_costs_nothing():
     assert rules().empty and moderation.verdict_of(rules(), "anything") == moderation.Verdict()
 
