@@ -135,7 +135,7 @@ def test_a_thousand_rules_check_a_long_text_in_time():
         ("(", "is not a valid pattern: missing )"),
         ("[z-a]", "is not a valid pattern: invalid character class range"),
         ("a{1001}", "is not a valid pattern: invalid repetition size"),
-        ("(?<=a)b", "is not a valid pattern: invalid perl operator"),
+        ("(?<=a)b", "is not a valid pattern: invalid "),  # RE2 has no lookbehind (its reason varies)
         ("(.*a){1000}", "is too large a pattern"),
         ("[a-z]{200}", "is too large a pattern"),
         ("a*", "matches the empty text"),
