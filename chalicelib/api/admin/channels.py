@@ -29,7 +29,9 @@ OPTIONS = Obj(
     {
         "skip": FormInt(required=False, minimum=0, maximum=admin_channels.MAX_SKIP, description="First page only"),
         "limit": FormInt(required=False, minimum=1, maximum=100, description="Default 20"),
-        "token": Str(required=False, max_len=4000, description="paging.next or paging.previous of an earlier page"),
+        "token": Str(
+            required=False, nullable=True, max_len=8192, description="paging.next or paging.previous of an earlier page"
+        ),
     },
     required=False,
     description="options[skip]=...&options[limit]=... or a JSON object",

@@ -298,3 +298,42 @@ def test_query_errors(channels):
     error_of(c.call("POST", "/api/v2/channels", {"options": {"skip": -1}}), 400, "options[skip]")
     error_of(c.call("POST", "/api/v2/channels", {"userId": "bob"}), 400, "userId")
     error_of(c.call("POST", "/api/v2/channels", {"options": {"page": 2}}), 400, "options[page]")
+
+
+def test_previous_reaches_ten_pages_back_and_tokens_stay_small(console):
+    for index in range(12):
+        create(console, f"room-{index:02d}-" + "x" * 60)  # long names: the largest positions
+    token, seen = None, []
+    for _ in range(12):
+        options = {"limit": 1, **({"token": token} if token else {})}
+        reply = console.call("POST", "/api/v2/channels", {"filter": "member", "options": options})
+        seen += names(reply)
+        token = reply.body["paging"]["next"]
+        assert token is None or len(token) < 8192
+    assert len(seen) == 12 and len(set(seen)) == 12  # of the owner's 13 (general too)
+    back, pages = reply.body["paging"]["previous"], 0
+    while back:
+        reply = console.call("POST", "/api/v2/channels", {"filter": "member", "options": {"token": back}})
+        pages += 1
+        back = reply.body["paging"]["previous"]
+    assert pages == 10 and names(reply) == [seen[1]]  # ten pages back from the twelfth: the second
+
+
+def test_a_null_token_is_the_first_page_and_hostile_bodies_are_a_400(console):
+    create(console, "lobby")
+    first = names(console.call("POST", "/api/v2/channels", {}))
+    null = console.call("POST", "/api/v2/channels", raw='{"options": {"token": null}}', content_type="application/json")
+    assert names(null) == first
+    many = "&".join(["tags=a"] * 5000)
+    error_of(console.call("POST", "/api/v2/channels", raw=many, content_type="application/x-www-form-urlencoded"), 400)
+    deep = "options" + "[a]" * 1000 + "=1"
+    bad = error_of(
+        console.call("POST", "/api/v2/channels", raw=deep, content_type="application/x-www-form-urlencoded"), 400
+    )
+    assert bad["field"].startswith("options[a]")
+    huge = "&".join(["userIds[]=x"] * 101)
+    error_of(
+        console.call("POST", "/api/v2/channel/lobby/users", raw=huge, content_type="application/x-www-form-urlencoded"),
+        400,
+        "userIds",
+    )
