@@ -33,6 +33,7 @@ nothing cached), one Query reads the records and their version.
 from __future__ import annotations
 
 import re
+import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -445,6 +446,7 @@ class _Entry:
 
 
 _cache: OrderedDict[str, _Entry] = OrderedDict()
+_cache_lock = threading.Lock()  # the local runtime serves requests from threads
 
 
 def _now() -> float:
@@ -453,7 +455,8 @@ def _now() -> float:
 
 def invalidate(workspace_id: str) -> None:
     """Drop this process's copy (after a write here: the next check reads the new set)."""
-    _cache.pop(workspace_id, None)
+    with _cache_lock:
+        _cache.pop(workspace_id, None)
 
 
 def remember(workspace_id: str, rule_set: RuleSet) -> Compiled:
@@ -463,10 +466,11 @@ def remember(workspace_id: str, rule_set: RuleSet) -> Compiled:
         compiled = entry.compiled
     else:
         compiled = compile_rules(rule_set)
-    _cache[workspace_id] = _Entry(_now() + CACHE_TTL_SECONDS, compiled)
-    _cache.move_to_end(workspace_id)
-    while len(_cache) > CACHE_WORKSPACES:
-        _cache.popitem(last=False)
+    with _cache_lock:
+        _cache[workspace_id] = _Entry(_now() + CACHE_TTL_SECONDS, compiled)
+        _cache.move_to_end(workspace_id)
+        while len(_cache) > CACHE_WORKSPACES:
+            _cache.popitem(last=False)
     return compiled
 
 

@@ -274,3 +274,22 @@ def test_managing_records_costs_the_documented_calls(team):
     _, delete = recorded(lambda: moderation.delete_records(owner, wid, "blacklist", [made[1].id, "a3"]))
     assert delete == ["BatchGetItem", "Query", "TransactWriteItems"]
     assert [r.pattern for r in rule_store.rule_set(wid).records] == ["a1"]
+
+
+def test_a_link_outside_the_whitelist_holds_a_post_with_fact_8_only(client, team):
+    wid, owner, member = team["ws"]["id"], team["owner"], team["member"]
+    moderation.create_records(session(owner), wid, "whitelist", ["example.com"])
+    made = post(client, "threads/create.json", {"forum": "acme", "access_token": owner.access_token, "title": "T"})
+    thread = made.response["id"]
+    args = {"thread": thread, "access_token": member.access_token}
+    out = post(client, "posts/create.json", {**args, "message": "look https://evil.example/x"}).response
+    ok = post(client, "posts/create.json", {**args, "message": "look https://blog.example.com/x"}).response
+    assert (out["isApproved"], ok["isApproved"]) == (False, True)
+
+    def ids(number: str) -> set[str]:
+        query = {"thread": thread, "access_token": owner.access_token, "filters": number}
+        listed = get(client, "threads/listPosts.json", {**query, "include": ["unapproved", "approved"]})
+        assert listed.code == 0, listed.text
+        return {p["id"] for p in listed.response}
+
+    assert (ids("8"), ids("4"), ids("2")) == ({out["id"]}, set(), {out["id"], ok["id"]})
