@@ -293,3 +293,37 @@ def test_a_link_outside_the_whitelist_holds_a_post_with_fact_8_only(client, team
         return {p["id"] for p in listed.response}
 
     assert (ids("8"), ids("4"), ids("2")) == ({out["id"]}, set(), {out["id"], ok["id"]})
+
+
+def test_both_rule_sets_at_their_caps_are_read_by_one_query_of_two_pages(team, monkeypatch):
+    """The comments' Query of MODLIST#: 1,000 longest Disqus entries and 1,000 records of 200
+    characters pass DynamoDB's 1 MB a call: the one Query pages (2 calls, docs/moderation.md)."""
+    from chalicelib.ids import new_id, now_iso
+    from chalicelib.store import moderation_lists as list_store
+
+    wid, owner = team["ws"]["id"], session(team["owner"])
+    for batch in range(list_store.MAX_ENTRIES // 50):
+        entries = [
+            list_store.new_entry(
+                new_id(),
+                wid,
+                "blacklist",
+                "word",
+                f"{batch:02d}{i:02d}" + "w" * 96,
+                notes="n" * 250,
+                created_by=owner.user_id,
+                created_at=now_iso(),
+            )
+            for i in range(50)
+        ]
+        list_store.add(wid, entries)
+    monkeypatch.setattr(moderation, "normalize", lambda list_name, value, field: value)  # fast: no compile
+    for batch in range(rule_store.MAX_RECORDS // 50):
+        patterns = [f"{batch:02d}{i:02d}" + "p" * 196 for i in range(50)]
+        moderation.create_records(owner, wid, "blacklist", patterns)
+    ask = {"author_id": None, "author_email": None, "ip_address": None}
+    verdict, calls = recorded(lambda: comment_rules.evaluate(wid, text="0001" + "p" * 196, **ask))
+    assert calls == ["Query", "Query"]
+    assert verdict.state == "unapproved" and verdict.facts == frozenset({4, 8})
+    alone, calls = recorded(lambda: rule_store.rule_set(wid))
+    assert len(alone.records) == 1000 and calls == ["Query"]  # the records alone: one page
