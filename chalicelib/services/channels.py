@@ -307,7 +307,7 @@ def _admin_of_chat_channel(principal: Principal, channel_id: str) -> Channel:
 def set_muted(principal: Principal, channel_id: str, until: str | None) -> Channel:
     """Mute the channel until ``until`` (None: unmute): only workspace admins post meanwhile."""
     channel = _admin_of_chat_channel(principal, channel_id)
-    event = _event("channel.updated", channel, changes=["mutedUntil"], updatedBy=principal.user_id)
+    event = _event("channel.updated", channel, changes=["muted_until"], updatedBy=principal.user_id)
     channel_store.update(channel, {"muted_until": until}, event)
     channel.muted_until = until
     return channel

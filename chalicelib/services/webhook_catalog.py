@@ -20,7 +20,8 @@ EVENT_TYPES: dict[str, str] = {
     "reaction.removed": "Someone took their reaction back.",
     "post.voted": "A vote on a Disqus post or thread changed (vote 1 or -1; 0: withdrawn; previous: the vote before).",
     "channel.created": "A channel was created.",
-    "channel.updated": "A channel was renamed, or its topic or description changed (changes lists which).",
+    "channel.updated": "A channel was renamed, or its topic, description, display name or mute (Admin v2) "
+    "changed (changes lists which).",
     "channel.archived": "A channel was archived.",
     "channel.unarchived": "A channel was unarchived.",
     "member.joined": "Someone joined the workspace (an invite), or was added to or joined a channel (channelId).",
