@@ -11,6 +11,7 @@ from typing import Any
 from chalice import Chalice
 
 from chalicelib.api.admin import channels as admin_channels
+from chalicelib.api.admin import records as admin_records
 from chalicelib.api.admin import surface as admin_surface
 from chalicelib.api.disqus import categories as disqus_categories
 from chalicelib.api.disqus import forums as disqus_forums
@@ -60,6 +61,7 @@ for blueprint in (
     disqus_categories.bp,
     disqus_surface.bp,  # the /api/3.0 catch-all: code 1 or 415
     admin_channels.bp,
+    admin_records.bp,
     admin_surface.bp,  # the /api/v2 catch-all: Admin v2's 404
 ):
     app.register_blueprint(blueprint)

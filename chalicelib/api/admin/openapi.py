@@ -84,6 +84,33 @@ SCHEMAS = {
         },
     },
 }
+SCHEMAS["AdminRecordBundle"] = {
+    "type": "object",
+    "required": ["records"],
+    "properties": {
+        "records": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "ruleId": {"type": "string"},
+                    "list": {"enum": ["blacklist", "whitelist"]},
+                    "regex": {"type": "string", "description": "The RE2 pattern, or the whitelisted domain"},
+                    "isMatchExactWord": {"type": "boolean"},
+                    "createdBy": {"type": "string"},
+                    "createdAt": {"type": "string"},
+                    "updatedAt": {"type": ["string", "null"]},
+                },
+            },
+        },
+        "paging": SCHEMAS["AdminChannelBundle"]["properties"]["paging"],
+    },
+}
+# Which bundle a route answers, by path prefix (the channel bundle otherwise).
+BUNDLES = {
+    f"{PREFIX}/blacklist/": ("AdminRecordBundle", "The record bundle"),
+    f"{PREFIX}/whitelist/": ("AdminRecordBundle", "The record bundle"),
+}
 _ERROR = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/AdminError"}}}}
 _ERRORS = {
     "400": "E_VALIDATION (the field named as sent: userIds[1], options[token])",
@@ -113,7 +140,11 @@ def operation(route: Any, scope_words: str) -> dict[str, Any]:
                 "description": "Replays the first successful response for 24 h (Idempotent-Replayed: true).",
             }
         )
-    bundle = {"$ref": "#/components/schemas/AdminChannelBundle"}
+    name, words = next(
+        (found for prefix, found in BUNDLES.items() if route.path.startswith(prefix)),
+        ("AdminChannelBundle", "The channel bundle"),
+    )
+    bundle = {"$ref": f"#/components/schemas/{name}"}
     return {
         "operationId": f"{SURFACE}_{route.name}",
         "summary": route.summary,
@@ -131,7 +162,7 @@ def operation(route: Any, scope_words: str) -> dict[str, Any]:
             },
         },
         "responses": {
-            "200": {"description": "The channel bundle", "content": {"application/json": {"schema": bundle}}},
+            "200": {"description": words, "content": {"application/json": {"schema": bundle}}},
             **{status: {"description": words, **_ERROR} for status, words in _ERRORS.items()},
         },
     }
