@@ -10,9 +10,12 @@ from typing import Any
 
 from chalice import Chalice
 
+from chalicelib.api.admin import bans as admin_bans
 from chalicelib.api.admin import channels as admin_channels
 from chalicelib.api.admin import records as admin_records
+from chalicelib.api.admin import roles as admin_roles
 from chalicelib.api.admin import surface as admin_surface
+from chalicelib.api.admin import users as admin_users
 from chalicelib.api.disqus import categories as disqus_categories
 from chalicelib.api.disqus import forums as disqus_forums
 from chalicelib.api.disqus import moderation_lists as disqus_moderation_lists
@@ -62,6 +65,9 @@ for blueprint in (
     disqus_surface.bp,  # the /api/3.0 catch-all: code 1 or 415
     admin_channels.bp,
     admin_records.bp,
+    admin_bans.bp,
+    admin_users.bp,
+    admin_roles.bp,
     admin_surface.bp,  # the /api/v2 catch-all: Admin v2's 404
 ):
     app.register_blueprint(blueprint)

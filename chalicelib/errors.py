@@ -133,6 +133,24 @@ class ChannelArchived(DisquaError):
     default_message = "Channel is archived: messages cannot be sent."
 
 
+class UserBanned(Forbidden):
+    """Globally banned from the workspace by Admin v2 (``POST /api/v2/users/ban``): refused on
+    every surface until unbanned. A Forbidden: Disqus answers it with code 22."""
+
+    code = "E_USER_BANNED"
+    status = 403
+    default_message = "You are banned from this workspace."
+
+
+class ChannelBanned(Forbidden):
+    """Banned from the channel (Admin v2 ``users/ban``): the user may not join or be added until
+    unbanned. A Forbidden: Disqus answers it with code 22."""
+
+    code = "E_CHANNEL_BANNED"
+    status = 403
+    default_message = "This user is banned from the channel."
+
+
 class ChannelMuted(Forbidden):
     """The channel is muted (only workspace admins post) or the poster is muted in it (Admin v2
     mutes: docs/admin-v2.md). A Forbidden: Disqus answers it with code 22."""

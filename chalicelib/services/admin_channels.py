@@ -20,7 +20,7 @@ from chalicelib.errors import Conflict, Forbidden, NotFound, ValidationError
 from chalicelib.ids import now_iso
 from chalicelib.services import authz
 from chalicelib.services import channels as channel_service
-from chalicelib.store import channel_tags
+from chalicelib.store import channel_bans, channel_tags
 from chalicelib.store import channels as channel_store
 from chalicelib.store import users as user_store
 from chalicelib.store import workspaces as workspace_store
@@ -38,13 +38,16 @@ class Bundle:
     channels: list[Channel] = field(default_factory=list)
     # (channel, user id, that user's membership or None)
     channel_users: list[tuple[Channel, str, ChannelMember | None]] = field(default_factory=list)
+    banned: set[tuple[str, str]] = field(default_factory=set)  # (channel id, user id) banned from it
 
     def as_dict(self) -> dict[str, Any]:
         user_ids = list(dict.fromkeys(uid for _, uid, _ in self.channel_users))
         users = user_store.get_many(user_ids)
         return {
             "channels": [channel_view(c) for c in self.channels],
-            "channelUsers": [channel_user_view(c, uid, m) for c, uid, m in self.channel_users],
+            "channelUsers": [
+                channel_user_view(c, uid, m, banned=(c.id, uid) in self.banned) for c, uid, m in self.channel_users
+            ],
             "messagePreviews": [],
             "users": [user_view(users[uid]) for uid in user_ids if uid in users],
             "files": [],
@@ -69,13 +72,17 @@ def channel_view(channel: Channel) -> dict[str, Any]:
     }
 
 
-def channel_user_view(channel: Channel, user_id: str, member: ChannelMember | None) -> dict[str, Any]:
+def channel_user_view(
+    channel: Channel, user_id: str, member: ChannelMember | None, *, banned: bool = False
+) -> dict[str, Any]:
+    """``membership``: banned (kicked and kept out: a ban and a membership never coexist),
+    member or none."""
     return {
         "userId": user_id,
         "channelId": channel.name,
-        "membership": "member" if member is not None else "none",
+        "membership": "banned" if banned else "member" if member is not None else "none",
         "roles": ["channel-moderator"] if member is not None and member.role == "manager" else [],
-        "isBanned": False,
+        "isBanned": banned,
         "isMuted": _muted(member.muted_until if member else None),
         "muteTimeout": member.muted_until if member else None,
     }
@@ -212,10 +219,24 @@ def mute_users(principal: Principal, name: str, user_ids: list[str], period_ms: 
     return _with_members(channel, user_ids)
 
 
+def ban_users(principal: Principal, name: str, user_ids: list[str]) -> Bundle:
+    """Kick and keep out (services/channels.ban_members); channelUsers show ``banned``."""
+    found = find(principal, name)
+    channel_service.ban_members(principal, found.channel.id, user_ids)
+    return _with_members(channel_service.get(principal, found.channel.id).channel, user_ids)
+
+
+def unban_users(principal: Principal, name: str, user_ids: list[str]) -> Bundle:
+    found = find(principal, name)
+    channel = channel_service.unban_members(principal, found.channel.id, user_ids)
+    return _with_members(channel, user_ids)
+
+
 def _with_members(channel: Channel, user_ids: Iterable[str]) -> Bundle:
+    """The channel and these users' memberships and bans (one BatchGetItem)."""
     user_ids = list(dict.fromkeys(user_ids))
-    members = channel_store.members_in(channel.id, user_ids)
-    return Bundle([channel], [(channel, uid, members.get(uid)) for uid in user_ids])
+    members, banned = channel_bans.members_and_bans(channel.id, user_ids)
+    return Bundle([channel], [(channel, uid, members.get(uid)) for uid in user_ids], {(channel.id, u) for u in banned})
 
 
 # --- querying -------------------------------------------------------------------------------

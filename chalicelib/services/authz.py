@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from chalicelib.auth import scopes
 from chalicelib.auth.principal import Principal
-from chalicelib.errors import EmailUnverified, Forbidden, InsufficientScope, NotFound, NotMember
+from chalicelib.errors import EmailUnverified, Forbidden, InsufficientScope, NotFound, NotMember, UserBanned
 from chalicelib.store import workspaces as workspace_store
-from chalicelib.store.models import Membership, Workspace
+from chalicelib.store.models import ChannelMember, Membership, Workspace
 
 ROLE_RANK = {"member": 1, "admin": 2, "owner": 3}
 
@@ -75,6 +75,14 @@ def check_access(
     (a list may fetch them in the same batch as its page, to save a call)."""
     if workspace is None or membership is None:
         raise NotFound("Workspace not found.")
+    refuse_banned(membership)
     if ROLE_RANK.get(membership.role, 0) < ROLE_RANK[role]:
         raise Forbidden(f"This needs the {role} role.")
     return workspace, membership
+
+
+def refuse_banned(membership: Membership | ChannelMember | None) -> None:
+    """A global ban (Admin v2) on the workspace membership, or its copy on a channel
+    membership: E_USER_BANNED, read with what the caller read anyway (0 extra calls)."""
+    if membership is not None and membership.banned:
+        raise UserBanned()

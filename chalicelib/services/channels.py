@@ -18,9 +18,10 @@ from typing import Any
 
 from chalicelib.auth import scopes
 from chalicelib.auth.principal import Principal
-from chalicelib.errors import ChannelArchived, Conflict, Forbidden, NotFound, NotMember, ValidationError
+from chalicelib.errors import ChannelArchived, ChannelBanned, Conflict, Forbidden, NotFound, NotMember, ValidationError
 from chalicelib.ids import new_id, now_iso
 from chalicelib.services import authz, system_messages
+from chalicelib.store import channel_bans
 from chalicelib.store import channels as channel_store
 from chalicelib.store import users as user_store
 from chalicelib.store import workspaces as workspace_store
@@ -39,6 +40,7 @@ class ChannelAccess:
     membership: Membership  # the caller's workspace membership
     member: ChannelMember | None  # the caller's channel membership, if any
     is_admin: bool  # workspace admin powers (role, and the admin scope on a token)
+    banned: bool = False  # banned from the channel (read only when asked: ``with_ban``)
 
     @property
     def can_manage(self) -> bool:
@@ -70,18 +72,22 @@ def channel_summary(channel: Channel) -> dict[str, Any]:
 # --- reading -------------------------------------------------------------------------
 
 
-def access(principal: Principal, channel_id: str, scope: str) -> ChannelAccess:
+def access(principal: Principal, channel_id: str, scope: str, *, with_ban: bool = False) -> ChannelAccess:
     """The channel if the caller may see it: two calls (the channel, then both
-    memberships in one batch)."""
+    memberships in one batch; ``with_ban``: the caller's channel ban in the same batch)."""
     authz.require_scope(principal, scope)
     channel = channel_store.get(channel_id)
     if channel is None:
         raise NotFound("Channel not found.")
     authz.require_token_workspace(principal, channel.workspace_id)
-    membership, member = channel_store.access(channel, principal.user_id)
+    banned = False
+    if with_ban:
+        membership, member, banned = channel_bans.access_and_ban(channel, principal.user_id)
+    else:
+        membership, member = channel_store.access(channel, principal.user_id)
     if membership is None or (channel.channel_type == "private" and member is None):
         raise NotFound("Channel not found.")
-    return ChannelAccess(channel, membership, member, authz.acts_as_admin(principal, membership))
+    return ChannelAccess(channel, membership, member, authz.acts_as_admin(principal, membership), banned)
 
 
 def get(principal: Principal, channel_id: str) -> ChannelAccess:
@@ -240,8 +246,10 @@ def add_members(
     """Add workspace members to a channel; returns the ids actually added.
 
     Adding yourself to a public channel is joining it. Adding others needs channel
-    membership (private channels: only members can see them anyway)."""
-    found = access(principal, channel_id, scopes.CHANNELS_WRITE)
+    membership (private channels: only members can see them anyway). A user banned from the
+    channel (Admin v2) is refused with E_CHANNEL_BANNED: the bans are read in the BatchGetItems
+    this already makes (the caller's in ``access``, the others' with their memberships)."""
+    found = access(principal, channel_id, scopes.CHANNELS_WRITE, with_ban=principal.user_id in user_ids)
     channel = found.channel
     if channel.archived:
         raise ChannelArchived()
@@ -252,11 +260,17 @@ def add_members(
     if found.member is None and not console and (adding_others or channel.channel_type == "private"):
         raise NotMember("Join the channel before adding others to it.")
     others = [uid for uid in user_ids if uid != principal.user_id]
-    memberships = workspace_store.memberships_of(channel.workspace_id, others) if others else {}
+    memberships, banned = channel_bans.memberships_and_bans(channel.workspace_id, channel.id, others)
     memberships[principal.user_id] = found.membership  # read by access() already
+    if found.banned:
+        banned.add(principal.user_id)
     for index, user_id in enumerate(user_ids):
         if user_id not in memberships:
             raise ValidationError(f"userIds[{index}] is not a member of this workspace.", field=f"userIds[{index}]")
+    for index, user_id in enumerate(user_ids):
+        if user_id in banned:
+            who = "You are" if user_id == principal.user_id else f"userIds[{index}] is"
+            raise ChannelBanned(f"{who} banned from this channel until unbanned.", field=f"userIds[{index}]")
     added = []
     for user_id in user_ids:
         member = channel_store.new_member(channel, user_id, "member", now_iso())
@@ -321,6 +335,51 @@ def set_members_muted(principal: Principal, channel_id: str, user_ids: list[str]
             channel_store.set_member_muted(channel.id, user_id, until)
         except ConditionFailed:
             continue
+    return channel
+
+
+# --- banning (Admin v2): store/channel_bans.py; add_members refuses the banned --------------
+
+
+def _admin_of_chat_channel_to_ban(principal: Principal, channel_id: str) -> Channel:
+    found = access(principal, channel_id, scopes.CHANNELS_WRITE)
+    if not found.is_admin:
+        raise Forbidden("Only workspace admins may ban or unban.")
+    if found.channel.channel_type == "comments":
+        raise ValidationError("A comments thread has no members to ban (Disqus blacklists users).", field="channelId")
+    if found.channel.is_default:
+        raise Forbidden("Everyone stays in #general while in the workspace: nobody is banned from it.")
+    return found.channel
+
+
+def ban_members(principal: Principal, channel_id: str, user_ids: list[str]) -> Channel:
+    """Ban workspace members from the channel: a member is removed at once (the ban, the
+    removal, the count and ``member.removed`` in one transaction); anyone banned may not
+    join or be added until unbanned. Banning again rewrites the ban."""
+    channel = _admin_of_chat_channel_to_ban(principal, channel_id)
+    memberships = workspace_store.memberships_of(channel.workspace_id, user_ids)
+    for index, user_id in enumerate(user_ids):
+        if user_id not in memberships:
+            raise ValidationError(f"userIds[{index}] is not a member of this workspace.", field=f"userIds[{index}]")
+    members = channel_store.members_in(channel.id, user_ids)
+    banned_at = now_iso()
+    for user_id in dict.fromkeys(user_ids):
+        ban = channel_bans.new_ban(channel, user_id, principal.user_id, banned_at)
+        if user_id in members:
+            event = _event("member.removed", channel, userId=user_id, removedBy=principal.user_id)
+            try:
+                channel_bans.ban_member(channel, ban, event)
+                continue
+            except channel_bans.NotAMember:
+                pass  # left meanwhile: banned all the same
+        channel_bans.ban_outsider(ban)
+    return channel
+
+
+def unban_members(principal: Principal, channel_id: str, user_ids: list[str]) -> Channel:
+    """Lift the bans (users not banned are passed over); nobody is added back."""
+    channel = _admin_of_chat_channel_to_ban(principal, channel_id)
+    channel_bans.unban(channel.id, user_ids)
     return channel
 
 

@@ -321,6 +321,7 @@ def visible_file(principal: Principal, file_id: str) -> File:
         raise NotFound("File not found.")
     authz.require_token_workspace(principal, item.workspace_id)
     membership = workspace_store.get_membership(item.workspace_id, principal.user_id)
+    authz.refuse_banned(membership)
     member_of = file_store.channel_memberships(principal.user_id, set(item.private_channel_ids or ()) - {""})
     if membership is None or not _may_see(principal, item, member_of):
         raise NotFound("File not found.")
@@ -375,6 +376,7 @@ def delete(principal: Principal, file_id: str) -> None:
     membership = workspace_store.get_membership(item.workspace_id, principal.user_id)
     if membership is None:
         raise NotFound("File not found.")
+    authz.refuse_banned(membership)
     is_admin = authz.acts_as_admin(principal, membership)
     if item.uploader_id != principal.user_id and not is_admin:
         member_of = file_store.channel_memberships(principal.user_id, set(item.private_channel_ids or ()))

@@ -77,6 +77,7 @@ def access(
     workspace, membership, found = workspace_store.get_with_membership_and(workspace_id, principal.user_id, list(more))
     if workspace is None or (membership is None and principal.kind != "public_key"):
         raise NotFound("Unable to find forum.", field="forum")
+    authz.refuse_banned(membership)
     return workspace, membership, found
 
 

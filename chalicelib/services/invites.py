@@ -160,6 +160,8 @@ def accept(principal: Principal, code: str) -> Workspace:
     try:
         workspace_store.join(membership, updates, extra, event)
     except AlreadyExists:
+        # A banned user keeps their (banned) membership: an invite cannot bring them back.
+        authz.refuse_banned(workspace_store.get_membership(workspace.id, principal.user_id))
         raise Conflict("You are already a member of this workspace.") from None
     except ConditionFailed:
         raise InviteGone() from None

@@ -92,6 +92,8 @@ def remove(principal: Principal, workspace_id: str, user_id: str) -> None:
     target = actor if leaving else _target(workspace_id, user_id)
     if not leaving:
         _may_remove(actor, target.role)
+        if target.banned:  # the ban lives on the membership: removing it would lift the ban
+            raise Conflict("This user is globally banned here: unban them (Admin v2) before removing them.")
     # Leaving is member.left, being removed member.removed (webhooks tell them apart);
     # both carry removedBy, as member.left did for both before.
     event = new_event(

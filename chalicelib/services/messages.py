@@ -44,7 +44,7 @@ from chalicelib.errors import (
     ValidationError,
 )
 from chalicelib.ids import is_id, new_id, now_iso
-from chalicelib.services import authz, files, moderation
+from chalicelib.services import authz, files, moderation, roles
 from chalicelib.store import keys
 from chalicelib.store import messages as message_store
 from chalicelib.store import users as user_store
@@ -74,11 +74,12 @@ def channel_for_reading(principal: Principal, channel_id: str, scope: str) -> tu
     if channel is None:
         raise NotFound("Channel not found.")
     authz.require_token_workspace(principal, channel.workspace_id)
-    in_workspace = member is not None or (
-        channel.channel_type != "private"  # public channels and comments threads
-        and workspace_store.get_membership(channel.workspace_id, principal.user_id) is not None
-    )
-    if not in_workspace:
+    authz.refuse_banned(member)  # a globally banned member's copy of the ban
+    membership = None
+    if member is None and channel.channel_type != "private":  # public channels and comments threads
+        membership = workspace_store.get_membership(channel.workspace_id, principal.user_id)
+        authz.refuse_banned(membership)
+    if member is None and membership is None:
         raise NotFound("Channel not found.")
     return channel, member
 
@@ -107,7 +108,7 @@ def _refuse_muted(channel: Channel, member: ChannelMember, principal: Principal)
         raise ChannelMuted("You are muted in this channel.")
     if channel.muted_until and channel.muted_until > now:
         membership = workspace_store.get_membership(channel.workspace_id, principal.user_id)
-        if membership is None or not authz.acts_as_admin(principal, membership):
+        if membership is None or not roles.permits(principal, membership, roles.POST_IN_MUTED_CHANNEL):
             raise ChannelMuted()
 
 
@@ -122,6 +123,7 @@ def locate(principal: Principal, message_id: str, scope: str) -> Located:
     message, membership, member = message_store.get_with_access(channel_id, sort_key, workspace_id, principal.user_id)
     if message is None or membership is None or (message.channel_type == "private" and member is None):
         raise NotFound("Message not found.")
+    authz.refuse_banned(membership)
     return Located(message, membership, member)
 
 
@@ -286,7 +288,7 @@ def delete(principal: Principal, message_id: str) -> None:
     """The author or a workspace admin. A parent with replies becomes a tombstone."""
     found = locate(principal, message_id, scopes.MESSAGES_WRITE)
     message = found.message
-    is_admin = authz.acts_as_admin(principal, found.membership)
+    is_admin = roles.permits(principal, found.membership, roles.DELETE_ANY_MESSAGE)  # admins, or a role's
     if message.author_id != principal.user_id and not is_admin:
         raise Forbidden("Only the author or a workspace admin may delete a message.")
     if message.deleted:

@@ -231,6 +231,7 @@ def details(principal: Principal, post_id: str, scope: str = scopes.COMMENTS_REA
     readable = workspace is not None and (membership is not None or principal.kind == "public_key")
     if not readable or not isinstance(post, Message) or not post.is_post or not isinstance(thread, Channel):
         raise _post_not_found()
+    authz.refuse_banned(membership)
     posted = Posted(post, thread, workspace, membership)
     if not visible(post, principal, membership):
         raise _post_not_found()
@@ -563,6 +564,7 @@ def _readable_workspaces(principal: Principal, workspace_ids: set[str]) -> dict[
         if principal.workspace_id is not None and principal.workspace_id != workspace_id:
             continue
         workspace, membership, _ = workspace_store.get_with_membership_and(workspace_id, principal.user_id, [])
+        authz.refuse_banned(membership)
         if workspace is not None and (membership is not None or principal.kind == "public_key"):
             readable[workspace_id] = workspace
     return readable

@@ -61,6 +61,11 @@ def member(user_id: str) -> str:
 MEMBER_PREFIX = "MEMBER#"
 
 
+def channel_ban(user_id: str) -> str:
+    """A user banned from a channel (Admin v2), under the channel: ``CH#cid`` / ``BAN#uid``."""
+    return f"BAN#{user_id}"
+
+
 def api_token(token_hash: str) -> str:
     return f"APITOKEN#{token_hash}"
 
@@ -196,6 +201,11 @@ def flagged_user(user_id: str = "") -> str:
     """A flagged user's summary in a workspace (``WS#wid``): the flags' count; the
     workspace's flagged users are one Query of this prefix."""
     return f"FLAGGED#{user_id}"
+
+
+def role(name: str = "") -> str:
+    """An Admin v2 role in a workspace (``WS#wid``): its roles are one Query of this prefix."""
+    return f"ROLE#{name}"
 
 
 def vote(user_id: str) -> str:

@@ -255,6 +255,13 @@ class Membership(Entity, discriminator="Membership"):
     # channels with the membership itself (no Query). Absent on items from before it was kept
     # (``private_channel_ids_of`` in store.channels then falls back to the Query).
     private_channel_ids = UnicodeSetAttribute(null=True)
+    # Admin v2 (services/admin_users.py): a global ban here (authz.check_access refuses every
+    # surface with E_USER_BANNED), and the workspace's own displayName, metadata, roles.
+    banned = BooleanAttribute(null=True)
+    banned_at = UnicodeAttribute(null=True)
+    display_name = UnicodeAttribute(null=True)
+    metadata = JSONAttribute(null=True)
+    roles = UnicodeSetAttribute(null=True)
 
 
 class Channel(Entity, discriminator="Channel"):
@@ -319,6 +326,20 @@ class ChannelMember(Entity, discriminator="ChannelMember"):
     # (chalicelib/services/notifications.py); absent means "all".
     notifications = UnicodeAttribute(null=True)
     muted_until = UnicodeAttribute(null=True)  # Admin v2 member mute: no posting until then
+    # A copy of the workspace Membership's global ban (Admin v2), so a member's channel
+    # reads and posts, which read this item and not the Membership, refuse it too.
+    banned = BooleanAttribute(null=True)
+
+
+class ChannelBan(Entity, discriminator="ChannelBan"):
+    """A user banned from a channel (Admin v2 users/ban): ``CH#cid`` / ``BAN#uid``, written in
+    the transaction that removes them; joining and adding check it (store/channel_bans.py)."""
+
+    channel_id = UnicodeAttribute()
+    workspace_id = UnicodeAttribute()
+    user_id = UnicodeAttribute()
+    banned_by = UnicodeAttribute()
+    banned_at = UnicodeAttribute()
 
 
 class Message(Entity, discriminator="Message"):
@@ -750,6 +771,16 @@ class ModerationRule(Entity, discriminator="ModerationRule"):
     created_by = UnicodeAttribute()
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute(null=True)
+
+
+class WorkspaceRole(Entity, discriminator="WorkspaceRole"):
+    """An Admin v2 role: ``WS#wid`` / ``ROLE#<name>`` with its permissions (services/roles.py);
+    members hold role names on their Membership (``roles``)."""
+
+    name = UnicodeAttribute()
+    workspace_id = UnicodeAttribute()
+    permissions = UnicodeSetAttribute(null=True)
+    updated_at = UnicodeAttribute()
 
 
 class ModerationRuleSet(Entity, discriminator="ModerationRuleSet"):
