@@ -147,3 +147,51 @@ def test_a_join_costs_no_extra_call(console):
     )
     assert added == [console.bob.user_id]
     assert calls == ["GetItem", "BatchGetItem", "BatchGetItem", "TransactWriteItems"], calls
+
+
+def test_ban_and_unban_route_calls(console):
+    """The figures in docs/admin-v2.md and docs/access-patterns.md (the handler's calls)."""
+    from bench.recorder import Recorder
+
+    lobby(console)
+    recorder = Recorder()
+    recorder.install()
+    try:
+        with recorder.recording() as banned:
+            console.call("POST", BAN, {"userIds": [console.alice.user_id, console.admin.user_id]})
+        with recorder.recording() as unbanned:
+            console.call("POST", UNBAN, {"userIds": [console.alice.user_id, console.admin.user_id]})
+    finally:
+        recorder.uninstall()
+    banned_ops = [c.operation for c in banned if c.phase == "handler"]
+    # find (claim, channel, memberships); the service's access (channel, memberships); the users'
+    # workspace memberships; their channel memberships; alice (a member): one transaction (ban,
+    # removal, count, event); the admin (not in): one PutItem; the channel again (2); the bundle's
+    # memberships and bans (one BatchGetItem) and profiles.
+    assert banned_ops == [
+        "BatchGetItem",
+        "GetItem",
+        "BatchGetItem",
+        "GetItem",
+        "BatchGetItem",
+        "BatchGetItem",
+        "BatchGetItem",
+        "TransactWriteItems",
+        "PutItem",
+        "GetItem",
+        "BatchGetItem",
+        "BatchGetItem",
+        "BatchGetItem",
+    ], banned_ops
+    unbanned_ops = [c.operation for c in unbanned if c.phase == "handler"]
+    # find (3); the service's access (2); one BatchWriteItem of the deletes; the bundle (2).
+    assert unbanned_ops == [
+        "BatchGetItem",
+        "GetItem",
+        "BatchGetItem",
+        "GetItem",
+        "BatchGetItem",
+        "BatchWriteItem",
+        "BatchGetItem",
+        "BatchGetItem",
+    ], unbanned_ops
