@@ -12,6 +12,8 @@ from chalice import Chalice
 
 from chalicelib.api.admin import bans as admin_bans
 from chalicelib.api.admin import channels as admin_channels
+from chalicelib.api.admin import messages as admin_messages
+from chalicelib.api.admin import reactions as admin_reactions
 from chalicelib.api.admin import records as admin_records
 from chalicelib.api.admin import roles as admin_roles
 from chalicelib.api.admin import surface as admin_surface
@@ -66,6 +68,8 @@ for blueprint in (
     admin_channels.bp,
     admin_records.bp,
     admin_bans.bp,
+    admin_messages.bp,
+    admin_reactions.bp,
     admin_users.bp,
     admin_roles.bp,
     admin_surface.bp,  # the /api/v2 catch-all: Admin v2's 404

@@ -174,13 +174,25 @@ def _kind(principal: Principal) -> str:
 
 
 def send(
-    principal: Principal, channel_id: str, content: str, thread_id: str | None, attachment_ids: list[str]
+    principal: Principal,
+    channel_id: str,
+    content: str,
+    thread_id: str | None,
+    attachment_ids: list[str],
+    *,
+    extra: dict[str, Any] | None = None,
+    moderated_text: str | None = None,
 ) -> Message:
+    """``extra``: Admin v2's message attributes (tags, metadata, data_type, custom_data);
+    ``moderated_text``: what the engine checks when it is not ``content`` (custom data)."""
     channel, member = channel_for_reading(principal, channel_id, scopes.MESSAGES_WRITE)
     if channel.channel_type == "comments":  # a Disqus thread: every message is a post
+        if extra:
+            raise ValidationError("comments threads take text posts only (no tags, metadata or custom data).")
         return _post_in_thread(principal, channel, content, thread_id, attachment_ids)
     channel = _may_post(channel, member, principal)
-    moderation.enforce(channel.workspace_id, content)  # a match is refused (E_MODERATION_BLOCKED)
+    # A match is refused (E_MODERATION_BLOCKED).
+    moderation.enforce(channel.workspace_id, content if moderated_text is None else moderated_text)
     attached = files.attachments_for(principal, channel, attachment_ids) if attachment_ids else []
     parent = None
     if thread_id is not None:
@@ -200,6 +212,7 @@ def send(
         kind=_kind(principal),
         attachments=[files.summary(f) for f in attached],
         created_at=now_iso(),
+        **(extra or {}),
     )
     # Shared before the message exists: a crash in between leaves a file visible to
     # the channel's members, never a message whose attachment they cannot open.

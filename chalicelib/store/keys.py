@@ -222,6 +222,19 @@ def reaction(emoji: str, user_id: str) -> str:
     return f"REACT#{emoji}#{user_id}"
 
 
+REACTION_PREFIX = "REACT#"
+
+
+def reaction_rank(emoji: str) -> str:
+    """A message's ranked count of one reaction (``MSG#id`` / ``RANK#<emoji>``)."""
+    return f"RANK#{emoji}"
+
+
+def most_reacted(channel_id: str, emoji: str) -> str:
+    """GSI6 partition ranking a channel's messages by their count of one reaction (the sort key)."""
+    return f"MOSTREACT#{channel_id}#{emoji}"
+
+
 def pin(message_id: str = "") -> str:
     return f"PIN#{message_id}"
 
@@ -238,20 +251,22 @@ def message_range(
     after_id: str | None = None,
     before_ms: int | None = None,
     after_ms: int | None = None,
+    prefix: str = MESSAGE_PREFIX,
 ) -> tuple[str, str]:
     """Inclusive BETWEEN bounds selecting top-level messages strictly inside the
     given bounds. Message sort keys all have the same length, which makes exclusive
     bounds exact: past ``MSG#<id>`` is ``MSG#<id>!``, and just before it is the id with
-    its last character decremented followed by ``~``."""
-    lower, upper = MESSAGE_PREFIX, MESSAGE_PREFIX[:-1] + "$"  # "$" sorts right after "#"
+    its last character decremented followed by ``~``. ``prefix=reply(parent)``: that
+    thread's replies."""
+    lower, upper = prefix, prefix[:-1] + "$"  # "$" sorts right after "#"
     if after_id is not None:
-        lower = max(lower, f"{MESSAGE_PREFIX}{after_id}!")
+        lower = max(lower, f"{prefix}{after_id}!")
     if after_ms is not None:
-        lower = max(lower, MESSAGE_PREFIX + uuid7_prefix(after_ms + 1))
+        lower = max(lower, prefix + uuid7_prefix(after_ms + 1))
     if before_id is not None:
-        upper = min(upper, f"{MESSAGE_PREFIX}{before_id[:-1]}{chr(ord(before_id[-1]) - 1)}~")
+        upper = min(upper, f"{prefix}{before_id[:-1]}{chr(ord(before_id[-1]) - 1)}~")
     if before_ms is not None:
-        upper = min(upper, MESSAGE_PREFIX + uuid7_prefix(before_ms))
+        upper = min(upper, prefix + uuid7_prefix(before_ms))
     return lower, upper
 
 

@@ -26,11 +26,13 @@ REACTION_USERS_CAP (50) ``emoji|userId`` -> time
 entries (114 bytes each)
 attachments: 10 file summaries (255-byte names)       5,400
 mentions: MENTIONS_CAP (100) user ids                 3,800
+Admin v2: 10 tags of 64 characters, 4 KB metadata     6,800
+(custom data, 8 KB, only with an empty ``content``)
 thread participants: PARTICIPANTS_CAP (100)           3,700
 keys, ids, times, counters and attribute names        1,000
 ====================================================  ========================
 
-That is at most about 339,000 bytes (tests/security/test_item_size.py builds the
+That is at most about 346,000 bytes (tests/security/test_item_size.py builds the
 worst item, and sends, edits and fills the worst message through the API).
 """
 
@@ -43,7 +45,7 @@ from typing import Any
 from pynamodb.exceptions import PutError, UpdateError
 from pynamodb.expressions.condition import size
 
-from chalicelib.store import keys
+from chalicelib.store import keys, reaction_ranks
 from chalicelib.store.db import connection, fetch, transaction
 from chalicelib.store.errors import AlreadyExists, ConditionFailed, TransactionCancelled
 from chalicelib.store.models import (
@@ -331,7 +333,8 @@ def add_reaction(message: Message, reaction: Reaction) -> None:
         condition += " AND (attribute_exists(#counts.#e) OR size(#counts) < :distinct)"
     else:
         condition += " AND #counts.#e >= :cap"
-    _transact([_put(reaction), _update(message, update, condition, names, values)], exists_first=True)
+    rank = reaction_ranks.change(message, emoji, count, count + 1)
+    _transact([_put(reaction), _update(message, update, condition, names, values), rank], exists_first=True)
 
 
 def remove_reaction(message: Message, emoji: str, user_id: str) -> None:
@@ -353,7 +356,8 @@ def remove_reaction(message: Message, emoji: str, user_id: str) -> None:
     delete_reaction = {
         "Delete": {"TableName": Entity.Meta.table_name, "Key": key, "ConditionExpression": "attribute_exists(PK)"}
     }
-    _transact([delete_reaction, _update(message, update, condition, names, values)], exists_first=False)
+    rank = reaction_ranks.change(message, emoji, count, count - 1)
+    _transact([delete_reaction, _update(message, update, condition, names, values), rank], exists_first=False)
 
 
 def _put(item: Entity) -> dict[str, Any]:
@@ -397,11 +401,13 @@ def _transact(items: list[dict[str, Any]], *, exists_first: bool) -> None:
         raise ConditionFailed("message changed") from None
 
 
-def reactions_of(message_id: str, emoji: str, *, limit: int, position: dict[str, Any] | None) -> Page[Reaction]:
+def reactions_of(message_id: str, emoji: str | None, *, limit: int, position: dict[str, Any] | None) -> Page[Reaction]:
+    """A message's reactors of one emoji, or of every emoji (``None``), by emoji then user id."""
+    prefix = keys.reaction(emoji, "") if emoji is not None else keys.REACTION_PREFIX
     return query_page(
         Reaction,
         keys.message(message_id),
-        Reaction.SK.startswith(keys.reaction(emoji, "")),
+        Reaction.SK.startswith(prefix),
         limit=limit,
         position=position,
     )

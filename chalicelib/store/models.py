@@ -394,6 +394,12 @@ class Message(Entity, discriminator="Message"):
     author_url = UnicodeAttribute(null=True)
     ip_address = UnicodeAttribute(null=True)
     category = UnicodeAttribute(null=True)
+    # Admin v2 messages (services/admin_messages.py; null on others): tags, metadata, and a
+    # custom message's data (data_type "custom"; "text" or null: the text is ``content``).
+    tags = ListAttribute(of=UnicodeAttribute, null=True)
+    metadata = JSONAttribute(null=True)
+    data_type = UnicodeAttribute(null=True)
+    custom_data = JSONAttribute(null=True)
 
     @property
     def is_post(self) -> bool:
@@ -502,6 +508,19 @@ class Reaction(Entity, discriminator="Reaction"):
     emoji = UnicodeAttribute()
     user_id = UnicodeAttribute()
     created_at = UnicodeAttribute()
+
+
+class ReactionRank(Entity, discriminator="ReactionRank"):
+    """A message's count of one reaction, ranked: ``MSG#id`` / ``RANK#<emoji>``, listed through
+    GSI6 (``MOSTREACT#<cid>#<emoji>`` / the count, a number), written in the reaction's
+    transaction (store/reaction_ranks.py); gone when the count falls to 0."""
+
+    message_id = UnicodeAttribute()
+    message_key = UnicodeAttribute()  # the message's sort key (top-level or reply)
+    channel_id = UnicodeAttribute()
+    emoji = UnicodeAttribute()
+    GSI6PK = UnicodeAttribute(null=True)
+    GSI6SK = NumberAttribute(null=True)  # the count
 
 
 class ThreadFollow(Entity, discriminator="ThreadFollow"):
