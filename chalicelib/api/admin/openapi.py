@@ -106,8 +106,60 @@ SCHEMAS["AdminRecordBundle"] = {
         "paging": SCHEMAS["AdminChannelBundle"]["properties"]["paging"],
     },
 }
+_PERMISSIONS = ("delete_any_message", "post_in_muted_channel")  # services/roles.PERMISSIONS
+SCHEMAS["AdminUserBundle"] = {
+    "type": "object",
+    "required": ["users", "files"],
+    "properties": {
+        "users": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "userId": {"type": "string"},
+                    "displayName": {"type": "string", "description": "The workspace's, else the account's"},
+                    "username": {"type": "string"},
+                    "avatarUrl": {"type": ["string", "null"]},
+                    "metadata": {"type": "object"},
+                    "roles": {"type": "array", "items": {"type": "string"}, "description": "Admin v2 role names"},
+                    "workspaceRole": {"enum": ["member", "admin", "owner"]},
+                    "flagCount": {"type": "integer", "description": "Members who flagged this user here"},
+                    "isGlobalBan": {"type": "boolean"},
+                    "bannedAt": {"type": ["string", "null"]},
+                    "createdAt": {"type": "string"},
+                    "joinedAt": {"type": "string"},
+                },
+            },
+        },
+        "files": _ARRAY,
+        "paging": {
+            "type": "object",
+            "description": "GET /api/v2/users only: pass a token back as pageToken",
+            "properties": {"next": {"type": ["string", "null"]}, "previous": {"type": ["string", "null"]}},
+        },
+    },
+}
+SCHEMAS["AdminRoleList"] = {
+    "type": "object",
+    "required": ["roles"],
+    "properties": {
+        "roles": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "roleId": {"type": "string", "description": "The role's name (publicIds)"},
+                    "permissions": {"type": "array", "items": {"enum": list(_PERMISSIONS)}},
+                    "updatedAt": {"type": "string"},
+                },
+            },
+        }
+    },
+}
 # Which bundle a route answers, by path prefix (the channel bundle otherwise).
 BUNDLES = {
+    f"{PREFIX}/users": ("AdminUserBundle", "The user bundle"),
+    f"{PREFIX}/roles": ("AdminRoleList", "The roles"),
     f"{PREFIX}/blacklist/": ("AdminRecordBundle", "The record bundle"),
     f"{PREFIX}/whitelist/": ("AdminRecordBundle", "The record bundle"),
 }
@@ -115,7 +167,8 @@ _ERROR = {"content": {"application/json": {"schema": {"$ref": "#/components/sche
 _ERRORS = {
     "400": "E_VALIDATION (the field named as sent: userIds[1], options[token])",
     "401": "E_AUTHN_INVALID_TOKEN: no token, a bad one, or not an API token",
-    "403": "E_AUTHZ_INSUFFICIENT_SCOPE (no admin scope) / E_AUTHZ_FORBIDDEN (creator no longer admin)",
+    "403": "E_AUTHZ_INSUFFICIENT_SCOPE (no admin scope) / E_AUTHZ_FORBIDDEN (creator no longer admin) / "
+    "E_USER_BANNED (the creator is globally banned)",
     "404": "E_NOT_FOUND",
     "409": "E_CONFLICT (channelId taken) / E_IDEMPOTENCY_IN_PROGRESS",
     "413": "E_VALIDATION (body too large)",

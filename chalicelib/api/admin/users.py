@@ -99,7 +99,7 @@ BAN_BODY = Obj({"userId": Id(required=False), "userIds": USER_IDS})
     scope=scopes.ADMIN,
     body=BAN_BODY,
 )
-def ban_users(call: Call) -> Any:
+def global_ban_users(call: Call) -> Any:
     return admin_users.set_banned(call.user, _user_ids(call), True).as_dict()
 
 
@@ -110,7 +110,7 @@ def ban_users(call: Call) -> Any:
     scope=scopes.ADMIN,
     body=BAN_BODY,
 )
-def unban_users(call: Call) -> Any:
+def global_unban_users(call: Call) -> Any:
     return admin_users.set_banned(call.user, _user_ids(call), False).as_dict()
 
 
