@@ -145,7 +145,7 @@ def create(
         if exc.field is None and found.channel.channel_type == "comments":
             exc.field = "channelId"
         raise _renamed(exc, names) from None
-    return Bundle([message])
+    return Bundle([message], channel_names={found.channel.id: found.channel.name})
 
 
 def _strings(value: Any) -> list[str]:

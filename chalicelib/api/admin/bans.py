@@ -32,7 +32,7 @@ admin = AdminSurface(bp, tag="Admin v2: channels")
     params=PATH,
     body=Obj({"userIds": USER_IDS}),
 )
-def ban_users(call: Call) -> Any:
+def ban_channel_users(call: Call) -> Any:
     return admin_channels.ban_users(call.user, call.params["channelId"], call.body["userIds"]).as_dict()
 
 
@@ -44,5 +44,5 @@ def ban_users(call: Call) -> Any:
     params=PATH,
     body=Obj({"userIds": USER_IDS}),
 )
-def unban_users(call: Call) -> Any:
+def unban_channel_users(call: Call) -> Any:
     return admin_channels.unban_users(call.user, call.params["channelId"], call.body["userIds"]).as_dict()

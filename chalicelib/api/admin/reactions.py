@@ -11,6 +11,7 @@ from typing import Any
 
 from chalice import Blueprint
 
+from chalicelib.api.admin import message_schemas  # noqa: F401 - their answers in the OpenAPI feed
 from chalicelib.api.admin.channels import CHANNEL_ID
 from chalicelib.api.admin.forms import FormInt
 from chalicelib.api.admin.surface import AdminSurface
