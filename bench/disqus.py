@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from bench.capacity import Capacity
-from bench.recorder import ApiCall, Recorder
+from bench.recorder import ApiCall, Recorder, operations, total_capacity
 from bench.table import INFO, heading, render, verdict
 
 SMALL, LARGE, QUICK_LARGE = 100, 100_000, 10_000
@@ -56,11 +56,11 @@ class Row:
 
     @property
     def capacity(self) -> Capacity:
-        return sum((c.computed for c in self.calls), Capacity())
+        return total_capacity(self.calls)
 
     @property
     def operations(self) -> str:
-        return ", ".join(c.operation.removesuffix("Item") for c in self.calls)
+        return operations(self.calls)
 
     @property
     def result(self) -> str:

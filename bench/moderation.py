@@ -19,7 +19,7 @@ import time
 from dataclasses import dataclass
 
 from bench.capacity import Capacity
-from bench.recorder import ApiCall, Recorder
+from bench.recorder import ApiCall, Recorder, operations, total_capacity
 from bench.table import INFO, heading, render, verdict
 
 RULES = 1000
@@ -36,11 +36,11 @@ class Row:
 
     @property
     def operations(self) -> str:
-        return ", ".join(c.operation.removesuffix("Item") for c in self.calls) or "-"
+        return operations(self.calls)
 
     @property
     def capacity(self) -> Capacity:
-        return sum((c.computed for c in self.calls), Capacity())
+        return total_capacity(self.calls)
 
 
 @dataclass(frozen=True)

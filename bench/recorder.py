@@ -149,3 +149,13 @@ def _reported_units(response: dict[str, Any]) -> float:
     if isinstance(consumed, dict):
         consumed = [consumed]
     return float(sum(c.get("CapacityUnits", 0.0) for c in consumed))
+
+
+def total_capacity(calls: list[ApiCall]) -> Capacity:
+    """What a list of recorded calls cost, summed (each call's computed capacity)."""
+    return sum((c.computed for c in calls), Capacity())
+
+
+def operations(calls: list[ApiCall]) -> str:
+    """The calls' operations, in order, without the "Item" suffix ("Get, BatchGet, Query")."""
+    return ", ".join(c.operation.removesuffix("Item") for c in calls) or "-"

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bench.capacity import Capacity
-from bench.recorder import ApiCall, Recorder
+from bench.recorder import ApiCall, Recorder, operations, total_capacity
 from bench.table import INFO, heading, render, verdict
 
 # (calls, WCU) budgets: a fan-out claims the event, queries the workspace's webhooks
@@ -36,11 +36,11 @@ class Row:
 
     @property
     def capacity(self) -> Capacity:
-        return sum((c.computed for c in self.calls), Capacity())
+        return total_capacity(self.calls)
 
     @property
     def operations(self) -> str:
-        return ", ".join(c.operation.removesuffix("Item") for c in self.calls)
+        return operations(self.calls)
 
     @property
     def result(self) -> str:
