@@ -282,3 +282,32 @@ def test_query_errors(console, ten):
     error_of(query(console, parentId="nope"), 400, "parentId")
     error_of(query(console, parentId=ten[0].replace(ten[0][-4:], "0000")), 400, "parentId")
     error_of(query(console, filterByParentId="maybe"), 400, "filterByParentId")
+
+
+def test_create_replays_with_its_idempotency_key_and_fields_may_come_in_the_query_string(console):
+    lobby(console)
+    body = {"channelId": "lobby", "type": "text", "data": {"text": "once"}}
+    first = console.call("POST", "/api/v2/message", body, headers={"Idempotency-Key": "k-1"})
+    again = console.call("POST", "/api/v2/message", body, headers={"Idempotency-Key": "k-1"})
+    assert again.status == 200 and again.headers.get("Idempotent-Replayed") == "true"
+    assert again.body["messages"][0]["messageId"] == first.body["messages"][0]["messageId"]
+    assert texts(query(console)).count("once") == 1
+    # a GET's fields in the query string (clients that send no GET body)
+    message_id = first.body["messages"][0]["messageId"]
+    got = console.call("GET", f"/api/v2/message/{message_id}?unexpected=1")
+    error_of(got, 400, "unexpected")
+
+
+def test_a_demoted_admin_token_may_not_read_or_write_messages(console):
+    lobby(console)
+    message_id = say(console, "hello")["messageId"]
+    token = console.mint(console.admin, ["admin"])
+    demoted = console.api.patch(
+        f"/v1/workspaces/{console.ws['id']}/members/{console.admin.user_id}",
+        {"role": "member"},
+        token=console.owner.access_token,
+    )
+    assert demoted.status == 200, demoted.body
+    error_of(console.call("GET", f"/api/v2/message/{message_id}", token=token), 403)
+    error_of(console.call("POST", "/api/v2/messages", {"channelId": "lobby"}, token=token), 403)
+    error_of(console.call("DELETE", f"/api/v2/message/{message_id}", token=token), 403)

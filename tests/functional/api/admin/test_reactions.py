@@ -172,3 +172,21 @@ def test_concurrent_reactors_keep_the_ranking_exact(console):
     (ranked,) = most(console).body["messages"]
     assert ranked["reactions"][THUMBS] == 8
     assert reaction_ranks.most_reacted(channel_id, THUMBS, limit=5, position=None)[0][0][1] == 8
+
+
+def test_get_routes_take_their_fields_in_the_query_string(console):
+    from urllib.parse import urlencode
+
+    create_channel(console, "lobby")
+    message_id = say(console, "hello")["messageId"]
+    react(console, message_id)
+    query = urlencode({"referenceId": message_id, "referenceType": "message", "options[reactionName]": THUMBS})
+    listed = console.call("GET", f"/api/v2/reactions?{query}")
+    assert listed.status == 200, listed.body
+    assert [r["userId"] for r in listed.body["reactions"]] == [console.owner.user_id]
+    ranked = console.call(
+        "GET", "/api/v2/reactions/messages/most?" + urlencode({"channelId": "lobby", "reactionName": THUMBS})
+    )
+    assert [m["messageId"] for m in ranked.body["messages"]] == [message_id]
+    both = console.call("GET", f"/api/v2/reactions?referenceId={message_id}", {"referenceId": message_id})
+    error_of(both, 400, "referenceId")  # a field given twice

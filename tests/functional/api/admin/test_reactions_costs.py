@@ -84,3 +84,46 @@ def test_a_messages_window_is_a_query_per_page(console, recorder):
         "BatchGetItem",
     ]
     print("calls: query", operations, "create", [c.operation for c in handler(created)])
+
+
+def test_what_get_delete_and_the_ranking_read_cost(console, recorder):
+    create_channel(console, "lobby")
+    message_id = say(console, "hello")["messageId"]
+    react(console, message_id)
+    with recorder.recording() as got:
+        console.call("GET", f"/api/v2/message/{message_id}")
+    with recorder.recording() as ranked:
+        most(console)
+    with recorder.recording() as deleted:
+        console.call("DELETE", f"/api/v2/message/{message_id}")
+    # admin check; the message by id (GSI2, then the message with memberships); its channel's
+    # name; the creator's profile
+    assert [c.operation for c in handler(got)] == [
+        "BatchGetItem",
+        "Query",
+        "BatchGetItem",
+        "BatchGetItem",
+        "BatchGetItem",
+    ]
+    # the channel by name (3); GSI6; the page's messages; the creators' profiles
+    assert [c.operation for c in handler(ranked)] == [
+        "BatchGetItem",
+        "GetItem",
+        "BatchGetItem",
+        "Query",
+        "BatchGetItem",
+        "BatchGetItem",
+    ]
+    # admin check; the message as it was (2); v1's delete: the message again (2), its pin, the
+    # transaction; the bundle's channel name and profile
+    assert [c.operation for c in handler(deleted)] == [
+        "BatchGetItem",
+        "Query",
+        "BatchGetItem",
+        "Query",
+        "BatchGetItem",
+        "Query",
+        "TransactWriteItems",
+        "BatchGetItem",
+        "BatchGetItem",
+    ]
