@@ -14,14 +14,15 @@ so 2 WCU in the transaction, plus GSI6: 2 writes when the count moves (its old e
 new in), 1 when the item appears or goes.
 
 Messages reacted to before the ranking existed have no item: their first reaction after
-that starts it at 1 (a backfill from the messages' counts is left to do: docs/admin-v2.md)."""
+that starts it at 1; ``repair_channel`` (a maintenance job) sets the items from the messages'
+counts, each under a check that the message still holds that count."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from chalicelib.store import keys
-from chalicelib.store.db import connection
+from chalicelib.store.db import connection, fetch
 from chalicelib.store.models import Entity, Message
 
 
@@ -79,3 +80,73 @@ def most_reacted(
     answer = connection().client.query(**request)
     ranked = [(item["message_key"]["S"], int(item["GSI6SK"]["N"])) for item in answer.get("Items", [])]
     return ranked, answer.get("LastEvaluatedKey")
+
+
+def repair(message: Message) -> int:
+    """Set each of the message's rank items to its count (messages reacted to before the
+    ranking existed, or any drift): per reaction one transaction that checks the message still
+    holds that count and writes the rank item, so a concurrent reaction makes it fail rather
+    than be overwritten (the caller reads the message again and retries). Returns how many
+    rank items were written."""
+    from botocore.exceptions import ClientError
+
+    from chalicelib.store.errors import ConditionFailed
+
+    written = 0
+    for emoji, (count, _) in message.reaction_tally().items():
+        if count <= 0:
+            continue
+        check = {
+            "ConditionCheck": {
+                "TableName": Entity.Meta.table_name,
+                "Key": {"PK": {"S": message.PK}, "SK": {"S": message.SK}},
+                "ConditionExpression": "#counts.#e = :n",
+                "ExpressionAttributeNames": {"#counts": "reaction_counts", "#e": emoji},
+                "ExpressionAttributeValues": {":n": {"N": str(count)}},
+            }
+        }
+        write = change(message, emoji, 0, 1)
+        update = write["Update"]
+        update["UpdateExpression"] = update["UpdateExpression"].replace(
+            "GSI6SK = if_not_exists(GSI6SK, :zero) + :step", "GSI6SK = :count"
+        )
+        values = update["ExpressionAttributeValues"]
+        del values[":zero"], values[":step"]
+        values[":count"] = {"N": str(count)}
+        try:
+            connection().client.transact_write_items(TransactItems=[check, write], ReturnConsumedCapacity="TOTAL")
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "TransactionCanceledException":
+                raise ConditionFailed("message changed") from None
+            raise
+        written += 1
+    return written
+
+
+def repair_channel(channel_id: str, *, attempts: int = 5) -> int:
+    """Repair every reacted message of a channel (top-level messages, then thread replies),
+    page by page (one Query each); a message a reaction changes meanwhile is read again. A
+    maintenance job (a script or a one-off Lambda), never a request."""
+    from chalicelib.store.errors import ConditionFailed
+    from chalicelib.store.pages import query_page
+
+    written = 0
+    for prefix in (keys.MESSAGE_PREFIX, keys.reply("")[:-1]):  # MSG#..., RPL#<parent>#...
+        position = None
+        while True:
+            condition = Message.SK.startswith(prefix)
+            page = query_page(Message, keys.channel(channel_id), condition, limit=100, position=position)
+            for item in page.items:
+                message: Message | None = item
+                for _ in range(attempts):
+                    if message is None or not message.reaction_counts:
+                        break
+                    try:
+                        written += repair(message)
+                        break
+                    except ConditionFailed:
+                        message = fetch(Message, item.PK, item.SK, consistent=True)  # None: deleted
+            position = page.position
+            if position is None:
+                break
+    return written

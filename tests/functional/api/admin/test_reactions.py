@@ -190,3 +190,30 @@ def test_get_routes_take_their_fields_in_the_query_string(console):
     assert [m["messageId"] for m in ranked.body["messages"]] == [message_id]
     both = console.call("GET", f"/api/v2/reactions?referenceId={message_id}", {"referenceId": message_id})
     error_of(both, 400, "referenceId")  # a field given twice
+
+
+def test_the_ranking_is_repaired_from_the_messages_counts(console):
+    """Messages reacted to before the ranking existed: their rank items are missing (deleted
+    here), the next reaction starts them at 1; repair_channel sets them from the messages."""
+    from chalicelib.store import reaction_ranks
+    from chalicelib.store.models import ReactionRank
+
+    channel_id = create_channel(console, "lobby", userIds=[console.alice.user_id, console.bob.user_id])["channels"][0][
+        "v1ChannelId"
+    ]
+    top = say(console, "top")["messageId"]
+    reply = say(console, "reply", parentId=top)["messageId"]
+    for account in (console.alice, console.bob):
+        v1_react(console, account, top)
+        v1_react(console, account, reply, ":tada:")
+    for rank in ReactionRank.scan():  # the legacy state (a test may scan its own table)
+        rank.delete()
+    react(console, top)  # 3 on the message, 1 in the ranking
+    assert [m["reactions"][THUMBS] for m in most(console).body["messages"]] == [3]
+    assert reaction_ranks.most_reacted(channel_id, THUMBS, limit=5, position=None)[0][0][1] == 1
+    assert reaction_ranks.repair_channel(channel_id) == 2
+    assert reaction_ranks.most_reacted(channel_id, THUMBS, limit=5, position=None)[0][0][1] == 3
+    assert reaction_ranks.most_reacted(channel_id, ":tada:", limit=5, position=None)[0][0][1] == 2
+    assert [m["messageId"] for m in most(console, ":tada:").body["messages"]] == [reply]
+    react(console, reply, ":tada:")  # and it moves on from there
+    assert reaction_ranks.most_reacted(channel_id, ":tada:", limit=5, position=None)[0][0][1] == 3
