@@ -87,6 +87,7 @@ def access(principal: Principal, channel_id: str, scope: str, *, with_ban: bool 
         membership, member = channel_store.access(channel, principal.user_id)
     if membership is None or (channel.channel_type == "private" and member is None):
         raise NotFound("Channel not found.")
+    authz.refuse_banned(membership)  # globally banned from the workspace (Admin v2)
     return ChannelAccess(channel, membership, member, authz.acts_as_admin(principal, membership), banned)
 
 

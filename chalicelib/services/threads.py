@@ -50,6 +50,7 @@ def list_threads(
     )
     if membership is None:
         raise NotFound("Workspace not found.")
+    authz.refuse_banned(membership)
     visible: list[Message] = []
     last: ThreadFollow | None = None  # the follow of the last parent kept
     for follow in page.items:

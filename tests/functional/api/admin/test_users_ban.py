@@ -40,6 +40,9 @@ def test_a_ban_refuses_every_v1_read_and_write_until_unbanned(console):
     banned(api.get(f"/v1/messages/{own.data['id']}", token=alice.access_token))
     banned(api.get(f"/v1/workspaces/{wid}", token=alice.access_token))
     banned(api.get(f"/v1/workspaces/{wid}/channels", token=alice.access_token))
+    banned(api.get(f"/v1/channels/{channel_id}", token=alice.access_token))
+    banned(api.get(f"/v1/workspaces/{wid}/threads", token=alice.access_token))
+    banned(api.post(f"/v1/channels/{channel_id}/join", token=alice.access_token))
     general = console.ws["generalChannelId"]  # a channel she is in through the workspace
     banned(api.post(f"/v1/channels/{general}/messages", {"content": "x"}, token=alice.access_token))
     left = api.delete(f"/v1/workspaces/{wid}/members/{alice.user_id}", token=alice.access_token)
