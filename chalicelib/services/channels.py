@@ -275,6 +275,8 @@ def add_members(
     added = []
     for user_id in user_ids:
         member = channel_store.new_member(channel, user_id, "member", now_iso())
+        if memberships[user_id].banned:  # globally banned (Admin v2): the channel's copy of the mark
+            member.banned = True
         event = _event("member.joined", channel, userId=user_id, addedBy=principal.user_id)
         notice = system_messages.joined(channel, user_id, principal.user_id)
         try:

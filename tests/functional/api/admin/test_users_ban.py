@@ -61,6 +61,19 @@ def test_a_ban_refuses_every_v1_read_and_write_until_unbanned(console):
     assert api.get(f"/v1/workspaces/{wid}", token=alice.access_token).status == 200
 
 
+def test_a_banned_user_added_to_a_channel_still_cannot_read_or_post_there(console):
+    ban(console, console.bob)
+    added = console.call("POST", "/api/v2/channel", {"channelId": "hall", "userIds": [console.bob.user_id]})
+    assert added.status == 200, added.body
+    channel_id = added.body["channels"][0]["v1ChannelId"]
+    api = console.api
+    banned(api.post(f"/v1/channels/{channel_id}/messages", {"content": "hi"}, token=console.bob.access_token))
+    banned(api.get(f"/v1/channels/{channel_id}/messages", token=console.bob.access_token))
+    ban(console, console.bob, route="unban")  # the unban finds this channel's copy too
+    posted = api.post(f"/v1/channels/{channel_id}/messages", {"content": "hi"}, token=console.bob.access_token)
+    assert posted.status == 201, posted.body
+
+
 def test_a_banned_user_cannot_come_back_by_invite(console):
     api = console.api
     ban(console, console.bob)
