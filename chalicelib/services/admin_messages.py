@@ -29,6 +29,7 @@ from chalicelib.store.models import Message, Reaction
 DEFAULT_WINDOW = 20
 MAX_WINDOW = 100
 MAX_READS = 10  # Queries per window at most when tags filter (a window may then be short)
+FILTERED_READ = 25  # items a filtered read asks for at least
 MAX_SKIP = 1000
 CUSTOM_DATA_BYTES = 8192
 
@@ -270,7 +271,8 @@ def query(
             after_id=window.after_id,
             before_id=window.before_id,
             forward=window.forward,
-            limit=window.size - len(collected),
+            # with tags, read ahead: what the filters drop is still paid for one Query at a time
+            limit=max(window.size - len(collected), FILTERED_READ if wanted.tags or wanted.exclude_tags else 1),
             position=at,
         )
         for index, message in enumerate(page.items):

@@ -311,3 +311,14 @@ def test_a_demoted_admin_token_may_not_read_or_write_messages(console):
     error_of(console.call("GET", f"/api/v2/message/{message_id}", token=token), 403)
     error_of(console.call("POST", "/api/v2/messages", {"channelId": "lobby"}, token=token), 403)
     error_of(console.call("DELETE", f"/api/v2/message/{message_id}", token=token), 403)
+
+
+def test_rare_tags_read_ahead_and_walk_without_gaps(console):
+    create_channel(console, "lobby")
+    for index in range(40):
+        say(console, f"m{index}", tags=["rare"] if index in (5, 35) else ["common"])
+    pages = walk(console, {"tags": ["rare"], "options": {"first": 1}}, "next")
+    assert [page for page in pages if page] == [["m5"], ["m35"]]
+    backward = walk(console, {"tags": ["rare"], "options": {"last": 1}}, "previous")
+    assert [page for page in backward if page] == [["m35"], ["m5"]]
+    assert texts(query(console, excludeTags=["common"])) == ["m5", "m35"]
