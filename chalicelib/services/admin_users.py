@@ -78,7 +78,7 @@ def user_view(entry: Entry) -> dict[str, Any]:
 @dataclass(frozen=True)
 class Query:
     search: str | None = None
-    filter: str = "all"
+    filter: str | None = None  # None: "all" (or, with a token alone, the token's)
 
     def fingerprint(self) -> str:
         text = json.dumps([(self.search or "").casefold(), self.filter])
@@ -105,6 +105,9 @@ def query(
     Queries of 100 and keeps the matches, at most ``MAX_READ`` items a page (then the page
     may be short, with a next token): its cost follows the items read, not the page."""
     workspace_id = require_admin(principal)
+    if position is not None and wanted.search is None and wanted.filter is None:
+        wanted = Query(position.get("s"), position.get("f") or "all")  # a token alone: its query
+    wanted = Query(wanted.search, wanted.filter or "all")
     if position is not None and position.get("q") != wanted.fingerprint():
         raise ValidationError("pageToken belongs to another query.", field=TOKEN_FIELD)
     start = position or {"at": None, "trail": []}
@@ -137,10 +140,10 @@ def query(
                 break
         if len(collected) == limit or at is None or read_count >= MAX_READ:
             break
-    fingerprint = wanted.fingerprint()
+    kept = {"q": wanted.fingerprint(), "s": wanted.search, "f": wanted.filter, "limit": limit}
     trail = list(start.get("trail") or [])
-    following = {"at": at, "trail": [*trail, start.get("at")][-TRAIL:], "q": fingerprint, "limit": limit}
-    previous = {"at": trail[-1], "trail": trail[:-1], "q": fingerprint, "limit": limit} if trail else None
+    following = {"at": at, "trail": [*trail, start.get("at")][-TRAIL:], **kept}
+    previous = {"at": trail[-1], "trail": trail[:-1], **kept} if trail else None
     return Bundle(collected), (following if at else None), previous
 
 

@@ -38,7 +38,7 @@ USER_IDS = List(Id(), required=False, min_items=1, max_items=100, unique=True, d
     body=Obj(
         {
             "search": Text(required=False, min_len=1, max_len=100, description="A prefix, case-insensitive"),
-            "filter": Enum(admin_users.FILTERS, required=False, default="all"),
+            "filter": Enum(admin_users.FILTERS, required=False, description="Default all"),
             "pageToken": Str(required=False, nullable=True, max_len=8192, description="paging.next or .previous"),
             "limit": FormInt(required=False, minimum=1, maximum=100, description="Default 10"),
         }
@@ -51,7 +51,7 @@ def query_users(call: Call) -> Any:
     except ValidationError:
         raise ValidationError("pageToken is invalid or belongs to another list.", field="pageToken") from None
     limit = body.get("limit") or (position or {}).get("limit") or 10  # a token keeps its page size
-    wanted = admin_users.Query(search=body.get("search"), filter=body["filter"])
+    wanted = admin_users.Query(search=body.get("search"), filter=body.get("filter"))
     bundle, following, previous = admin_users.query(call.user, wanted, limit=limit, position=position)
     return call.page(bundle.as_dict(), {"next": following, "previous": previous})
 

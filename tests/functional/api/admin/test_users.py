@@ -173,3 +173,15 @@ def test_user_routes_need_an_admin_access_token(console):
     assert error_of(console.call("GET", "/api/v2/users", token=plain), 403)["type"] == "E_AUTHZ_INSUFFICIENT_SCOPE"
     error_of(console.call("GET", "/api/v2/users", token=None), 401)
     error_of(console.call("GET", "/api/v2/users", token=console.alice.access_token), 401)
+
+
+def test_query_fields_may_come_in_the_query_string(console):
+    reply = console.call("GET", "/api/v2/users?search=ali&filter=all&limit=1")
+    assert set(users_of(reply)) == {console.alice.user_id}
+    # A search cannot know whether more match without reading on: its next page may be empty.
+    rest = console.call("GET", f"/api/v2/users?pageToken={reply.body['paging']['next']}")
+    assert users_of(rest) == {} and rest.body["paging"]["next"] is None
+    first = console.call("GET", "/api/v2/users?limit=2")
+    following = console.call("GET", f"/api/v2/users?pageToken={first.body['paging']['next']}")
+    assert len(users_of(following)) == 2 and not set(users_of(first)) & set(users_of(following))
+    error_of(console.call("GET", "/api/v2/users?limit=2", {"limit": 3}), 400, "limit")  # both places
