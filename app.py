@@ -37,7 +37,18 @@ from chalicelib.api.v1 import webhooks as webhook_api
 from chalicelib.observability import flush_metrics, quiet_libraries, tracer
 
 app = Chalice(app_name="disqua", configure_logs=False)
-app.api.binary_types = []  # JSON only; uploads go straight to S3
+# JSON, except Admin v2's image and file messages (multipart in, bytes out: admin/messages.py);
+# v1 uploads go straight to S3.
+# (Exact types: chalice matches no wildcards.)
+app.api.binary_types = [
+    "multipart/form-data",
+    "application/octet-stream",
+    "image/jpeg",
+    "image/png",
+    "image/gif",
+    "image/webp",
+    "image/apng",
+]
 quiet_libraries()
 
 for blueprint in (

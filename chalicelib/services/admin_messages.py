@@ -17,7 +17,7 @@ from typing import Any
 
 from chalicelib.auth import scopes
 from chalicelib.auth.principal import Principal
-from chalicelib.errors import DisquaError, ModerationBlocked, ValidationError
+from chalicelib.errors import DisquaError, ModerationBlocked, NotFound, ValidationError
 from chalicelib.services import admin_channels, reactions
 from chalicelib.services import messages as message_service
 from chalicelib.store import channels as channel_store
@@ -32,6 +32,9 @@ MAX_READS = 10  # Queries per window at most when tags filter (a window may then
 FILTERED_READ = 25  # items a filtered read asks for at least
 MAX_SKIP = 1000
 CUSTOM_DATA_BYTES = 8192
+MEDIA = ("image", "file")
+IMAGE_SIZES = ("small", "medium", "large", "full")
+INLINE_BYTES = 5 * 1024 * 1024  # past this a GET answers a redirect (Lambda answers at most 6 MB)
 
 
 @dataclass
@@ -61,17 +64,22 @@ def _channel_names(channel_ids: set[str]) -> dict[str, str]:
 
 def message_view(message: Message, channel_name: str | None, deleted: bool = False) -> dict[str, Any]:
     counts = {emoji: count for emoji, (count, _) in message.reaction_tally().items()}
-    custom = message.data_type == "custom"
+    data_type = message.data_type or "text"
+    custom = data_type == "custom"
     data: dict[str, Any] = dict(message.custom_data or {}) if custom else {"text": message.content}
     file_ids = [f["id"] for f in message.attachments or [] if isinstance(f, dict) and "id" in f]
-    if file_ids:
+    if data_type in MEDIA and file_ids:  # an image or file message: its file, and the caption
+        data = {"fileId": file_ids[0], "caption": message.content, **(message.custom_data or {})}
+        if data_type == "image":
+            data["thumbnailFileId"] = file_ids[0]  # thumbnails are sizes of the same file
+    elif file_ids:
         data["fileIds"] = file_ids
     return {
         "messageId": message.id,
         "channelId": channel_name,
         "parentId": message.thread_id if not message.is_post else message.parent_post,
         "creatorId": message.author_id,
-        "dataType": "custom" if custom else "text",
+        "dataType": data_type,
         "data": data,
         "tags": list(message.tags or []),
         "metadata": message.metadata or {},
@@ -381,3 +389,91 @@ def most_reacted(
     messages = [by_key[sort_key] for sort_key, _ in ranked if sort_key in by_key]
     bundle = Bundle([m for m in messages if not m.deleted], channel_names={found.channel.id: found.channel.name})
     return bundle, _outer(following, fingerprint)
+
+
+# --- image and file messages -------------------------------------------------------------------
+
+
+def upload(
+    principal: Principal,
+    channel_name: str,
+    uploaded: Any,
+    *,
+    kind: str,
+    caption: str,
+    tags: list[str],
+    parent_id: str | None,
+    full_image: bool,
+) -> Bundle:
+    """An image or file message: the bytes become a file record's quarantine object (the v1
+    pipeline scans, checks the type, makes thumbnails: the S3 notification queues it), then
+    ``messages.send`` posts the caption with that attachment (v1's rules, the engine on the
+    caption). The file is served only once it is ``ready``."""
+    from chalicelib.files.inspect import ACCEPTED_IMAGE_TYPES, safe_filename
+    from chalicelib.ids import new_id, now_iso
+    from chalicelib.services import files
+    from chalicelib.store import files as file_store
+    from chalicelib.store import objects
+
+    found = admin_channels.find(principal, channel_name)
+    if kind == "image" and uploaded.content_type not in ACCEPTED_IMAGE_TYPES:
+        raise ValidationError(f"file must be an image ({', '.join(sorted(ACCEPTED_IMAGE_TYPES))}).", field="file")
+    if len(caption) > message_service.MAX_CONTENT:
+        raise ValidationError(f"caption is at most {message_service.MAX_CONTENT} characters.", field="caption")
+    item = file_store.new_file(
+        new_id(),
+        found.channel.workspace_id,
+        uploader_id=principal.user_id,
+        filename=safe_filename(uploaded.filename),
+        content_type=uploaded.content_type,
+        kind=files.kind_of(uploaded.content_type),
+        size=len(uploaded.data),
+        created_at=now_iso(),
+    )
+    extra: dict[str, Any] = {"data_type": kind}
+    if tags:
+        extra["tags"] = tags
+    if kind == "image":
+        extra["custom_data"] = {"fullImage": full_image}
+    # The moderation engine and the posting rules first: nothing is stored for a refused caption.
+    message_service.channel_for_posting(principal, found.channel.id)
+    from chalicelib.services import moderation
+
+    moderation.enforce(found.channel.workspace_id, caption, field="caption")
+    file_store.put(item)
+    objects.put_bytes(item.object_key, uploaded.data, uploaded.content_type)
+    try:
+        message = message_service.send(principal, found.channel.id, caption, parent_id, [item.id], extra=extra)
+    except DisquaError as exc:
+        raise _renamed(exc, {"content": "caption", "threadId": "parentId", "attachmentIds[0]": "file"}) from None
+    return Bundle([message], channel_names={found.channel.id: found.channel.name})
+
+
+def media(principal: Principal, message_id: str, kind: str, size: str | None) -> tuple[bytes | None, str, str]:
+    """(bytes, content type, filename) of an image or file message's file, or (None, presigned
+    URL, filename) when it is past INLINE_BYTES. 404 unless the message is of that kind and
+    the file passed the pipeline (409 E_FILE_NOT_READY while it is being processed)."""
+    from chalicelib.services import files
+    from chalicelib.store import objects
+
+    admin_channels.require_admin(principal)
+    message = message_service.get(principal, message_id)
+    summaries = [f for f in message.attachments or [] if isinstance(f, dict) and "id" in f]
+    if message.deleted or message.data_type != kind or not summaries:
+        raise NotFound(f"This message has no {kind}.")
+    item = files.visible_file(principal, summaries[0]["id"])
+    if item.status == "rejected":
+        raise NotFound(f"This message's {kind} was rejected.")
+    if item.status != "ready":
+        raise files.StillProcessing()
+    key, content_type = item.object_key, item.content_type
+    if kind == "image" and size != "full":
+        key = item.thumbnail_keys().get(size or "medium")
+        if key is None:
+            raise NotFound("This image has no thumbnail of that size.")
+        content_type = "image/jpeg"
+    elif kind == "image" and not (message.custom_data or {}).get("fullImage"):
+        raise ValidationError("size full: the image was not uploaded with fullImage true.", field="size")
+    if int(item.size or 0) > INLINE_BYTES and key == item.object_key:
+        return None, objects.presign_get(key, item.filename, content_type, 60), item.filename
+    return objects.read_bytes(key), content_type, item.filename

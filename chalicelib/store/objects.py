@@ -77,6 +77,11 @@ def put_bytes(key: str, data: bytes, content_type: str) -> None:
     client("s3").put_object(Bucket=bucket(), Key=key, Body=data, ContentType=content_type)
 
 
+def read_bytes(key: str) -> bytes:
+    """An object's bytes (Admin v2 image and file messages: at most forms.MAX_UPLOAD_BYTES)."""
+    return client("s3").get_object(Bucket=bucket(), Key=key)["Body"].read()
+
+
 def move(source: str, target: str, content_type: str) -> None:
     """Copy then delete (S3 has no rename). A crash between the two leaves the
     quarantine copy, which its lifecycle rule removes."""

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -28,6 +29,9 @@ from chalicelib.http.schema import Field, Int, List, Obj
 
 FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"
+MULTIPART = "multipart/form-data"
+# The one place bytes pass through the API (image and file messages): API Gateway's payload cap.
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 MAX_PAIRS = 1000
 MAX_ITEMS = 100
 MAX_KEY = 100
@@ -36,7 +40,8 @@ _KEY = re.compile(r"(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:\[(?P<sub>[A-Za-z0-9_]*)\
 
 
 def media_type(content_type: str | None) -> str:
-    """``json`` or ``form`` (anything else: 415; no header: form, the spec's default)."""
+    """``json``, ``form`` or ``multipart`` (anything else: 415; no header: form, the spec's
+    default). Only routes with an ``Upload`` field take multipart (the surface checks)."""
     if not content_type:
         return "form"
     kind, *params = (part.strip().lower() for part in content_type.split(";"))
@@ -48,6 +53,8 @@ def media_type(content_type: str | None) -> str:
         return "form"
     if kind == JSON or kind.endswith("+json"):
         return "json"
+    if kind == MULTIPART:
+        return "multipart"
     raise UnsupportedMediaType(f"Send {FORM} or {JSON}.", field="Content-Type")
 
 
@@ -55,7 +62,10 @@ def parse_body(raw: bytes, content_type: str | None, max_bytes: int) -> dict[str
     """The body as a dict of name -> str | list | dict (form) or JSON values."""
     if len(raw) > max_bytes:
         raise PayloadTooLarge(f"The request body exceeds {max_bytes} bytes.", field="body")
-    if media_type(content_type) == "json":
+    kind = media_type(content_type)
+    if kind == "multipart":
+        return parse_multipart(raw, content_type or "")
+    if kind == "json":
         payload = parse_json(raw, max_bytes)
         if not isinstance(payload, dict):
             raise ValidationError("The body must be a JSON object.", field="body")
@@ -94,6 +104,64 @@ def parse_form(text: str) -> dict[str, Any]:
                 _mixed(name)
             _put(current, sub, value, f"{name}[{sub}]")
     return parsed
+
+
+@dataclass(frozen=True)
+class Uploaded:
+    """A file part of a multipart body."""
+
+    filename: str
+    content_type: str
+    data: bytes
+
+
+def parse_multipart(raw: bytes, content_type: str) -> dict[str, Any]:
+    """Text parts read as a form's fields (the same shapes), file parts as ``Uploaded``."""
+    from email.parser import BytesParser
+    from email.policy import HTTP
+    from urllib.parse import urlencode
+
+    if "boundary=" not in content_type:
+        raise ValidationError("A multipart body needs its boundary.", field="Content-Type")
+    message = BytesParser(policy=HTTP).parsebytes(b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + raw)
+    if not message.is_multipart():
+        raise ValidationError("The multipart body is malformed.", field="body")
+    pairs: list[tuple[str, str]] = []
+    files: dict[str, Uploaded] = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        if not isinstance(name, str) or not name:
+            raise ValidationError("Every part needs a name (Content-Disposition).", field="body")
+        data = part.get_payload(decode=True) or b""
+        if part.get_filename() is not None:
+            files[name] = Uploaded(part.get_filename() or "upload", part.get_content_type(), data)
+            continue
+        try:
+            pairs.append((name, data.decode("utf-8")))
+        except UnicodeDecodeError:
+            raise ValidationError(f"{name} is not valid UTF-8.", field=name) from None
+    parsed = parse_form(urlencode(pairs))
+    for name, uploaded in files.items():
+        if name in parsed:
+            raise ValidationError(f"{name} is given twice.", field=name)
+        parsed[name] = uploaded
+    return parsed
+
+
+class Upload(Field):
+    """A file part of a multipart body (the route takes multipart/form-data)."""
+
+    json_type = "string"
+
+    def check(self, value: Any, path: str) -> Any:
+        if not isinstance(value, Uploaded):
+            raise ValidationError(f"{path} must be a file part of a multipart/form-data body.", field=path)
+        if not value.data:
+            raise ValidationError(f"{path} is empty.", field=path)
+        return value
+
+    def json_schema(self) -> dict[str, Any]:
+        return {**super().json_schema(), "format": "binary"}
 
 
 def _put(target: dict[str, Any], name: str, value: str, path: str) -> None:

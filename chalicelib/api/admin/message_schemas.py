@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from chalicelib.api.admin import openapi
 from chalicelib.api.admin.surface import PREFIX
 
@@ -14,8 +16,11 @@ _MESSAGE = {
         "channelId": {"type": "string", "description": "The channel's name"},
         "parentId": {"type": ["string", "null"], "description": "The thread's top-level message (a reply)"},
         "creatorId": {"type": "string"},
-        "dataType": {"enum": ["text", "custom"]},
-        "data": {"type": "object", "description": "text: {text}; custom: as sent; fileIds of attachments"},
+        "dataType": {"enum": ["text", "custom", "image", "file"]},
+        "data": {
+            "type": "object",
+            "description": "text: {text}; custom: as sent; image/file: {fileId, caption, fullImage, thumbnailFileId}",
+        },
         "tags": _STRINGS,
         "metadata": {"type": "object"},
         "reactions": {"type": "object", "additionalProperties": {"type": "integer"}},
@@ -82,3 +87,27 @@ openapi.BUNDLES.update(
         f"{PREFIX}/reactions": ("AdminReactionBundle", "Reactors, or the message bundle"),
     }
 )
+
+
+_BYTES = {"/images": ("image/jpeg", "image/png", "image/webp", "image/gif"), "/files": ("application/octet-stream",)}
+
+
+def _media(route: Any, operation: dict[str, Any]) -> None:
+    """Image and file messages: multipart bodies in, bytes out."""
+    if route.path in (f"{PREFIX}/messages/images", f"{PREFIX}/messages/files"):
+        schema = operation["requestBody"]["content"]["application/json"]["schema"]
+        operation["requestBody"] = {
+            "required": True,
+            "description": "multipart/form-data: the file part and the fields (at most 10 MB)",
+            "content": {"multipart/form-data": {"schema": schema}},
+        }
+    for suffix, types in _BYTES.items():
+        if route.path == f"{PREFIX}/messages/{{messageId}}{suffix}":
+            operation["responses"]["200"] = {
+                "description": "The bytes (409 E_FILE_NOT_READY until the file is scanned; 302 to a presigned URL "
+                "past 5 MB)",
+                "content": {t: {"schema": {"type": "string", "format": "binary"}} for t in types},
+            }
+
+
+openapi.ADJUSTMENTS.append(_media)

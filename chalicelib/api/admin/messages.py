@@ -13,9 +13,9 @@ from chalice import Blueprint
 
 from chalicelib.api.admin import message_schemas  # noqa: F401 - their answers in the OpenAPI feed
 from chalicelib.api.admin.channels import CHANNEL_ID
-from chalicelib.api.admin.forms import AnyObject, FormInt
+from chalicelib.api.admin.forms import AnyObject, FormInt, Upload
 from chalicelib.api.admin.surface import AdminSurface
-from chalicelib.api.routing import Call
+from chalicelib.api.routing import Call, Reply
 from chalicelib.auth import scopes
 from chalicelib.errors import ValidationError
 from chalicelib.http.schema import Bool, Enum, Id, List, Obj, Str
@@ -137,3 +137,95 @@ def create_message(call: Call) -> Any:
 )
 def delete_message(call: Call) -> Any:
     return admin_messages.delete(call.user, call.params["messageId"]).as_dict()
+
+
+UPLOAD_FIELDS = {
+    "channelId": CHANNEL_ID,
+    "file": Upload(description="The bytes (multipart file part; at most 10 MB: API Gateway's payload cap)"),
+    "tags": List(TAG, required=False, max_items=10, unique=True),
+    "parentId": Id(required=False, description="A top-level message of the channel: a reply in its thread"),
+}
+
+
+@admin.route(
+    "/api/v2/messages/images",
+    "POST",
+    summary="Create an image message (multipart/form-data: file, caption, tags, parentId, fullImage): the v1 files "
+    "pipeline scans it and makes its thumbnails",
+    scope=scopes.ADMIN,
+    body=Obj(
+        {
+            **UPLOAD_FIELDS,
+            "caption": Str(required=False, max_len=admin_messages.message_service.MAX_CONTENT),
+            "fullImage": Bool(required=False, default=False, from_string=True, description="Keep the full size"),
+        }
+    ),
+)
+def create_image_message(call: Call) -> Any:
+    body = call.body
+    return admin_messages.upload(
+        call.user,
+        body["channelId"],
+        body["file"],
+        kind="image",
+        caption=body.get("caption") or "",
+        tags=body.get("tags") or [],
+        parent_id=body.get("parentId"),
+        full_image=bool(body.get("fullImage")),
+    ).as_dict()
+
+
+@admin.route(
+    "/api/v2/messages/files",
+    "POST",
+    summary="Create a file message (multipart/form-data: file, tags, parentId): the v1 files pipeline scans it",
+    scope=scopes.ADMIN,
+    body=Obj(UPLOAD_FIELDS),
+)
+def create_file_message(call: Call) -> Any:
+    body = call.body
+    return admin_messages.upload(
+        call.user,
+        body["channelId"],
+        body["file"],
+        kind="file",
+        caption="",
+        tags=body.get("tags") or [],
+        parent_id=body.get("parentId"),
+        full_image=False,
+    ).as_dict()
+
+
+def _bytes(found: tuple[bytes | None, str, str]) -> Reply:
+    data, content_type, filename = found
+    if data is None:  # past what a Lambda answers: the file's presigned URL
+        return Reply(b"", status=302, headers={"Location": content_type, "Content-Type": "text/plain"})
+    quoted = filename.replace('"', "")
+    return Reply(data, headers={"Content-Type": content_type, "Content-Disposition": f'inline; filename="{quoted}"'})
+
+
+@admin.route(
+    "/api/v2/messages/{messageId}/images",
+    "GET",
+    summary="An image message's bytes (?size=small|medium|large (default medium)|full: full only when uploaded "
+    "with fullImage true); send Accept: */* or the image's type. 409 E_FILE_NOT_READY until scanned",
+    scope=scopes.ADMIN,
+    params=MESSAGE_PATH,
+    body=Obj({"size": Enum(admin_messages.IMAGE_SIZES, required=False)}),
+    idempotent=False,
+)
+def get_image(call: Call) -> Any:
+    return _bytes(admin_messages.media(call.user, call.params["messageId"], "image", call.body.get("size")))
+
+
+@admin.route(
+    "/api/v2/messages/{messageId}/files",
+    "GET",
+    summary="A file message's bytes (send Accept: application/octet-stream or */*). 409 E_FILE_NOT_READY until scanned",
+    scope=scopes.ADMIN,
+    params=MESSAGE_PATH,
+    idempotent=False,
+)
+def get_file(call: Call) -> Any:
+    found = admin_messages.media(call.user, call.params["messageId"], "file", None)
+    return _bytes((found[0], "application/octet-stream" if found[0] is not None else found[1], found[2]))

@@ -163,6 +163,8 @@ BUNDLES = {
     f"{PREFIX}/blacklist/": ("AdminRecordBundle", "The record bundle"),
     f"{PREFIX}/whitelist/": ("AdminRecordBundle", "The record bundle"),
 }
+# Callables (route, operation) -> None that adjust an operation (registered by route modules).
+ADJUSTMENTS: list[Any] = []
 _ERROR = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/AdminError"}}}}
 _ERRORS = {
     "400": "E_VALIDATION (the field named as sent: userIds[1], options[token])",
@@ -198,7 +200,7 @@ def operation(route: Any, scope_words: str) -> dict[str, Any]:
         ("AdminChannelBundle", "The channel bundle"),
     )
     bundle = {"$ref": f"#/components/schemas/{name}"}
-    return {
+    made = {
         "operationId": f"{SURFACE}_{route.name}",
         "summary": route.summary,
         "tags": [TAG],
@@ -219,6 +221,9 @@ def operation(route: Any, scope_words: str) -> dict[str, Any]:
             **{status: {"description": words, **_ERROR} for status, words in _ERRORS.items()},
         },
     }
+    for adjust in ADJUSTMENTS:  # what other modules say of their routes (message_schemas: multipart, bytes)
+        adjust(route, made)
+    return made
 
 
 def catch_all_paths() -> dict[str, Any]:

@@ -26,7 +26,15 @@ from chalicelib.api.routing import Call, Reply, RouteSpec, Surface, json_respons
 from chalicelib.auth import scopes
 from chalicelib.auth.principal import Principal
 from chalicelib.config import get_settings
-from chalicelib.errors import DisquaError, InsufficientScope, InvalidToken, MethodNotAllowed, NotFound, ValidationError
+from chalicelib.errors import (
+    DisquaError,
+    InsufficientScope,
+    InvalidToken,
+    MethodNotAllowed,
+    NotFound,
+    UnsupportedMediaType,
+    ValidationError,
+)
 from chalicelib.http import cursors
 from chalicelib.http.request import header, raw_body
 
@@ -82,10 +90,14 @@ class AdminSurface(Surface):
 
     def parse_body(self, spec: RouteSpec, request: Any) -> dict[str, Any]:
         raw = raw_body(request)
-        max_bytes = get_settings().max_body_bytes
+        uploads = spec.body is not None and any(isinstance(f, forms.Upload) for f in spec.body.fields.values())
+        max_bytes = forms.MAX_UPLOAD_BYTES if uploads else get_settings().max_body_bytes
         content_type = header(request, "content-type")
+        if raw.strip() and (forms.media_type(content_type) == "multipart") != uploads:
+            wanted = forms.MULTIPART if uploads else f"{forms.FORM} or {forms.JSON}"
+            raise UnsupportedMediaType(f"Send {wanted}.", field="Content-Type")
         body = forms.parse_body(raw, content_type, max_bytes) if raw.strip() else {}
-        from_form = not raw.strip() or forms.media_type(content_type) == "form"
+        from_form = not raw.strip() or forms.media_type(content_type) in ("form", "multipart")
         query = forms.parse_form(_query_pairs(request)) if request.query_params else {}
         for name in sorted(set(body) & set(query)):
             raise ValidationError(f"{name} is given both in the query string and in the body.", field=name)
@@ -122,6 +134,8 @@ class AdminSurface(Surface):
 
     def render(self, reply: Reply, request_id: str) -> Response:
         headers = {**response_headers(request_id), **reply.headers}
+        if isinstance(reply.data, bytes):  # an image or a file (headers carry its Content-Type)
+            return Response(body=reply.data, status_code=reply.status, headers=headers)
         if reply.status == 204:
             return Response(body="", status_code=204, headers=headers)
         body = dict(reply.data) if isinstance(reply.data, dict) else {"data": reply.data}
