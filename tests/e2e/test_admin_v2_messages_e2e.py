@@ -92,3 +92,47 @@ def test_messages_and_reactions_over_http(server: Devserver) -> None:
     assert deleted.status_code == 200 and deleted.json()["messages"][0]["isDeleted"] is True
     gone = requests.get(f"{api}/api/v2/message/{second['messageId']}", headers=admin, timeout=10)
     assert (gone.status_code, gone.json()["type"]) == (404, "E_NOT_FOUND")
+
+
+def test_an_image_message_over_http(server: Devserver) -> None:
+    """multipart/form-data in through the local gateway, the files pipeline in the runtime's
+    pump, the bytes out (409 until the file is scanned)."""
+    import io
+    import time
+
+    from PIL import Image
+
+    api, suffix = server.base_url, uuid.uuid4().hex[:8]
+    owner = sign_up(server, f"img{suffix}", "Admin")
+    ws = requests.post(f"{api}/v1/workspaces", json={"name": f"Imgs {suffix}"}, headers=owner.headers, timeout=10)
+    minted = requests.post(
+        f"{api}/v1/workspaces/{ws.json()['data']['id']}/tokens",
+        json={"name": "console", "scopes": ["admin"]},
+        headers=owner.headers,
+        timeout=10,
+    )
+    admin = {"Authorization": f"Bearer {minted.json()['data']['token']}"}
+    assert requests.post(f"{api}/api/v2/channel", data={"channelId": "pics"}, headers=admin, timeout=10).ok
+    picture = io.BytesIO()
+    Image.new("RGB", (640, 480), "navy").save(picture, "PNG")
+    sent = requests.post(
+        f"{api}/api/v2/messages/images",
+        data={"channelId": "pics", "caption": "navy", "fullImage": "true"},
+        files={"file": ("navy.png", picture.getvalue(), "image/png")},
+        headers=admin,
+        timeout=20,
+    )
+    assert sent.status_code == 200, sent.text
+    message = sent.json()["messages"][0]
+    assert (message["dataType"], message["data"]["caption"]) == ("image", "navy")
+    path = f"{api}/api/v2/messages/{message['messageId']}/images"
+    deadline = time.monotonic() + 60
+    while True:
+        got = requests.get(path, params={"size": "small"}, headers={**admin, "Accept": "*/*"}, timeout=10)
+        if got.status_code != 409 or time.monotonic() > deadline:
+            break
+        time.sleep(0.3)
+    assert got.status_code == 200, got.text
+    assert max(Image.open(io.BytesIO(got.content)).size) == 160
+    full = requests.get(path, params={"size": "full"}, headers={**admin, "Accept": "*/*"}, timeout=10)
+    assert Image.open(io.BytesIO(full.content)).size == (640, 480)
