@@ -112,7 +112,7 @@ def query(
         raise ValidationError("pageToken belongs to another query.", field=TOKEN_FIELD)
     start = position or {"at": None, "trail": []}
     flagged = wanted.filter == "flagged"
-    read: Callable[..., Any] = store.flagged_page if flagged else store.members_page
+    read: Callable[..., Any] = store.flagged_page if flagged else workspace_store.list_members
     at = start.get("at")
     collected: list[Entry] = []
     read_count = 0

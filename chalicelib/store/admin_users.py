@@ -59,16 +59,6 @@ def set_banned(workspace_id: str, user_id: str, at: str | None) -> int:
 # --- reading ----------------------------------------------------------------------------------
 
 
-def members_page(workspace_id: str, *, limit: int, position: dict[str, Any] | None) -> Page[Membership]:
-    return query_page(
-        Membership,
-        keys.workspace(workspace_id),
-        Membership.SK.startswith(keys.MEMBER_PREFIX),
-        limit=limit,
-        position=position,
-    )
-
-
 def flagged_page(workspace_id: str, *, limit: int, position: dict[str, Any] | None) -> Page[FlaggedUser]:
     """The workspace's flagged users (one Query of its ``FLAGGED#`` summaries), by user id."""
     return query_page(
