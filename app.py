@@ -12,6 +12,7 @@ from chalice import Chalice
 
 from chalicelib.api.admin import bans as admin_bans
 from chalicelib.api.admin import channels as admin_channels
+from chalicelib.api.admin import close as admin_close
 from chalicelib.api.admin import messages as admin_messages
 from chalicelib.api.admin import reactions as admin_reactions
 from chalicelib.api.admin import records as admin_records
@@ -79,6 +80,7 @@ for blueprint in (
     admin_channels.bp,
     admin_records.bp,
     admin_bans.bp,
+    admin_close.bp,
     admin_messages.bp,
     admin_reactions.bp,
     admin_users.bp,
@@ -154,6 +156,13 @@ def index_for_search(event: Any) -> dict[str, Any]:
     from chalicelib.workers import search
 
     return search.handle_batch(event.to_dict())
+
+
+@app.on_sqs_message(queue="closes", batch_size=1)
+def close_channels(event: Any) -> dict[str, Any]:
+    from chalicelib.workers import channel_close
+
+    return channel_close.handle_batch(event.to_dict())
 
 
 @app.on_sqs_message(queue="files", batch_size=1)

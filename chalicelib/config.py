@@ -15,7 +15,7 @@ from functools import lru_cache
 
 # Logical names of the queues the event router fans out to. Each maps to an
 # environment variable ``<NAME>_QUEUE_URL`` and to a resource in infra/.
-QUEUE_NAMES = ("email", "activity", "files", "notifications", "push", "webhooks", "search")
+QUEUE_NAMES = ("email", "activity", "files", "notifications", "push", "webhooks", "search", "closes")
 
 
 @dataclass(frozen=True)

@@ -133,6 +133,15 @@ class ChannelArchived(DisquaError):
     default_message = "Channel is archived: messages cannot be sent."
 
 
+class ChannelClosed(DisquaError):
+    """Closed by Admin v2 (``POST /api/v2/channel/:channelId/close``, irreversible): every
+    surface answers this for the channel, reads included."""
+
+    code = "E_CHANNEL_CLOSED"
+    status = 410
+    default_message = "This channel is closed."
+
+
 class UserBanned(Forbidden):
     """Globally banned from the workspace by Admin v2 (``POST /api/v2/users/ban``): refused on
     every surface until unbanned. A Forbidden: Disqus answers it with code 22."""

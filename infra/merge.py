@@ -120,6 +120,8 @@ UPLOADS_ACCESS: dict[str, dict[str, tuple[str, ...]]] = {
         "s3:PutObject": PROMOTED_PREFIXES,  # thumbnails, CopyObject's target
         "s3:DeleteObject": (QUARANTINE_PREFIX,),  # after promotion, or a rejected upload
     },
+    # the channel close job deletes the files of the messages it deletes
+    "close_channels": {"s3:DeleteObject": (QUARANTINE_PREFIX, *PROMOTED_PREFIXES)},
 }
 # s3:ListBucket on the bucket turns S3's answer for a missing key from 403 into 404,
 # which chalicelib/store/objects.py's size_of reads as "not uploaded (yet)". It lets
@@ -138,6 +140,8 @@ SENDS_TO: dict[str, tuple[str, ...]] = {
     "notify": ("notifications",),
     # a failed delivery is retried later through the queue (DelaySeconds)
     "deliver_webhooks": ("webhooks",),
+    # the channel close job queues its next batch (chalicelib/services/channel_close.py)
+    "close_channels": ("closes",),
 }
 
 # Search (infra/resources.yaml, SearchEngine=opensearch): the functions that search or index get

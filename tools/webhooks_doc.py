@@ -76,7 +76,7 @@ def _file() -> Any:
 
 def example_data() -> dict[str, dict[str, Any]]:
     """event type -> its ``data``, from the code that builds the real ones."""
-    from chalicelib.services import channels, files
+    from chalicelib.services import channel_close, channels, files
     from chalicelib.store.models import Message, PostVote, Reaction
     from chalicelib.workers import router
 
@@ -112,6 +112,7 @@ def example_data() -> dict[str, dict[str, Any]]:
     data["channel.updated"] = event("channel.updated", changes=["name", "topic"], updatedBy=AUTHOR)
     data["channel.archived"] = event("channel.archived", by=AUTHOR)
     data["channel.unarchived"] = event("channel.unarchived", by=AUTHOR)
+    data["channel.didClose"] = channel_close.close_event(channel, AUTHOR, LATER).data
     # Workspace membership (invites.accept, members.remove); channel membership events
     # carry channelId and addedBy instead (services/channels.py).
     data["member.joined"] = {"workspaceId": WORKSPACE, "userId": OTHER, "role": "member", "inviteId": INVITE}

@@ -18,7 +18,16 @@ from typing import Any
 
 from chalicelib.auth import scopes
 from chalicelib.auth.principal import Principal
-from chalicelib.errors import ChannelArchived, ChannelBanned, Conflict, Forbidden, NotFound, NotMember, ValidationError
+from chalicelib.errors import (
+    ChannelArchived,
+    ChannelBanned,
+    ChannelClosed,
+    Conflict,
+    Forbidden,
+    NotFound,
+    NotMember,
+    ValidationError,
+)
 from chalicelib.ids import new_id, now_iso
 from chalicelib.services import authz, system_messages
 from chalicelib.store import channel_bans
@@ -80,6 +89,8 @@ def access(principal: Principal, channel_id: str, scope: str, *, with_ban: bool 
     if channel is None:
         raise NotFound("Channel not found.")
     authz.require_token_workspace(principal, channel.workspace_id)
+    if channel.closed_at:  # closed by Admin v2: irreversible, members no longer count
+        raise ChannelClosed()
     banned = False
     if with_ban:
         membership, member, banned = channel_bans.access_and_ban(channel, principal.user_id)

@@ -36,6 +36,7 @@ from chalicelib.auth import scopes
 from chalicelib.auth.principal import Principal
 from chalicelib.errors import (
     ChannelArchived,
+    ChannelClosed,
     ChannelMuted,
     Forbidden,
     ModerationBlocked,
@@ -74,6 +75,8 @@ def channel_for_reading(principal: Principal, channel_id: str, scope: str) -> tu
     if channel is None:
         raise NotFound("Channel not found.")
     authz.require_token_workspace(principal, channel.workspace_id)
+    if channel.closed_at:  # closed by Admin v2 (services/channel_close.py): irreversible
+        raise ChannelClosed()
     authz.refuse_banned(member)  # a globally banned member's copy of the ban
     membership = None
     if member is None and channel.channel_type != "private":  # public channels and comments threads

@@ -118,7 +118,7 @@ def index_message(message: Message, channel: Channel | None = None) -> bool:
         unindex_message(message.workspace_id, message.id)
         return False
     channel = channel or channel_store.get(message.channel_id)
-    if channel is None:  # the channel is gone: nothing to show the message in
+    if channel is None or channel.closed_at:  # gone or closed: nothing to show the message in
         unindex_message(message.workspace_id, message.id)
         return False
     return index().upsert_message(message_doc(message, private=channel.channel_type == "private"))
@@ -280,5 +280,7 @@ def _messages(hits: list[Any], terms: dict[str, Any]) -> list[MessageResult]:
         channel = found.get((keys.channel(hit.channel_id), keys.META))
         if not isinstance(message, Message) or message.deleted or not isinstance(channel, Channel):
             continue  # deleted since it was indexed: the worker is removing it
+        if channel.closed_at:  # closed (Admin v2): the close job is deleting its messages
+            continue
         results.append(MessageResult(message, channel, highlight_html(message.content_html or "", terms[hit.doc_id])))
     return results

@@ -24,6 +24,7 @@ EVENT_TYPES: dict[str, str] = {
     "changed (changes lists which).",
     "channel.archived": "A channel was archived.",
     "channel.unarchived": "A channel was unarchived.",
+    "channel.didClose": "A channel was closed (Admin v2, irreversible): its items are being deleted.",
     "member.joined": "Someone joined the workspace (an invite), or was added to or joined a channel (channelId).",
     "member.left": "Someone left the workspace, or a channel (channelId).",
     "member.removed": "An admin removed someone from the workspace, or a manager from a channel (channelId).",

@@ -48,6 +48,7 @@ def workspace(workspace_id: str) -> str:
 
 WORKSPACE_PREFIX = "WS#"
 META = "META"
+CHANNEL_CLOSE = "CLOSE"  # under CH#id: the close job's progress (store/channel_close.py)
 
 
 def workspace_slug(slug: str) -> str:

@@ -297,6 +297,31 @@ class Channel(Entity, discriminator="Channel"):
     # Muted until then (ISO; services/channels.MUTED_FOREVER: until unmuted): only workspace
     # admins post (services/messages._may_post).
     muted_until = UnicodeAttribute(null=True)
+    # Closed by Admin v2 (irreversible, services/channel_close.py): every surface answers
+    # E_CHANNEL_CLOSED from then on; a background job deletes its items.
+    closed_at = UnicodeAttribute(null=True)
+    closed_by = UnicodeAttribute(null=True)
+
+
+class ChannelCloseProgress(Entity, discriminator="ChannelCloseProgress"):
+    """The close job's progress (``CH#id`` / ``CLOSE``), written with the close: the last
+    deleted sort key, what the batch in hand will delete (``pending_*``: a crash between its
+    deletes and this write is finished on redelivery, never counted twice) and done."""
+
+    channel_id = UnicodeAttribute()
+    workspace_id = UnicodeAttribute()
+    step = NumberAttribute(default=0)
+    last_key = UnicodeAttribute(null=True)
+    pending_last = UnicodeAttribute(null=True)
+    pending_messages = NumberAttribute(null=True)
+    pending_items = NumberAttribute(null=True)
+    pending_files = NumberAttribute(null=True)
+    messages_deleted = NumberAttribute(default=0)
+    items_deleted = NumberAttribute(default=0)
+    files_deleted = NumberAttribute(default=0)
+    done = BooleanAttribute(default=False)
+    started_at = UnicodeAttribute()
+    finished_at = UnicodeAttribute(null=True)
 
 
 class ChannelTag(Entity, discriminator="ChannelTag"):

@@ -32,6 +32,8 @@ SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
     # every type of the webhook catalog (chalicelib/services/webhook_catalog.py)
     "webhooks": SUBSCRIBABLE,
     "push": ("notification.created",),
+    # the channel close job (chalicelib/workers/channel_close.py): its first batch
+    "closes": ("channel.didClose",),
     # the search indexer (chalicelib/workers/search.py); member.* of channels are ignored there:
     # channel permissions are read at query time
     "search": (

@@ -94,6 +94,11 @@ def test_examples_have_the_shape_of_real_events(api):
     thread = comment_threads.create(me, ws["slug"], title="Comments").thread
     posted = posts.create(me, Lookup(thread_id=thread.id), "a comment")
     posts.vote_post(me, posted.post.id, 1)
+    # an Admin v2 close (channel.didClose)
+    admin = {"name": "console", "scopes": ["admin"]}
+    admin_token = api.post(f"/v1/workspaces/{ws['id']}/tokens", admin, token=token).data["token"]
+    assert api.post(f"/v1/workspaces/{ws['id']}/channels", {"name": "closing"}, token=token).status == 201
+    assert api.post("/api/v2/channel/closing/close", {}, token=admin_token).status == 200
 
     emitted = _emitted(reader)
     examples = webhooks_doc.example_data()

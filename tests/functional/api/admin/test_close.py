@@ -1,0 +1,67 @@
+"""Admin v2 channel close (form-encoded and JSON): irreversible, everyone removed at once.
+
+What each test proves:
+- a close answers the channel with closedAt/closedBy and the job's progress record; from then
+  on v1 (read, post, join, details, members, pins) and Admin v2 (display name, add users, message
+  query, a second mute) answer 410 E_CHANNEL_CLOSED; a second close is idempotent (same
+  closedAt); the channel.didClose event was committed with it;
+- #general cannot be closed (403), an unknown channel is 404.
+"""
+
+from __future__ import annotations
+
+from chalicelib.store.models import Event
+from tests.functional.api.admin.test_channels import create, error_of
+
+
+def _closed(reply) -> None:
+    assert reply.status == 410, reply.body
+    body = reply.body
+    code = body.get("error", {}).get("code") if isinstance(body.get("error"), dict) else None
+    assert "E_CHANNEL_CLOSED" in (code, body.get("type"), body.get("code"), str(body)), body
+
+
+def test_a_closed_channel_answers_closed_on_every_surface(console):
+    made = create(console, "lobby", userIds=[console.alice.user_id, console.bob.user_id])
+    channel_id = made["channels"][0]["v1ChannelId"]
+    alice = console.alice.access_token
+    sent = console.api.post(f"/v1/channels/{channel_id}/messages", {"content": "hi"}, token=alice)
+    assert sent.status == 201, sent.body
+
+    closed = console.call("POST", "/api/v2/channel/lobby/close", {})
+    assert closed.status == 200, closed.body
+    (channel,) = closed.body["channels"]
+    assert channel["channelId"] == "lobby" and channel["closedBy"] == console.owner.user_id
+    assert channel["closedAt"] and channel["close"]["done"] is False and channel["close"]["messagesDeleted"] == 0
+    events = [e for e in Event.scan() if e.event_type == "channel.didClose"]
+    assert [(e.data["channelId"], e.data["closedBy"]) for e in events] == [(channel_id, console.owner.user_id)]
+
+    for account in (console.alice, console.bob, console.admin):
+        token = account.access_token
+        _closed(console.api.post(f"/v1/channels/{channel_id}/messages", {"content": "x"}, token=token))
+        _closed(console.api.get(f"/v1/channels/{channel_id}/messages", token=token))
+        _closed(console.api.get(f"/v1/channels/{channel_id}", token=token))
+        _closed(console.api.get(f"/v1/channels/{channel_id}/members", token=token))
+        _closed(console.api.get(f"/v1/channels/{channel_id}/pins", token=token))
+    _closed(console.api.post(f"/v1/channels/{channel_id}/join", {}, token=console.admin.access_token))
+
+    renamed = console.call("POST", "/api/v2/channel/displayName", {"channelId": "lobby", "displayName": "Again"})
+    assert error_of(renamed, 410)["type"] == "E_CHANNEL_CLOSED" or "closed" in renamed.body["message"]
+    error_of(console.call("POST", "/api/v2/channel/lobby/users", {"userIds": [console.admin.user_id]}), 410)
+    error_of(console.call("PUT", "/api/v2/channel/lobby/mute", {}), 410)
+    error_of(console.call("POST", "/api/v2/messages", {"channelId": "lobby"}), 410)
+
+    again = console.call("POST", "/api/v2/channel/lobby/close", {})
+    assert again.status == 200, again.body
+    assert again.body["channels"][0]["closedAt"] == channel["closedAt"]
+    assert again.body["channels"][0]["closedBy"] == console.owner.user_id
+
+
+def test_general_unknown_channels_and_members_are_refused(console):
+    general = error_of(console.call("POST", "/api/v2/channel/general/close", {}), 403)
+    assert "#general" in general["message"]
+    error_of(console.call("POST", "/api/v2/channel/nowhere/close", {}), 404)
+    create(console, "lobby")
+    # nothing closed by those: the channel still answers
+    still = console.call("POST", "/api/v2/channel/displayName", {"channelId": "lobby", "displayName": "Open"})
+    assert still.status == 200, still.body
