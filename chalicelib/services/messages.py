@@ -123,7 +123,10 @@ def locate(principal: Principal, message_id: str, scope: str) -> Located:
         raise NotFound("Message not found.")
     channel_id, sort_key, workspace_id = found
     authz.require_token_workspace(principal, workspace_id)
-    message, membership, member = message_store.get_with_access(channel_id, sort_key, workspace_id, principal.user_id)
+    found_message = message_store.get_with_access(channel_id, sort_key, workspace_id, principal.user_id)
+    message, membership, member, closed = found_message
+    if closed:  # closed by Admin v2: its messages are being deleted
+        raise ChannelClosed()
     if message is None or membership is None or (message.channel_type == "private" and member is None):
         raise NotFound("Message not found.")
     authz.refuse_banned(membership)

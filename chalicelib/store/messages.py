@@ -173,19 +173,22 @@ def locate(message_id: str) -> tuple[str, str, str] | None:
 
 def get_with_access(
     channel_id: str, sort_key: str, workspace_id: str, user_id: str
-) -> tuple[Message | None, Membership | None, ChannelMember | None]:
-    """The message and the caller's workspace and channel memberships: one batch."""
+) -> tuple[Message | None, Membership | None, ChannelMember | None, bool]:
+    """The message, the caller's workspace and channel memberships and whether the channel is
+    closed (Admin v2): one batch."""
     wanted = [
         (keys.channel(channel_id), sort_key),
         (keys.workspace(workspace_id), keys.member(user_id)),
         (keys.channel(channel_id), keys.member(user_id)),
+        (keys.channel(channel_id), keys.META),
     ]
     found = {(i.PK, i.SK): i for i in Entity.batch_get(wanted)}
-    message, membership, member = (found.get(k) for k in wanted)
+    message, membership, member, channel = (found.get(k) for k in wanted)
     return (
         message if isinstance(message, Message) else None,
         membership if isinstance(membership, Membership) else None,
         member if isinstance(member, ChannelMember) else None,
+        isinstance(channel, Channel) and bool(channel.closed_at),
     )
 
 

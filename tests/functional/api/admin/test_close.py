@@ -2,8 +2,9 @@
 
 What each test proves:
 - a close answers the channel with closedAt/closedBy and the job's progress record; from then
-  on v1 (read, post, join, details, members, pins) and Admin v2 (display name, add users, message
-  query, a second mute) answer 410 E_CHANNEL_CLOSED; a second close is idempotent (same
+  on v1 (read, post, join, details, members, pins, a message by id
+  and its reactions) and Admin v2 (display name, add users, message
+  query and get, a second mute) answer 410 E_CHANNEL_CLOSED; a second close is idempotent (same
   closedAt); the channel.didClose event was committed with it;
 - #general cannot be closed (403), an unknown channel is 404.
 """
@@ -44,6 +45,10 @@ def test_a_closed_channel_answers_closed_on_every_surface(console):
         _closed(console.api.get(f"/v1/channels/{channel_id}/members", token=token))
         _closed(console.api.get(f"/v1/channels/{channel_id}/pins", token=token))
     _closed(console.api.post(f"/v1/channels/{channel_id}/join", {}, token=console.admin.access_token))
+    message = f"/v1/messages/{sent.data['id']}"
+    _closed(console.api.get(message, token=alice))  # by id too (the channel is in the same batch)
+    _closed(console.api.post(f"{message}/reactions", {"emoji": ":tada:"}, token=alice))
+    error_of(console.call("GET", f"/api/v2/message/{sent.data['id']}"), 410)
 
     renamed = console.call("POST", "/api/v2/channel/displayName", {"channelId": "lobby", "displayName": "Again"})
     assert error_of(renamed, 410)["type"] == "E_CHANNEL_CLOSED" or "closed" in renamed.body["message"]
