@@ -276,7 +276,7 @@ def query(
         user_in = _public_channel_ids(wanted.user_id, workspace_id)
 
     def admits(channel: Channel) -> bool:
-        if channel.archived or channel.channel_type != "public":
+        if channel.archived or channel.closed_at or channel.channel_type != "public":
             return False
         tags = {t.lower() for t in channel.tags or ()}
         if not {t.lower() for t in wanted.tags} <= tags or tags & {t.lower() for t in wanted.exclude_tags}:

@@ -132,7 +132,7 @@ def list_channels(
     if phase in ("public", "comments"):  # comments channels (Disqus threads) are public in the workspace
         _, membership = authz.workspace_access(principal, workspace_id)
         page = channel_store.list_by_type(workspace_id, phase, archived, limit=limit, position=at)
-        items = page.items
+        items = [c for c in page.items if not c.closed_at]  # closed (Admin v2): a page may be short
         if page.position is None and not membership.private_channels:
             return items, None  # no private phase to come
     else:
@@ -141,7 +141,7 @@ def list_channels(
         workspace, membership, found = workspace_store.get_with_membership_and(workspace_id, principal.user_id, wanted)
         authz.check_access(workspace, membership)
         channels = [found.get(k) for k in wanted]
-        items = [c for c in channels if isinstance(c, Channel) and bool(c.archived) == archived]
+        items = [c for c in channels if isinstance(c, Channel) and bool(c.archived) == archived and not c.closed_at]
     if page.position is not None:
         return items, {"phase": phase, "at": page.position}
     following = phases.index(phase) + 1

@@ -5,7 +5,8 @@ What each test proves:
   on v1 (read, post, join, details, members, pins, a message by id
   and its reactions) and Admin v2 (display name, add users, message
   query and get, a second mute) answer 410 E_CHANNEL_CLOSED; a second close is idempotent (same
-  closedAt); the channel.didClose event was committed with it;
+  closedAt); the channel.didClose event was committed with it; v1's channel list and Admin
+  v2's query leave it out;
 - #general cannot be closed (403), an unknown channel is 404.
 """
 
@@ -29,6 +30,8 @@ def test_a_closed_channel_answers_closed_on_every_surface(console):
     sent = console.api.post(f"/v1/channels/{channel_id}/messages", {"content": "hi"}, token=alice)
     assert sent.status == 201, sent.body
 
+    listed = console.api.get(f"/v1/workspaces/{console.ws['id']}/channels", token=console.owner.access_token)
+    assert "lobby" in [c["name"] for c in listed.data]  # listed until closed
     closed = console.call("POST", "/api/v2/channel/lobby/close", {})
     assert closed.status == 200, closed.body
     (channel,) = closed.body["channels"]
@@ -55,6 +58,11 @@ def test_a_closed_channel_answers_closed_on_every_surface(console):
     error_of(console.call("POST", "/api/v2/channel/lobby/users", {"userIds": [console.admin.user_id]}), 410)
     error_of(console.call("PUT", "/api/v2/channel/lobby/mute", {}), 410)
     error_of(console.call("POST", "/api/v2/messages", {"channelId": "lobby"}), 410)
+
+    listed = console.api.get(f"/v1/workspaces/{console.ws['id']}/channels", token=console.owner.access_token)
+    assert listed.status == 200 and "lobby" not in [c["name"] for c in listed.data]
+    queried = console.call("POST", "/api/v2/channels", {"filter": "all"})
+    assert queried.status == 200 and "lobby" not in [c["channelId"] for c in queried.body["channels"]]
 
     again = console.call("POST", "/api/v2/channel/lobby/close", {})
     assert again.status == 200, again.body
