@@ -7,11 +7,13 @@ What each test proves:
   query and get, a second mute) answer 410 E_CHANNEL_CLOSED; a second close is idempotent (same
   closedAt); the channel.didClose event was committed with it; v1's channel list and Admin
   v2's query leave it out;
-- #general cannot be closed (403), an unknown channel is 404.
+- #general cannot be closed (403), an unknown channel is 404, a comments thread 400 (channelId).
 """
 
 from __future__ import annotations
 
+from chalicelib.auth.principal import Principal
+from chalicelib.services import comment_threads
 from chalicelib.store.models import Event
 from tests.functional.api.admin.test_channels import create, error_of
 
@@ -78,3 +80,10 @@ def test_general_unknown_channels_and_members_are_refused(console):
     # nothing closed by those: the channel still answers
     still = console.call("POST", "/api/v2/channel/displayName", {"channelId": "lobby", "displayName": "Open"})
     assert still.status == 200, still.body
+
+
+def test_a_comments_thread_is_refused(console):
+    me = Principal(user_id=console.owner.user_id, kind="session")
+    thread = comment_threads.create(me, console.ws["slug"], title="Comments").thread
+    refused = error_of(console.call("POST", f"/api/v2/channel/{thread.name}/close", {}), 400, "channelId")
+    assert "comments thread" in refused["message"]
