@@ -18,8 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from bench.capacity import Capacity
-from bench.recorder import ApiCall, Recorder, operations, total_capacity
+from bench.recorder import ApiCall, CallCosts, Recorder
 from bench.table import INFO, heading, render, verdict
 
 SMALL, LARGE, QUICK_LARGE = 100, 100_000, 10_000
@@ -49,18 +48,10 @@ BUDGETS = {
 
 
 @dataclass(frozen=True)
-class Row:
+class Row(CallCosts):
     case: str
     status: int
     calls: list[ApiCall]
-
-    @property
-    def capacity(self) -> Capacity:
-        return total_capacity(self.calls)
-
-    @property
-    def operations(self) -> str:
-        return operations(self.calls)
 
     @property
     def result(self) -> str:

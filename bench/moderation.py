@@ -18,8 +18,7 @@ import json
 import time
 from dataclasses import dataclass
 
-from bench.capacity import Capacity
-from bench.recorder import ApiCall, Recorder, operations, total_capacity
+from bench.recorder import ApiCall, CallCosts, Recorder
 from bench.table import INFO, heading, render, verdict
 
 RULES = 1000
@@ -29,18 +28,10 @@ CHECK_BUDGET_MS = 1.0  # CPU per check of the short message with 1,000 rules
 
 
 @dataclass(frozen=True)
-class Row:
+class Row(CallCosts):
     case: str
     status: int
     calls: list[ApiCall]
-
-    @property
-    def operations(self) -> str:
-        return operations(self.calls)
-
-    @property
-    def capacity(self) -> Capacity:
-        return total_capacity(self.calls)
 
 
 @dataclass(frozen=True)

@@ -159,3 +159,17 @@ def total_capacity(calls: list[ApiCall]) -> Capacity:
 def operations(calls: list[ApiCall]) -> str:
     """The calls' operations, in order, without the "Item" suffix ("Get, BatchGet, Query")."""
     return ", ".join(c.operation.removesuffix("Item") for c in calls) or "-"
+
+
+class CallCosts:
+    """A measured row's costs, from its ``calls`` (mixed into the bench sections' rows)."""
+
+    calls: list[ApiCall]
+
+    @property
+    def capacity(self) -> Capacity:
+        return total_capacity(self.calls)
+
+    @property
+    def operations(self) -> str:
+        return operations(self.calls)

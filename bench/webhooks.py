@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bench.capacity import Capacity
-from bench.recorder import ApiCall, Recorder, operations, total_capacity
+from bench.recorder import ApiCall, CallCosts, Recorder
 from bench.table import INFO, heading, render, verdict
 
 # (calls, WCU) budgets: a fan-out claims the event, queries the workspace's webhooks
@@ -29,18 +29,10 @@ BUDGETS: dict[str, tuple[int, float]] = {
 
 
 @dataclass(frozen=True)
-class Row:
+class Row(CallCosts):
     case: str
     calls: list[ApiCall]
     sqs_sent: int
-
-    @property
-    def capacity(self) -> Capacity:
-        return total_capacity(self.calls)
-
-    @property
-    def operations(self) -> str:
-        return operations(self.calls)
 
     @property
     def result(self) -> str:

@@ -166,3 +166,14 @@ def api(client):
     from tests.helpers import Api
 
     return Api(client)
+
+
+@pytest.fixture
+def recorder():
+    """bench/recorder.py counting every DynamoDB call (and its capacity) while a test runs."""
+    from bench.recorder import Recorder
+
+    recording = Recorder()
+    recording.install()
+    yield recording
+    recording.uninstall()

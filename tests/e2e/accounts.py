@@ -32,3 +32,28 @@ def sign_up(server: Devserver, handle: str, display_name: str) -> SignedUp:
     assert login.status_code == 200, login.text
     token = login.json()["data"]["accessToken"]
     return SignedUp(registered.json()["data"]["userId"], email, {"Authorization": f"Bearer {token}"})
+
+
+@dataclass(frozen=True)
+class Console:
+    """A signed-up owner, their new workspace and an Admin Access Token of it (Admin v2)."""
+
+    owner: SignedUp
+    workspace_id: str
+    headers: dict[str, str]  # Authorization: Bearer <the admin token>
+
+
+def admin_console(server: Devserver, handle: str, workspace_name: str) -> Console:
+    api = server.base_url
+    owner = sign_up(server, handle, "Admin")
+    made = requests.post(f"{api}/v1/workspaces", json={"name": workspace_name}, headers=owner.headers, timeout=10)
+    assert made.status_code == 201, made.text
+    workspace_id = made.json()["data"]["id"]
+    minted = requests.post(
+        f"{api}/v1/workspaces/{workspace_id}/tokens",
+        json={"name": "console", "scopes": ["admin"]},
+        headers=owner.headers,
+        timeout=10,
+    )
+    assert minted.status_code == 201, minted.text
+    return Console(owner, workspace_id, {"Authorization": f"Bearer {minted.json()['data']['token']}"})

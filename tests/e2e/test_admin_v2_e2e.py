@@ -10,7 +10,7 @@ import uuid
 import pytest
 import requests
 
-from tests.e2e.accounts import sign_up
+from tests.e2e.accounts import admin_console
 from tests.e2e.harness import Devserver
 
 pytestmark = pytest.mark.e2e
@@ -18,16 +18,8 @@ pytestmark = pytest.mark.e2e
 
 def test_the_admin_console_over_http(server: Devserver) -> None:
     api, suffix = server.base_url, uuid.uuid4().hex[:8]
-    owner = sign_up(server, f"adm{suffix}", "Admin")
-    ws = requests.post(f"{api}/v1/workspaces", json={"name": f"Console {suffix}"}, headers=owner.headers, timeout=10)
-    minted = requests.post(
-        f"{api}/v1/workspaces/{ws.json()['data']['id']}/tokens",
-        json={"name": "console", "scopes": ["admin"]},
-        headers=owner.headers,
-        timeout=10,
-    )
-    assert minted.status_code == 201, minted.text
-    admin = {"Authorization": f"Bearer {minted.json()['data']['token']}"}
+    console = admin_console(server, f"adm{suffix}", f"Console {suffix}")
+    owner, admin = console.owner, console.headers
 
     created = requests.post(
         f"{api}/api/v2/channel",

@@ -10,7 +10,7 @@ import uuid
 import pytest
 import requests
 
-from tests.e2e.accounts import sign_up
+from tests.e2e.accounts import admin_console
 from tests.e2e.harness import Devserver
 
 pytestmark = pytest.mark.e2e
@@ -20,16 +20,7 @@ THUMBS = "\U0001f44d"
 
 def test_messages_and_reactions_over_http(server: Devserver) -> None:
     api, suffix = server.base_url, uuid.uuid4().hex[:8]
-    owner = sign_up(server, f"msg{suffix}", "Admin")
-    ws = requests.post(f"{api}/v1/workspaces", json={"name": f"Msgs {suffix}"}, headers=owner.headers, timeout=10)
-    minted = requests.post(
-        f"{api}/v1/workspaces/{ws.json()['data']['id']}/tokens",
-        json={"name": "console", "scopes": ["admin"]},
-        headers=owner.headers,
-        timeout=10,
-    )
-    assert minted.status_code == 201, minted.text
-    admin = {"Authorization": f"Bearer {minted.json()['data']['token']}"}
+    admin = admin_console(server, f"msg{suffix}", f"Msgs {suffix}").headers
     made = requests.post(f"{api}/api/v2/channel", data={"channelId": "board"}, headers=admin, timeout=10)
     assert made.status_code == 200, made.text
 
@@ -103,15 +94,7 @@ def test_an_image_message_over_http(server: Devserver) -> None:
     from PIL import Image
 
     api, suffix = server.base_url, uuid.uuid4().hex[:8]
-    owner = sign_up(server, f"img{suffix}", "Admin")
-    ws = requests.post(f"{api}/v1/workspaces", json={"name": f"Imgs {suffix}"}, headers=owner.headers, timeout=10)
-    minted = requests.post(
-        f"{api}/v1/workspaces/{ws.json()['data']['id']}/tokens",
-        json={"name": "console", "scopes": ["admin"]},
-        headers=owner.headers,
-        timeout=10,
-    )
-    admin = {"Authorization": f"Bearer {minted.json()['data']['token']}"}
+    admin = admin_console(server, f"img{suffix}", f"Imgs {suffix}").headers
     assert requests.post(f"{api}/api/v2/channel", data={"channelId": "pics"}, headers=admin, timeout=10).ok
     picture = io.BytesIO()
     Image.new("RGB", (640, 480), "navy").save(picture, "PNG")

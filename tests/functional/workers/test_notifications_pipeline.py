@@ -27,20 +27,7 @@ from chalicelib.store import claims
 from chalicelib.store import notifications as store
 from chalicelib.store import users as user_store
 from chalicelib.store.models import Notification
-from tests.functional.workers.notify import Pipeline
 from tests.functional.workers.pipeline import LambdaContext
-from tests.helpers import create_workspace, join_workspace, register
-
-
-@pytest.fixture
-def room(api):
-    jane, bob, carol = (register(api, n) for n in ("jane", "bob", "carol"))
-    ws = create_workspace(api, jane)
-    join_workspace(ws, bob)
-    join_workspace(ws, carol)
-    pipeline = Pipeline()
-    pipeline.run()
-    return ws, jane, bob, carol, pipeline
 
 
 def _send(api, who, channel_id, content):

@@ -8,8 +8,6 @@ from chalicelib.auth.principal import Principal
 from chalicelib.services import comment_threads, posts
 from chalicelib.services.comment_threads import Lookup
 from chalicelib.store.models import Notification
-from tests.functional.workers.notify import Pipeline
-from tests.helpers import create_workspace, join_workspace, register
 
 
 def notified(user_id: str) -> list[tuple[str, str]]:
@@ -18,13 +16,8 @@ def notified(user_id: str) -> list[tuple[str, str]]:
     )
 
 
-def test_an_answer_and_a_mention_in_a_comments_thread_notify(api):
-    jane, bob, carol = (register(api, n) for n in ("jane", "bob", "carol"))
-    ws = create_workspace(api, jane)
-    join_workspace(ws, bob)
-    join_workspace(ws, carol)
-    pipeline = Pipeline()
-    pipeline.run()
+def test_an_answer_and_a_mention_in_a_comments_thread_notify(room):
+    ws, jane, bob, carol, pipeline = room
     as_jane, as_bob = (Principal(user_id=u.user_id, kind="session") for u in (jane, bob))
     thread = comment_threads.create(as_jane, ws["slug"], title="Comments").thread
     question = posts.create(as_bob, Lookup(thread_id=thread.id), "A question").post

@@ -3,18 +3,7 @@ calls; authentication is cached per warm Lambda): the figures in docs/admin-v2.m
 
 from __future__ import annotations
 
-import pytest
-
-from bench.recorder import Recorder
 from tests.functional.api.admin.test_channels import create
-
-
-@pytest.fixture
-def recorder():
-    recorder = Recorder()
-    recorder.install()
-    yield recorder
-    recorder.uninstall()
 
 
 def ops(calls) -> list[str]:

@@ -3,20 +3,9 @@ calls and write units, indexes included): the figures in docs/admin-v2.md."""
 
 from __future__ import annotations
 
-import pytest
-
-from bench.recorder import Recorder
 from tests.functional.api.admin.test_channels import create as create_channel
 from tests.functional.api.admin.test_messages import say
 from tests.functional.api.admin.test_reactions import THUMBS, most, react
-
-
-@pytest.fixture
-def recorder():
-    recorder = Recorder()
-    recorder.install()
-    yield recorder
-    recorder.uninstall()
 
 
 def handler(calls):

@@ -3,20 +3,9 @@ read shows up here: the numbers are in docs/oauth.md."""
 
 from __future__ import annotations
 
-import pytest
-
-from bench.recorder import Recorder
 from chalicelib.services import authn
 from tests.functional.api.oauth.flow import Browser, authorize_url, exchange, make_app, pkce, refresh
 from tests.helpers import create_workspace, register
-
-
-@pytest.fixture
-def recorder():
-    recorder = Recorder()
-    recorder.install()
-    yield recorder
-    recorder.uninstall()
 
 
 def _ops(calls, phase="handler"):
