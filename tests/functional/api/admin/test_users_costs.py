@@ -3,11 +3,11 @@ calls; authentication is cached per warm Lambda): the figures in docs/admin-v2.m
 
 from __future__ import annotations
 
-from tests.functional.api.admin.test_costs import ops, recorder  # noqa: F401 - the fixture
+from tests.functional.api.admin.test_costs import ops
 from tests.functional.api.admin.test_users import flag
 
 
-def test_calls_per_user_route(console, recorder):  # noqa: F811 - the fixture
+def test_calls_per_user_route(console, recorder):
     flag(console, console.bob, console.alice)
     with recorder.recording() as listed:
         console.call("GET", "/api/v2/users", {"limit": 10})
