@@ -356,7 +356,8 @@ def devserver() -> Iterator[Server]:
         port = _free_port()
         env = {k: os.environ[k] for k in ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR") if k in os.environ}
         outbox, log = workdir / "outbox", workdir / "devserver.log"
-        env.update(PORT=str(port), DISQUA_VAR_DIR=str(workdir / "var"), OUTBOX_DIR=str(outbox), PYTHONUNBUFFERED="1")
+        env.update(PORT=str(port), WS_PORT=str(_free_port()), DISQUA_VAR_DIR=str(workdir / "var"))
+        env.update(OUTBOX_DIR=str(outbox), PYTHONUNBUFFERED="1")
         with log.open("w") as stderr:
             process = subprocess.Popen(
                 [sys.executable, "-m", "devserver"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=stderr, text=True

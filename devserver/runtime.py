@@ -2,15 +2,17 @@
 
 moto's server runs in this process; the table, queues and buckets are created from
 infra/resources.yaml (devserver.resources); chalice.local serves HTTP; pump threads
-deliver the stream and the queues to the same handlers Lambda runs.
+deliver the stream and the queues to the same handlers Lambda runs; the WebSocket API
+and its Management API stand-in (devserver/realtime) listen on a second port.
 
 Order matters: the environment (fake credentials, moto's endpoint, resource names,
 stage) is complete before the app is imported, so every boto3 and PynamoDB client
 the app creates talks to moto, and nothing here can reach a real AWS account.
 State lives in memory: each start begins with empty tables and queues.
 
-Settings: PORT (8000), DISQUA_VAR_DIR (var/, for the signing keys and the outbox),
-OUTBOX_DIR (<var>/outbox). stdout carries one line, when ready; logs go to stderr.
+Settings: PORT (8000), WS_PORT (PORT + 1), DISQUA_VAR_DIR (var/, for the signing keys
+and the outbox), OUTBOX_DIR (<var>/outbox). stdout carries two lines, when ready (the
+API's URL, then the WebSocket API's); logs go to stderr.
 """
 
 from __future__ import annotations
@@ -49,21 +51,23 @@ def main() -> int:
 
     quiet_libraries()  # before the first client, not at the app's import
     port = int(os.environ.get("PORT") or 8000)
+    ws_port = int(os.environ.get("WS_PORT") or port + 1)
     var_dir = Path(os.environ.get("DISQUA_VAR_DIR") or ROOT / "var").resolve()
     started = time.monotonic()
-    with ExitStack() as running:  # unwinds in reverse: HTTP, pumps, moto
+    with ExitStack() as running:  # unwinds in reverse: HTTP, WebSockets, pumps, moto
         try:
-            base_url = start(running, port, var_dir)
+            base_url, ws_url = start(running, port, var_dir, ws_port)
         except OSError as exc:
             if exc.errno != errno.EADDRINUSE:
                 raise
-            log.error("port %d is in use: stop what runs there or set PORT", port)
+            log.error("port %d or %d is in use: stop what runs there or set PORT and WS_PORT", port, ws_port)
             return 1
         except RuntimeError as exc:  # e.g. an unreadable var/local-secrets.json
             log.error("%s", exc)
             return 1
         log.info("started in %.1f s; emails go to %s", time.monotonic() - started, os.environ["OUTBOX_DIR"])
         print(f"Disqua API ready at {base_url}", file=ready_out, flush=True)
+        print(f"Disqua realtime ready at {ws_url}", file=ready_out, flush=True)
         while not stop.wait(1):
             pass
         log.info("stopping")
@@ -71,8 +75,9 @@ def main() -> int:
     return 0
 
 
-def start(running: ExitStack, port: int, var_dir: Path) -> str:
-    """Start everything, registering how to stop it on ``running``; returns the URL."""
+def start(running: ExitStack, port: int, var_dir: Path, ws_port: int) -> tuple[str, str]:
+    """Start everything, registering how to stop it on ``running``; returns the API's
+    URL and the WebSocket API's."""
     isolate_from_real_aws()
     moto = start_moto()
     running.callback(moto.stop)
@@ -96,6 +101,8 @@ def start(running: ExitStack, port: int, var_dir: Path) -> str:
             "EMAIL_TRANSPORT": "outbox",
             "OUTBOX_DIR": str(Path(os.environ.get("OUTBOX_DIR") or var_dir / "outbox").resolve()),
             "PUBLIC_BASE_URL": base_url,
+            # The Management API stand-in (devserver/realtime), for the app and its workers.
+            "REALTIME_ENDPOINT": f"http://{HOST}:{ws_port}",
             "SIGNING_KEYS": local_secrets.signing_keys(var_dir),
             "VAPID_KEYS": local_secrets.vapid_keys(var_dir),
         }
@@ -114,6 +121,8 @@ def start(running: ExitStack, port: int, var_dir: Path) -> str:
     server = gateway.create_server(app, api_config, HOST, port)
     running.callback(server.server.server_close)
 
+    realtime = start_realtime(running, app, ws_port)
+
     pumps = pump.pumps_for(app, session, STAGE, chalice_config)
     running.callback(stop_threads, pumps)
     for p in pumps:
@@ -122,7 +131,20 @@ def start(running: ExitStack, port: int, var_dir: Path) -> str:
     http = threading.Thread(target=server.server.serve_forever, name="http", daemon=True)
     http.start()
     running.callback(server.shutdown)  # returns once serve_forever has stopped
-    return base_url
+    return base_url, realtime.url
+
+
+def start_realtime(running: ExitStack, app: Any, ws_port: int) -> Any:
+    """The WebSocket API and the Management API stand-in on ``ws_port`` (serving)."""
+    from devserver.realtime.gateway import WebSocketGateway
+    from devserver.realtime.server import RealtimeServer
+
+    gateway = WebSocketGateway(app, stage=STAGE, domain_name=f"{HOST}:{ws_port}")
+    server = RealtimeServer(gateway, HOST, ws_port)
+    thread = threading.Thread(target=server.serve_forever, name="realtime", daemon=True)
+    thread.start()
+    running.callback(server.shutdown)  # closes the clients (1001), then stops serving
+    return server
 
 
 def isolate_from_real_aws() -> None:

@@ -177,3 +177,30 @@ def recorder():
     recording.install()
     yield recording
     recording.uninstall()
+
+
+@pytest.fixture(scope="session")
+def realtime_standin():
+    """The Management API stand-in of the local runtime, one port per test process."""
+    from tests.realtime_standin import StandInServer
+
+    server = StandInServer()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def realtime(aws_backend, realtime_standin, monkeypatch):
+    """The app's WebSocket API in-process, as the local runtime serves it
+    (tests/realtime_standin.py): ``realtime.connect({"token": ...})`` runs $connect and
+    gives a client whose ``frames()`` are what the app posted to it; REALTIME_ENDPOINT
+    points the app's unchanged boto3 Management API client at the stand-in."""
+    from app import app
+    from tests.realtime_standin import LocalRealtime
+
+    monkeypatch.setenv("REALTIME_ENDPOINT", realtime_standin.endpoint)
+    config.reset()
+    aws._clients.pop("apigatewaymanagementapi", None)  # made for another endpoint, or none
+    yield LocalRealtime(app, realtime_standin)
+    realtime_standin.gateway = None

@@ -33,6 +33,7 @@ EMAIL_TIMEOUT = 15.0
 class Devserver:
     process: subprocess.Popen[str]
     base_url: str
+    ws_url: str  # the WebSocket API, and its Management API stand-in over http://
     var_dir: Path
     outbox: Path
     log: Path
@@ -62,11 +63,11 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _first_line(process: subprocess.Popen[str], timeout: float) -> str | None:
-    """The first stdout line, or None after ``timeout`` (readline alone would block)."""
-    lines: queue.Queue[str] = queue.Queue()
+def _first_lines(process: subprocess.Popen[str], count: int, timeout: float) -> list[str] | None:
+    """The first ``count`` stdout lines, or None after ``timeout`` (readline alone would block)."""
+    lines: queue.Queue[list[str]] = queue.Queue()
     assert process.stdout is not None
-    threading.Thread(target=lambda: lines.put(process.stdout.readline()), daemon=True).start()
+    threading.Thread(target=lambda: lines.put([process.stdout.readline() for _ in range(count)]), daemon=True).start()
     try:
         return lines.get(timeout=timeout)
     except queue.Empty:
@@ -76,22 +77,23 @@ def _first_line(process: subprocess.Popen[str], timeout: float) -> str | None:
 def launch(workdir: Path, var_dir: Path | None = None) -> Devserver:
     """Start `python -m devserver` and wait for its ready line."""
     workdir.mkdir(parents=True, exist_ok=True)
-    port = _free_port()
+    port, ws_port = _free_port(), _free_port()
     var_dir = var_dir or workdir / "var"
     outbox = workdir / "outbox"
     log = workdir / "devserver.log"
     env = {k: os.environ[k] for k in ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR") if k in os.environ}
-    env.update(PORT=str(port), DISQUA_VAR_DIR=str(var_dir), OUTBOX_DIR=str(outbox), PYTHONUNBUFFERED="1")
+    env.update(PORT=str(port), WS_PORT=str(ws_port), DISQUA_VAR_DIR=str(var_dir), OUTBOX_DIR=str(outbox))
+    env.update(PYTHONUNBUFFERED="1")
     with log.open("w") as stderr:  # a file, not a pipe: a full pipe would block the server
         process = subprocess.Popen(
             [sys.executable, "-m", "devserver"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=stderr, text=True
         )
-    server = Devserver(process, f"http://127.0.0.1:{port}", var_dir, outbox, log)
-    line = _first_line(process, READY_TIMEOUT)
-    if line != f"Disqua API ready at {server.base_url}\n":
+    server = Devserver(process, f"http://127.0.0.1:{port}", f"ws://127.0.0.1:{ws_port}", var_dir, outbox, log)
+    lines = _first_lines(process, 2, READY_TIMEOUT)
+    if lines != [f"Disqua API ready at {server.base_url}\n", f"Disqua realtime ready at {server.ws_url}\n"]:
         process.kill()
         process.wait()
-        pytest.fail(f"devserver did not get ready (first line {line!r})\n{server.log_tail()}")
+        pytest.fail(f"devserver did not get ready (first lines {lines!r})\n{server.log_tail()}")
     return server
 
 
