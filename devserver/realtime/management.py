@@ -80,6 +80,8 @@ def _local(gateway: WebSocketGateway, method: str, path: str) -> Answer:
         headers = _headers(content_type)
         headers.update({"Content-Security-Policy": PAGE_CSP, "X-Content-Type-Options": "nosniff"})
         return 200, headers, (STATIC / name).read_bytes()
+    if method == "GET" and path == "/favicon.ico":  # browsers ask for it on their own
+        return 204, _headers(), b""
     if method == "GET" and path in ("", "/"):
         text = b"This is the WebSocket API: connect with a WebSocket client (see docs/realtime.md).\n"
         return 426, {**_headers("text/plain; charset=utf-8"), "Upgrade": "websocket"}, text

@@ -25,7 +25,7 @@ from urllib.parse import urlencode, urlsplit
 
 import pytest
 import requests
-from playwright.sync_api import Browser, Request, Response, Route, sync_playwright
+from playwright.sync_api import Browser, Request, Response, Route
 from playwright.sync_api import Page as PlaywrightPage
 
 from tests.e2e.accounts import sign_up
@@ -33,9 +33,7 @@ from tests.e2e.harness import ROOT, Devserver
 
 pytestmark = pytest.mark.e2e
 CLIENTS = Path(__file__).parent / "disqus_clients"
-CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = ROOT / "out" / "screenshots"
-QUIET = ["--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]
 NPM_CI = ["npm", "ci", "--ignore-scripts", "--no-audit", "--no-fund"]
 
 
@@ -188,15 +186,6 @@ def blog(node_clients: Path) -> Iterator[Page]:
     yield page_server
     page_server.shutdown()
     page_server.server_close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    assert CHROMIUM.exists(), f"{CHROMIUM} is missing: run `make chromium` (scripts/ensure-chromium.sh)"
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=QUIET)
-        yield launched
-        launched.close()
 
 
 @dataclass

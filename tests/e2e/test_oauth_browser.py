@@ -15,12 +15,11 @@ import threading
 import uuid
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from tests.e2e.harness import ROOT, Devserver
 from tests.e2e.oauth_support import (
@@ -32,23 +31,9 @@ from tests.e2e.oauth_support import (
 )
 
 pytestmark = pytest.mark.e2e
-CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = ROOT / "out" / "screenshots"
 SCOPE = "channels:read messages:read"
 APP_NAME = "Daily Digest"
-# As root, Playwright already passes --no-sandbox; these keep Chromium off the network
-# it would otherwise try (component updates, sync, field trials) on a closed machine.
-QUIET = ["--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    """One headless Chromium for the module (each test gets its own context)."""
-    assert CHROMIUM.exists(), f"{CHROMIUM} is missing: run `make chromium` (scripts/ensure-chromium.sh)"
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=QUIET)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture(scope="module")
