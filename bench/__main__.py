@@ -321,7 +321,7 @@ def main() -> None:
     checks += search_bench.section(quick=args.quick)  # latency 1k vs 100k, calls per search, index cost, reindex
     checks += disqus.section(quick=args.quick)  # posts/list 100 vs 100,000 posts, posts/create and votes
     checks += moderation.section(quick=args.quick)  # a send through 1,000 rules: calls, CPU per check
-    checks += close_bench.section(quick=args.quick)  # Admin v2 close: 2,000 messages measured, 10,000 extrapolated
+    checks += close_bench.section(quick=args.quick)  # Admin v2 close: 10,000 messages (--quick: 1,000)
     with tempfile.TemporaryDirectory(prefix="disqua-bench-package-") as scratch:
         bundle = package_size.locate(allow_build=not args.quick, scratch=Path(scratch))
         more, cold = cold_start_section(QUICK_COLD_START_RUNS if args.quick else COLD_START_RUNS, bundle)

@@ -205,8 +205,11 @@ def backend() -> Iterator[None]:
     from chalicelib.observability import logger
     from chalicelib.services import authn
     from chalicelib.store import db
-    from devserver import resources
+    from devserver import moto_fixes, resources
 
+    # As the tests and the local runtime run moto: without its fixes a Query reads the whole
+    # table, and a 10,000-message close takes hours here (the calls and capacity are the same).
+    moto_fixes.apply()
     saved = dict(os.environ)  # the cold-start subprocesses inherit it afterwards
     with tempfile.TemporaryDirectory(prefix="disqua-bench-") as outbox, mock_aws():
         os.environ["OUTBOX_DIR"] = outbox

@@ -76,7 +76,9 @@ def _file() -> Any:
 
 def example_data() -> dict[str, dict[str, Any]]:
     """event type -> its ``data``, from the code that builds the real ones."""
-    from chalicelib.services import channel_close, channels, files
+    from types import SimpleNamespace
+
+    from chalicelib.services import admin_users, channel_close, channels, files
     from chalicelib.store.models import Message, PostVote, Reaction
     from chalicelib.workers import router
 
@@ -118,6 +120,10 @@ def example_data() -> dict[str, dict[str, Any]]:
     data["member.joined"] = {"workspaceId": WORKSPACE, "userId": OTHER, "role": "member", "inviteId": INVITE}
     data["member.left"] = {"workspaceId": WORKSPACE, "userId": OTHER, "removedBy": OTHER}
     data["member.removed"] = {"workspaceId": WORKSPACE, "userId": OTHER, "removedBy": AUTHOR}
+    # A global ban (services/admin_users.py); a channel ban carries channelId (services/channels.py).
+    principal = SimpleNamespace(user_id=AUTHOR)
+    data["member.banned"] = admin_users.ban_event(WORKSPACE, OTHER, principal, LATER, True).data
+    data["member.unbanned"] = admin_users.ban_event(WORKSPACE, OTHER, principal, LATER, False).data
     item = _file()
     ready = {"status": "ready", "size": 48213, "content_type": "image/png", "kind": "image", "processed_at": LATER}
     data["file.ready"] = files.file_event(item, {**ready, "thumbnails": {"small": "thumbnails/x/small"}})[1]

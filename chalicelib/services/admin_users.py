@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,13 +31,17 @@ from chalicelib.services.admin_channels import require_admin, workspace_of
 from chalicelib.store import admin_users as store
 from chalicelib.store import workspaces as workspace_store
 from chalicelib.store.errors import ConditionFailed
-from chalicelib.store.models import FlaggedUser, Membership, User
+from chalicelib.store.models import Event, FlaggedUser, Membership, User
+from chalicelib.store.outbox import new_event
 
 FILTERS = ("all", "flagged")
 MAX_READ = 1000  # items a search or filtered page reads at most (then it ends short, with a token)
 READ_PAGE = 100  # items per Query while searching
 TRAIL = 10  # how many pages back ``previous`` reaches
 TOKEN_FIELD = "pageToken"
+# Channel memberships a ban request marks itself (a Query page); the activity worker marks the
+# rest from the ban's event within seconds, so a request stays short whatever the user's channels.
+INLINE_SWEEP = 100
 
 
 @dataclass
@@ -204,11 +209,31 @@ def set_banned(principal: Principal, user_ids: list[str], banned: bool) -> Bundl
             raise ValidationError("You cannot ban yourself.", field=path)
         if target.role == "owner" or (target.role == "admin" and actor.role != "owner"):
             raise Forbidden("Only owners may ban admins, and owners cannot be banned.", field=path)
-    at = now_iso() if banned else None
-    for user_id in user_ids:
-        if bool(members[user_id].banned) != banned:
-            store.set_banned(workspace_id, user_id, at)
+    at = now_iso()
+    for user_id in dict.fromkeys(user_ids):
+        if bool(members[user_id].banned) == banned:
+            continue
+        with suppress(ConditionFailed):  # left the workspace meanwhile: nothing to ban
+            event = ban_event(workspace_id, user_id, principal, at, banned)
+            store.set_banned(workspace_id, user_id, at if banned else None, event)
+            store.sweep_ban_copies(workspace_id, user_id, banned=banned, limit=INLINE_SWEEP)
     return Bundle([_entry(workspace_id, uid) for uid in dict.fromkeys(user_ids)])
+
+
+def ban_event(workspace_id: str, user_id: str, principal: Principal, at: str, banned: bool) -> Event:
+    """``member.banned`` / ``member.unbanned`` without a ``channelId``: the workspace's (webhooks;
+    the activity worker finishes the ban's copies from it)."""
+    if banned:
+        data = {"workspaceId": workspace_id, "userId": user_id, "bannedBy": principal.user_id, "bannedAt": at}
+        return new_event("member.banned", data, workspace_id=workspace_id)
+    data = {"workspaceId": workspace_id, "userId": user_id, "unbannedBy": principal.user_id, "unbannedAt": at}
+    return new_event("member.unbanned", data, workspace_id=workspace_id)
+
+
+def finish_ban(workspace_id: str, user_id: str) -> None:
+    """The activity worker's part of a global ban or unban: every copy (a no-op when the request
+    already marked them all; the Membership decides, so order and repeats do not matter)."""
+    store.sweep_ban_copies(workspace_id, user_id)
 
 
 def clear_flags(principal: Principal, user_id: str) -> Bundle:

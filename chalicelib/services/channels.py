@@ -368,8 +368,9 @@ def _admin_of_chat_channel_to_ban(principal: Principal, channel_id: str) -> Chan
 
 def ban_members(principal: Principal, channel_id: str, user_ids: list[str]) -> Channel:
     """Ban workspace members from the channel: a member is removed at once (the ban, the
-    removal, the count and ``member.removed`` in one transaction); anyone banned may not
-    join or be added until unbanned. Banning again rewrites the ban."""
+    removal, the count, ``member.removed`` and ``member.banned`` in one transaction); anyone
+    banned may not join or be added until unbanned. Banning again rewrites the ban (and raises
+    ``member.banned`` again: a webhook sees each ban an admin makes)."""
     channel = _admin_of_chat_channel_to_ban(principal, channel_id)
     memberships = workspace_store.memberships_of(channel.workspace_id, user_ids)
     for index, user_id in enumerate(user_ids):
@@ -379,21 +380,26 @@ def ban_members(principal: Principal, channel_id: str, user_ids: list[str]) -> C
     banned_at = now_iso()
     for user_id in dict.fromkeys(user_ids):
         ban = channel_bans.new_ban(channel, user_id, principal.user_id, banned_at)
+        banned = _event("member.banned", channel, userId=user_id, bannedBy=principal.user_id, bannedAt=banned_at)
         if user_id in members:
-            event = _event("member.removed", channel, userId=user_id, removedBy=principal.user_id)
+            removed = _event("member.removed", channel, userId=user_id, removedBy=principal.user_id)
             try:
-                channel_bans.ban_member(channel, ban, event)
+                channel_bans.ban_member(channel, ban, [removed, banned])
                 continue
             except channel_bans.NotAMember:
                 pass  # left meanwhile: banned all the same
-        channel_bans.ban_outsider(ban)
+        channel_bans.ban_outsider(ban, banned)
     return channel
 
 
 def unban_members(principal: Principal, channel_id: str, user_ids: list[str]) -> Channel:
-    """Lift the bans (users not banned are passed over); nobody is added back."""
+    """Lift the bans, each with ``member.unbanned`` (users not banned are passed over, with no
+    event); nobody is added back."""
     channel = _admin_of_chat_channel_to_ban(principal, channel_id)
-    channel_bans.unban(channel.id, user_ids)
+    at = now_iso()
+    for user_id in dict.fromkeys(user_ids):
+        event = _event("member.unbanned", channel, userId=user_id, unbannedBy=principal.user_id, unbannedAt=at)
+        channel_bans.unban(channel.id, user_id, event)
     return channel
 
 

@@ -28,6 +28,8 @@ EVENT_TYPES: dict[str, str] = {
     "member.joined": "Someone joined the workspace (an invite), or was added to or joined a channel (channelId).",
     "member.left": "Someone left the workspace, or a channel (channelId).",
     "member.removed": "An admin removed someone from the workspace, or a manager from a channel (channelId).",
+    "member.banned": "Admin v2 banned someone from the workspace (a global ban), or from a channel (channelId).",
+    "member.unbanned": "Admin v2 lifted a global ban, or a channel ban (channelId).",
     "file.ready": "An upload was scanned and is ready to download.",
     "file.rejected": "An upload was rejected (reason: infected, type_mismatch, too_large, ...).",
     "file.deleted": "A file was deleted by its uploader or an admin (deletedBy); it is gone from messages too.",

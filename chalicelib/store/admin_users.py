@@ -18,9 +18,9 @@ from pynamodb.exceptions import DeleteError
 
 from chalicelib.store import channels as channel_store
 from chalicelib.store import keys
-from chalicelib.store.db import set_or_remove, update_existing
-from chalicelib.store.errors import ConditionFailed
-from chalicelib.store.models import ChannelMember, Entity, Flag, FlaggedUser, Membership, User
+from chalicelib.store.db import fetch, set_or_remove, transaction, update_existing
+from chalicelib.store.errors import ConditionFailed, TransactionCancelled
+from chalicelib.store.models import ChannelMember, Entity, Event, Flag, FlaggedUser, Membership, User
 from chalicelib.store.pages import Page, query_page
 
 FLAG_PAGE = 100  # USERFLAG items read per Query while clearing
@@ -35,25 +35,46 @@ def update_profile(workspace_id: str, user_id: str, changes: dict[str, Any]) -> 
     update_existing(_membership(workspace_id, user_id), set_or_remove(Membership, changes))
 
 
-def set_banned(workspace_id: str, user_id: str, at: str | None) -> int:
-    """Ban (``at``: when) or unban (None): the Membership first (every workspace check refuses
-    at once), then its copy on each of the member's channel memberships (one Query of GSI1,
-    one UpdateItem each). ConditionFailed if not a member. Returns the channels marked."""
+def set_banned(workspace_id: str, user_id: str, at: str | None, event: Event) -> None:
+    """Ban (``at``: when) or unban (None) on the Membership, with its event, in one transaction
+    (every workspace check refuses at once; the event is durable with the ban, and the activity
+    worker finishes the copies from it: ``sweep_ban_copies``). ConditionFailed if not a member."""
     actions = (
         [Membership.banned.set(True), Membership.banned_at.set(at)]
         if at
-        else [
-            Membership.banned.remove(),
-            Membership.banned_at.remove(),
-        ]
+        else [Membership.banned.remove(), Membership.banned_at.remove()]
     )
-    update_existing(_membership(workspace_id, user_id), actions)
-    copies = channel_store.memberships_in_workspace(user_id, workspace_id)
-    mark = ChannelMember.banned.set(True) if at else ChannelMember.banned.remove()
-    for member in copies:
+    try:
+        with transaction() as tx:
+            tx.update(_membership(workspace_id, user_id), actions, condition=Membership.PK.exists())
+            tx.save(event)
+    except TransactionCancelled:
+        raise ConditionFailed() from None
+
+
+def sweep_ban_copies(workspace_id: str, user_id: str, *, banned: bool | None = None, limit: int | None = None) -> bool:
+    """Make the copies of the ban on the member's channel memberships say ``banned``, or (None)
+    what the Membership says now (read first, so a late or repeated sweep never undoes a later
+    unban): a consistent GetItem, one Query of GSI1 per page, an UpdateItem per copy that differs
+    (those already right cost nothing). ``limit``: at most that many memberships (the request's
+    share, right after its own write: ``banned`` given, no read); True when all were seen. A user
+    no longer a member: nothing to do."""
+    if banned is None:
+        membership = fetch(Membership, keys.workspace(workspace_id), keys.member(user_id), consistent=True)
+        if membership is None:
+            return True
+        banned = bool(membership.banned)
+    seen = 0
+    for member in channel_store.memberships_in_workspace(user_id, workspace_id):
+        if limit is not None and seen >= limit:
+            return False
+        seen += 1
+        if bool(member.banned) == banned:
+            continue
+        mark = ChannelMember.banned.set(True) if banned else ChannelMember.banned.remove()
         with suppress(ConditionFailed):  # left the channel meanwhile
             update_existing(ChannelMember(member.PK, member.SK), [mark])
-    return len(copies)
+    return True
 
 
 # --- reading ----------------------------------------------------------------------------------

@@ -35,8 +35,8 @@ class NotAMember(Exception):
     """The membership a kick names is gone (left meanwhile): ban without removing."""
 
 
-def ban_member(channel: Channel, ban: ChannelBan, event: Event) -> None:
-    """Write the ban and remove the member, with the count and the event, in one transaction
+def ban_member(channel: Channel, ban: ChannelBan, events: list[Event]) -> None:
+    """Write the ban and remove the member, with the count and the events, in one transaction
     (NotAMember when the membership is gone)."""
     member = ChannelMember(keys.channel(channel.id), keys.member(ban.user_id))
     try:
@@ -45,21 +45,29 @@ def ban_member(channel: Channel, ban: ChannelBan, event: Event) -> None:
             tx.delete(member, condition=ChannelMember.PK.exists(), label="member")
             tx.update(channel, actions=[Channel.member_count.add(-1)], condition=Channel.PK.exists(), label="channel")
             _count_private(tx, channel, ban.user_id, -1)
-            tx.save(event)
+            for event in events:
+                tx.save(event)
     except TransactionCancelled:
         raise NotAMember() from None
 
 
-def ban_outsider(ban: ChannelBan) -> None:
-    """A ban of a user not in the channel: one PutItem (a ban already there is rewritten)."""
-    ban.save()
+def ban_outsider(ban: ChannelBan, event: Event) -> None:
+    """A ban of a user not in the channel, with its event (a ban already there is rewritten)."""
+    with transaction() as tx:
+        tx.save(ban)
+        tx.save(event)
 
 
-def unban(channel_id: str, user_ids: list[str]) -> None:
-    """Remove the bans (absent ones are no-ops): one BatchWriteItem per 25."""
-    with ChannelBan.batch_write() as batch:
-        for user_id in dict.fromkeys(user_ids):
-            batch.delete(ChannelBan(*ban_key(channel_id, user_id)))
+def unban(channel_id: str, user_id: str, event: Event) -> bool:
+    """Remove the ban with its event, in one transaction; False (nothing written) when the user
+    was not banned."""
+    try:
+        with transaction() as tx:
+            tx.delete(ChannelBan(*ban_key(channel_id, user_id)), condition=ChannelBan.PK.exists())
+            tx.save(event)
+    except TransactionCancelled:
+        return False
+    return True
 
 
 def access_and_ban(channel: Channel, user_id: str) -> tuple[Membership | None, ChannelMember | None, bool]:

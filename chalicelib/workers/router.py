@@ -27,7 +27,7 @@ from chalicelib.services.webhook_catalog import SUBSCRIBABLE
 # chalicelib/config.py's QUEUE_NAMES, in app.py and in infra/resources.yaml.
 SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
     "email": ("user.registered", "user.verification_requested", "user.registration_attempted", "invite.created"),
-    "activity": ("message.created",),
+    "activity": ("message.created", "member.banned", "member.unbanned"),
     "notifications": ("message.created", "message.updated", "message.deleted", "reaction.added", "invite.created"),
     # every type of the webhook catalog (chalicelib/services/webhook_catalog.py)
     "webhooks": SUBSCRIBABLE,

@@ -92,10 +92,10 @@ def test_a_ban_written_while_the_member_leaves_still_holds(console, monkeypatch)
     channel_id = lobby(console)
     real = channel_bans.ban_member
 
-    def leaves_first(channel, ban, event):  # the member leaves between the read and the ban
+    def leaves_first(channel, ban, events):  # the member leaves between the read and the ban
         left = console.api.post(f"/v1/channels/{channel_id}/leave", {}, token=console.alice.access_token)
         assert left.status in (200, 204), left.body
-        return real(channel, ban, event)
+        return real(channel, ban, events)
 
     monkeypatch.setattr(channel_bans, "ban_member", leaves_first)
     user = users_of(console.call("POST", BAN, {"userIds": [console.alice.user_id]}))[console.alice.user_id]
@@ -166,8 +166,9 @@ def test_ban_and_unban_route_calls(console):
     banned_ops = [c.operation for c in banned if c.phase == "handler"]
     # find (claim, channel, memberships); the service's access (channel, memberships); the users'
     # workspace memberships; their channel memberships; alice (a member): one transaction (ban,
-    # removal, count, event); the admin (not in): one PutItem; the channel again (2); the bundle's
-    # memberships and bans (one BatchGetItem) and profiles.
+    # removal, count, member.removed and member.banned); the admin (not in): one transaction (ban
+    # and member.banned); the channel again (2); the bundle's memberships and bans (one
+    # BatchGetItem) and profiles.
     assert banned_ops == [
         "BatchGetItem",
         "GetItem",
@@ -177,21 +178,44 @@ def test_ban_and_unban_route_calls(console):
         "BatchGetItem",
         "BatchGetItem",
         "TransactWriteItems",
-        "PutItem",
+        "TransactWriteItems",
         "GetItem",
         "BatchGetItem",
         "BatchGetItem",
         "BatchGetItem",
     ], banned_ops
     unbanned_ops = [c.operation for c in unbanned if c.phase == "handler"]
-    # find (3); the service's access (2); one BatchWriteItem of the deletes; the bundle (2).
+    # find (3); the service's access (2); per user one transaction (the ban's delete and
+    # member.unbanned); the bundle (2).
     assert unbanned_ops == [
         "BatchGetItem",
         "GetItem",
         "BatchGetItem",
         "GetItem",
         "BatchGetItem",
-        "BatchWriteItem",
+        "TransactWriteItems",
+        "TransactWriteItems",
         "BatchGetItem",
         "BatchGetItem",
     ], unbanned_ops
+
+
+def test_channel_bans_and_unbans_raise_their_events(console):
+    """member.banned (with channelId) for each user banned, with member.removed for a member in
+    the same transaction; member.unbanned only for users who were banned."""
+    from chalicelib.store.models import Event
+
+    channel_id = lobby(console)
+    alice, admin = console.alice.user_id, console.admin.user_id  # alice is in lobby, the admin is not
+    console.call("POST", BAN, {"userIds": [alice, admin]})
+
+    def of(event_type: str) -> dict[str, dict]:
+        return {e.data["userId"]: e.data for e in Event.scan(Event.event_type == event_type)}
+
+    banned = of("member.banned")
+    assert set(banned) == {alice, admin}
+    assert banned[alice]["channelId"] == channel_id and banned[alice]["bannedBy"] == console.owner.user_id
+    assert set(of("member.removed")) == {alice}
+    console.call("POST", UNBAN, {"userIds": [alice, console.bob.user_id]})  # bob was never banned
+    unbanned = of("member.unbanned")
+    assert set(unbanned) == {alice} and unbanned[alice]["channelId"] == channel_id

@@ -148,3 +148,58 @@ def test_ban_errors(console):
     error_of(console.call("POST", "/api/v2/users/unban", {"userIds": ["x"]}), 400, "userIds[0]")
     error_of(console.call("POST", "/api/v2/users/ban", {"userId": "00000000-0000-4000-8000-000000000000"}), 404)
     error_of(console.call("GET", "/api/v2/users/ban"), 405)
+
+
+def _events(event_type: str) -> list[dict]:
+    from chalicelib.store.models import Event
+
+    return sorted((e.data for e in Event.scan(Event.event_type == event_type)), key=lambda d: d.get("bannedAt", ""))
+
+
+def _marked(user_id: str, workspace_id: str) -> dict[str, bool]:
+    from chalicelib.store import channels as channel_store
+
+    return {m.channel_id: bool(m.banned) for m in channel_store.memberships_in_workspace(user_id, workspace_id)}
+
+
+def test_a_ban_raises_its_event_and_the_activity_worker_marks_the_channels_the_request_left(console, monkeypatch):
+    """The request marks the first INLINE_SWEEP channel memberships; the rest come from the
+    ban's event (member.banned, durable with the ban), and a late or repeated event never undoes
+    a later unban: the Membership decides."""
+    from chalicelib.services import admin_users
+    from chalicelib.workers import activity
+
+    for name in ("one", "two"):
+        create(console, name, userIds=[console.alice.user_id])
+    monkeypatch.setattr(admin_users, "INLINE_SWEEP", 1)
+    wid, alice = console.ws["id"], console.alice.user_id
+    ban(console, console.alice)
+    marks = _marked(alice, wid)
+    assert len(marks) == 3 and sorted(marks.values()) == [False, False, True]  # #general, one, two
+    (event,) = _events("member.banned")
+    assert event == {
+        "workspaceId": wid,
+        "userId": alice,
+        "bannedBy": console.owner.user_id,
+        "bannedAt": event["bannedAt"],
+    }
+
+    activity.handle({"type": "member.banned", "data": event})
+    assert set(_marked(alice, wid).values()) == {True}
+    activity.handle({"type": "member.banned", "data": event})  # redelivered: nothing changes
+    assert set(_marked(alice, wid).values()) == {True}
+
+    ban(console, console.alice, route="unban")
+    (lifted,) = _events("member.unbanned")
+    assert lifted["userId"] == alice and lifted["unbannedBy"] == console.owner.user_id
+    activity.handle({"type": "member.banned", "data": event})  # the ban's event, late: the unban stands
+    assert set(_marked(alice, wid).values()) == {False}
+    general = console.ws["generalChannelId"]
+    sent = console.api.post(f"/v1/channels/{general}/messages", {"content": "back"}, token=console.alice.access_token)
+    assert sent.status == 201, sent.body
+
+
+def test_banning_again_raises_no_second_event(console):
+    ban(console, console.alice)
+    ban(console, console.alice)  # already banned: passed over
+    assert len(_events("member.banned")) == 1
