@@ -98,6 +98,11 @@ def test_examples_have_the_shape_of_real_events(api):
     admin = {"name": "console", "scopes": ["admin"]}
     admin_token = api.post(f"/v1/workspaces/{ws['id']}/tokens", admin, token=token).data["token"]
     assert api.post(f"/v1/workspaces/{ws['id']}/channels", {"name": "closing"}, token=token).status == 201
+    # Admin v2 bans: a channel's (member.banned / member.unbanned with channelId), then a global one
+    ben = register(api, "ben")
+    join_workspace(ws, ben)
+    for route in ("channel/closing/users/ban", "channel/closing/users/unban", "users/ban", "users/unban"):
+        assert api.post(f"/api/v2/{route}", {"userIds": [ben.user_id]}, token=admin_token).status == 200
     assert api.post("/api/v2/channel/closing/close", {}, token=admin_token).status == 200
 
     emitted = _emitted(reader)
