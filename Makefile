@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 STAGE  ?= dev
 
-.PHONY: install clamav chromium run test unit lint format bench package cfn-lint openapi webhooks-doc clean
+.PHONY: install clamav chromium run test unit lint format bench package deploy destroy cfn-lint openapi webhooks-doc clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -44,6 +44,12 @@ bench: install  ## DynamoDB calls and capacity per endpoint, cold start, package
 
 package: install  ## chalice package + infra/ merged into one CloudFormation template in out/
 	$(BIN)/python -m infra.package --stage $(STAGE) --out out/$(STAGE)
+
+deploy: install  ## chalice deploy: infra/resources.yaml as stack disqua-$(STAGE)-resources, then the app (docs/deploy.md; EMAIL_SENDER=...)
+	$(BIN)/python -m infra.deploy --stage $(STAGE)
+
+destroy: install  ## undo `make deploy`: chalice delete, then the resources stack (table and bucket are retained)
+	$(BIN)/python -m infra.deploy --stage $(STAGE) --destroy
 
 cfn-lint: package
 	$(BIN)/cfn-lint out/$(STAGE)/sam.json infra/resources.yaml
