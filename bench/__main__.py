@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 # None of these imports the app or boto3: safe before env.apply().
 from bench import channel_close as close_bench
 from bench import coldstart, disqus, env, moderation, notifications, package_size, processing, push, soak, webhooks
+from bench import rate_limits as limits_bench
 from bench import search as search_bench
 from bench.table import FAIL, INFO, PASS, heading, render, verdict
 
@@ -317,6 +318,7 @@ def main() -> None:
     checks += files_section(report, processing.QUICK_RUNS if args.quick else processing.RUNS)
     checks += push.section()  # Web Push: subscribe and a push's DynamoDB calls
     checks += webhooks.section()  # a webhook delivery's DynamoDB calls
+    checks += limits_bench.section()  # a send and a read with the rate limiter off and on
     checks += notifications.section(quick=args.quick)  # in-app: @mention and @channel fan-out, WCU
     checks += search_bench.section(quick=args.quick)  # latency 1k vs 100k, calls per search, index cost, reindex
     checks += disqus.section(quick=args.quick)  # posts/list 100 vs 100,000 posts, posts/create and votes

@@ -50,6 +50,11 @@ class Settings:
     search_db: str = ""
     search_url: str = ""
     search_free_horizon: int = 10_000
+    # Rate limits (chalicelib/services/rate_limits.py): "off", "on" (the defaults there) or
+    # a JSON object of overrides per route class, {"send": [limit, window_seconds]}. Off
+    # on the local stage unless set: there every request comes from 127.0.0.1 and the
+    # tests hammer the API.
+    rate_limits: str = "off"
 
     @property
     def search_engine(self) -> str:
@@ -99,6 +104,7 @@ def get_settings() -> Settings:
         search_db=env.get("SEARCH_DB", {"test": ":memory:", "local": "var/search.db"}.get(stage, "")),
         search_url=env.get("SEARCH_URL", ""),
         search_free_horizon=int(env.get("SEARCH_FREE_HORIZON", 10_000)),
+        rate_limits=env.get("RATE_LIMITS", "off" if stage in ("local", "test") else "on"),
     )
 
 

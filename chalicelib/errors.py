@@ -183,6 +183,12 @@ class RateLimited(DisquaError):
     status = 429
     default_message = "Too many requests: check the Retry-After header."
 
-    def __init__(self, retry_after: int, message: str | None = None):
-        super().__init__(message, headers={"Retry-After": str(max(1, int(retry_after)))})
+    def __init__(self, retry_after: int, message: str | None = None, *, headers: dict[str, str] | None = None):
+        super().__init__(message, headers={**(headers or {}), "Retry-After": str(max(1, int(retry_after)))})
         self.retry_after = retry_after
+
+
+class CallerRateLimited(RateLimited):
+    """A limit on the caller (a user, an API token, an app's grant) rather than on a
+    resource or an address: the same E_RATE_LIMIT in v1, Disqus's code 14 ("for this
+    account") instead of 13 ("for this resource")."""

@@ -21,7 +21,8 @@ are added:
 - the functions that need other memory and timeout than .chalice/config.json's
   defaults get them here (``SIZING``), and every consumed queue's visibility timeout
   is checked against its consumer's timeout (six times, as AWS recommends);
-- API Gateway answers unknown routes and its own 4XX/5XX in the v1 error envelope.
+- API Gateway answers unknown routes and its own 4XX/5XX in the v1 error envelope, and
+  throttles each stage (``STAGE_THROTTLING``, the auth routes lower: ``AUTH_THROTTLING``).
 
 ``python -m infra.merge --stage dev`` prints the template; ``make package`` uses it.
 """
@@ -192,6 +193,48 @@ GATEWAY_RESPONSES: dict[str, tuple[int | None, str, str | None]] = {
     "DEFAULT_4XX": (None, "E_VALIDATION", None),  # keeps API Gateway's status
     "DEFAULT_5XX": (None, "E_INTERNAL", _INTERNAL),
 }
+
+
+@dataclass(frozen=True)
+class Throttling:
+    """API Gateway's token bucket for a stage or one method: steady requests per second and
+    the burst above it, over all callers (README.md, "Rate limits")."""
+
+    rate: float
+    burst: int
+
+    def method_setting(self, resource_path: str = "/*", http_method: str = "*") -> dict[str, Any]:
+        return {
+            "ResourcePath": resource_path,
+            "HttpMethod": http_method,
+            "ThrottlingRateLimit": self.rate,
+            "ThrottlingBurstLimit": self.burst,
+        }
+
+
+# The coarse limits, per stage: free (no Lambda, no DynamoDB: API Gateway answers 429 itself,
+# THROTTLED above) and over all callers together, so they bound cost and floods, not one
+# caller (that is the app's per-caller limits, chalicelib/services/rate_limits.py). Both stay
+# under the account's regional default (10,000 rps, burst 5,000). The auth routes (password
+# hashing, mail) get their own lower ceiling per method. Usage plans do not fit: they meter
+# API Gateway API keys (x-api-key), and Disqua's callers present their own Bearer tokens.
+STAGE_THROTTLING: dict[str, Throttling] = {"dev": Throttling(50, 100), "prod": Throttling(2000, 4000)}
+AUTH_THROTTLING: dict[str, Throttling] = {"dev": Throttling(5, 10), "prod": Throttling(100, 200)}
+DEFAULT_THROTTLING = Throttling(50, 100)  # any other stage
+DEFAULT_AUTH_THROTTLING = Throttling(5, 10)
+
+
+def method_settings(stage: str) -> list[dict[str, Any]]:
+    """The stage's MethodSettings: the stage-wide throttle, then each auth-class route's."""
+    from chalicelib.api import routing
+
+    settings = [STAGE_THROTTLING.get(stage, DEFAULT_THROTTLING).method_setting()]
+    auth = AUTH_THROTTLING.get(stage, DEFAULT_AUTH_THROTTLING)
+    for route in sorted(routing.ROUTES, key=lambda r: (r.path, r.method)):
+        if route.limit == "auth":
+            # A method's resource path has its slashes written ~1 (API Gateway's escaping).
+            settings.append(auth.method_setting("/" + route.path.replace("/", "~1"), route.method))
+    return settings
 
 
 class UnsupportedEventSource(Exception):
@@ -622,7 +665,9 @@ def build(app: chalice_app.Chalice, stage: str, project_dir: Path = ROOT) -> dic
             properties["Timeout"] = sized.timeout_s
         resources[function.logical_id] = {"Properties": properties}
     if has_rest_api:
-        resources[REST_API] = {"Properties": {"GatewayResponses": gateway_responses()}}
+        resources[REST_API] = {
+            "Properties": {"GatewayResponses": gateway_responses(), "MethodSettings": method_settings(stage)}
+        }
     searching = [role_of(f, config) for f in found if f.name in SEARCHES]
     if resources.get(SEARCH_DOMAIN, {}).get("Condition") == SEARCH_CONDITION and searching:
         resources[SEARCH_ACCESS_POLICY] = {

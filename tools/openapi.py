@@ -37,6 +37,49 @@ def _error_response(status: int) -> dict[str, Any]:
     }
 
 
+_RATE_HEADERS = {
+    "X-RateLimit-Limit": "Requests allowed in the window (when limits are on: every stage but local)",
+    "X-RateLimit-Remaining": "Requests left in the window",
+    "X-RateLimit-Reset": "When the window ends, epoch seconds",
+}
+
+
+def _rate_limited(operation: dict[str, Any], route: Any) -> dict[str, Any]:
+    """Every route has a rate-limit class (README.md, "Rate limits"): its figures, the
+    X-RateLimit-* headers on its answers, and the 429 (the app's, in the surface's error
+    shape, with Retry-After; API Gateway's stage throttling answers 429 E_RATE_LIMIT in the
+    v1 envelope on any route). The Disqus surface answers its own limits with HTTP 400 and
+    code 13 (a resource's) or 14 (the caller's), as Disqus does."""
+    from chalicelib.api.disqus import openapi as disqus_openapi
+    from chalicelib.services import rate_limits
+
+    rule = rate_limits.RULES[route.limit]
+    counted = "DynamoDB" if rule.shared else "memory"
+    operation["x-disqua-rate-limit"] = f"{route.limit}: {rule.limit} per {rule.window} s per {rule.about} ({counted})"
+    headers = {name: {"$ref": f"#/components/headers/{name}"} for name in _RATE_HEADERS}
+    for status, response in operation["responses"].items():
+        if status.startswith("2"):  # error answers carry them too
+            response.setdefault("headers", {}).update(headers)
+    surface = route.surface if route.surface in (disqus_openapi.SURFACE, "admin") else "v1"
+    operation["responses"]["429"] = {"$ref": f"#/components/responses/RateLimited_{surface}"}
+    return operation
+
+
+def _rate_limited_responses(admin_error: dict[str, Any]) -> dict[str, Any]:
+    headers = {name: {"$ref": f"#/components/headers/{name}"} for name in ("Retry-After", *_RATE_HEADERS)}
+    v1 = _error_response(429)
+    return {
+        "RateLimited_v1": {**v1, "headers": headers},
+        "RateLimited_admin": {**admin_error, "description": ERROR_CODES[429], "headers": headers},
+        "RateLimited_disqus": {
+            **v1,
+            "description": "API Gateway's stage throttling (v1 error envelope). Disqua's own limits answer 400 "
+            "with code 13 (a thread's sends) or 14 (the caller's limit), with Retry-After",
+            "headers": headers,
+        },
+    }
+
+
 def build() -> dict[str, Any]:
     import app  # noqa: F401 - registers every route
     from chalicelib.api.admin import openapi as admin_openapi
@@ -47,11 +90,13 @@ def build() -> dict[str, Any]:
     for route in ROUTES:
         if route.surface == disqus_openapi.SURFACE:  # keys as arguments, Disqus's envelope
             words = _SCOPE_WORDS.get(route.scope or "", route.scope or "")
-            paths.setdefault(route.path, {})[route.method.lower()] = disqus_openapi.operation(route, words)
+            operation = disqus_openapi.operation(route, words)
+            paths.setdefault(route.path, {})[route.method.lower()] = _rate_limited(operation, route)
             continue
         if route.surface == admin_openapi.SURFACE:  # Admin Access Tokens, form or JSON, bundles
             words = _SCOPE_WORDS.get(route.scope or "", route.scope or "")
-            paths.setdefault(route.path, {})[route.method.lower()] = admin_openapi.operation(route, words)
+            operation = admin_openapi.operation(route, words)
+            paths.setdefault(route.path, {})[route.method.lower()] = _rate_limited(operation, route)
             continue
         operation: dict[str, Any] = {
             "operationId": f"{route.surface}_{route.name}",
@@ -107,9 +152,7 @@ def build() -> dict[str, Any]:
             operation["security"] = []
         if "{" in route.path:
             operation["responses"]["404"] = _error_response(404)
-        if route.path.startswith("/v1/auth/") and route.method == "POST":
-            operation["responses"]["429"] = _error_response(429)
-        paths.setdefault(route.path, {})[route.method.lower()] = operation
+        paths.setdefault(route.path, {})[route.method.lower()] = _rate_limited(operation, route)
     from chalicelib.api.oauth import openapi as oauth_openapi
 
     paths.update(oauth_openapi.paths())  # OAuth's own wire format, not Surface routes
@@ -125,6 +168,11 @@ def build() -> dict[str, Any]:
         },
         "servers": [{"url": "https://api.disqua.com"}, {"url": "http://127.0.0.1:8000", "description": "make run"}],
         "components": {
+            "responses": _rate_limited_responses(admin_openapi.ERROR_SHAPE),
+            "headers": {
+                name: {"description": words, "schema": {"type": "integer"}}
+                for name, words in {**_RATE_HEADERS, "Retry-After": "Seconds to wait before trying again"}.items()
+            },
             "securitySchemes": {
                 "bearer": {
                     "type": "http",

@@ -56,6 +56,10 @@ class RouteSpec:
     # False on routes where a replay could bypass a rule (login, refresh: reuse
     # detection) or would have to store a secret: Idempotency-Key is ignored there.
     idempotent: bool = True
+    # The rate-limit class (chalicelib/services/rate_limits.py) and, for a class limited per
+    # resource (send), the path parameter, query argument or body field naming it.
+    limit: str = "read"
+    limit_by: str | None = None
 
 
 ROUTES: list[RouteSpec] = []
@@ -215,11 +219,20 @@ class Surface:
         status: int = 200,
         params: dict[str, Field] | None = None,
         idempotent: bool = True,
+        limit: str | None = None,
+        limit_by: str | None = None,
     ) -> Callable[[Callable[[Call], Any]], Callable[..., Response]]:
         """Declare a route. Path parameters are ids unless ``params`` says otherwise.
 
         An authenticated route must say what a token needs (``scope``: a scope,
-        ``scopes.SESSION`` or ``scopes.ANY_TOKEN``); the pipeline enforces it."""
+        ``scopes.SESSION`` or ``scopes.ANY_TOKEN``); the pipeline enforces it.
+        ``limit`` is its rate-limit class: by default an anonymous non-GET route is
+        ``auth``, a GET ``read``, anything else ``write``."""
+        from chalicelib.services import rate_limits
+
+        limit = limit or default_limit(method, auth)
+        if limit not in rate_limits.RULES:
+            raise TypeError(f"{method} {path}: unknown rate-limit class {limit!r}")
         if auth and scope is None:
             raise TypeError(f"{method} {path}: an authenticated route must declare its scope")
         if not auth and scope is not None:
@@ -242,6 +255,8 @@ class Surface:
                 self.tag,
                 declared,
                 idempotent,
+                limit,
+                limit_by,
             )
             ROUTES.append(spec)
 
@@ -265,6 +280,7 @@ class Surface:
         started = time.perf_counter()
         status = 500
         principal: Principal | None = None
+        admission: Any = None
         try:
             if spec.auth:
                 principal = self.authenticate(spec, request)
@@ -281,12 +297,15 @@ class Surface:
                 surface=self,
                 headers={str(k).lower(): str(v) for k, v in (request.headers or {}).items()},
             )
+            admission = _admit(spec, call)
             response = self._run_idempotently(spec, handler, call, request)
         except DisquaError as exc:
             response = self.render_error(exc, request_id)
         except Exception:
             logger().exception("unhandled error", extra={"requestId": request_id, "route": spec.path})
             response = self.render_error(DisquaError(), request_id)
+        if admission is not None:  # every answer of a limited request says where it stands
+            response.headers.update(admission.headers())
         status = response.status_code
         logger().info(
             "request",
@@ -331,6 +350,25 @@ class Surface:
         headers = {k: v for k, v in stored.headers.items() if k != "X-Request-Id"}
         idempotency.finish(scope, key, request_hash, {"status": stored.status_code, "body": body, "headers": headers})
         return response
+
+
+def default_limit(method: str, auth: bool) -> str:
+    if method == "GET":
+        return "read"
+    return "write" if auth else "auth"
+
+
+def _admit(spec: RouteSpec, call: Call) -> Any:
+    """Count the call against its route's rate limit (raises RateLimited when full)."""
+    from chalicelib.services import rate_limits
+
+    resource = None
+    if spec.limit_by:
+        value = call.params.get(spec.limit_by) or call.query.get(spec.limit_by) or call.body.get(spec.limit_by)
+        if isinstance(value, list):  # a Disqus argument: every value given
+            value = value[0] if value else None
+        resource = str(value)[:200] if value else None
+    return rate_limits.admit(spec.limit, call.principal, call.client_ip, resource)
 
 
 def _fingerprint(spec: RouteSpec, params: dict[str, str], body: bytes) -> str:

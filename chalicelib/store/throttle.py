@@ -46,9 +46,13 @@ class Counter:
     def key(self, at: float | None = None) -> tuple[str, str]:
         return keys.throttle(self.bucket, self.subject), keys.window(self.window(at))
 
+    def resets_at(self, at: float | None = None) -> int:
+        """When this window ends (epoch seconds)."""
+        return (self.window(at) + 1) * self.window_seconds
+
     def retry_after(self, at: float | None = None) -> int:
         at = at or time.time()
-        return int((self.window(at) + 1) * self.window_seconds - at) + 1
+        return int(self.resets_at(at) - at) + 1
 
 
 @dataclass(frozen=True)
@@ -100,18 +104,28 @@ def increment(counters: list[Counter]) -> None:
     connection().client.transact_write_items(TransactItems=items, ReturnConsumedCapacity="TOTAL")
 
 
+def take_one(limit: Limit) -> int:
+    """Count one more if under the limit and answer the count now (one UpdateItem, its
+    new value returned with it: what a rate-limit header's remaining is made of), else
+    raise Exceeded."""
+    try:
+        answer = connection().client.update_item(
+            **_increment(limit.counter, limit.max), ReturnValues="UPDATED_NEW", ReturnConsumedCapacity="TOTAL"
+        )
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+            raise Exceeded(limit) from None
+        raise
+    return int(answer.get("Attributes", {}).get("count", {}).get("N", limit.max))
+
+
 def take(limits: Sequence[Limit]) -> None:
     """Count one more in every counter if each is under its limit, else in none and
     raise Exceeded for the (first) full one. One UpdateItem for one limit, one
     TransactWriteItems for several."""
     client = connection().client
     if len(limits) == 1:
-        try:
-            client.update_item(**_increment(limits[0].counter, limits[0].max), ReturnConsumedCapacity="TOTAL")
-        except ClientError as error:
-            if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
-                raise Exceeded(limits[0]) from None
-            raise
+        take_one(limits[0])
         return
     items = [{"Update": _increment(limit.counter, limit.max)} for limit in limits]
     for attempt in range(_CONFLICT_RETRIES + 1):

@@ -413,6 +413,25 @@ def test_other_gateway_errors_answer_in_the_v1_envelope(packaged: dict[str, Any]
         assert response["ResponseParameters"]["Headers"]["Content-Type"] == "'application/json'"
 
 
+def test_each_stage_is_throttled_and_its_auth_routes_lower(packaged: dict[str, Any]) -> None:
+    """API Gateway's throttling (README.md, "Rate limits"): the stage-wide figure on every
+    method, then each auth-class route's own, lower one; the refusal is 429 E_RATE_LIMIT."""
+    properties = packaged["Resources"]["RestAPI"]["Properties"]
+    stage_wide, *per_route = properties["MethodSettings"]
+    assert (stage_wide["ResourcePath"], stage_wide["HttpMethod"]) == ("/*", "*")
+    assert 0 < stage_wide["ThrottlingRateLimit"] <= 10_000 and 0 < stage_wide["ThrottlingBurstLimit"] <= 5_000
+    paths = {(s["ResourcePath"], s["HttpMethod"]) for s in per_route}
+    assert ("/~1v1~1auth~1login", "POST") in paths and ("/~1v1~1auth~1register", "POST") in paths
+    paths_in_api = properties["DefinitionBody"]["paths"]
+    for setting in per_route:
+        path = setting["ResourcePath"][1:].replace("~1", "/")
+        assert setting["HttpMethod"].lower() in paths_in_api[path]
+        assert setting["ThrottlingRateLimit"] < stage_wide["ThrottlingRateLimit"]
+    throttled = properties["GatewayResponses"]["THROTTLED"]
+    assert throttled["StatusCode"] == "429" and _body(throttled)["error"]["code"] == "E_RATE_LIMIT"
+    assert throttled["ResponseParameters"]["Headers"]["Retry-After"] == "'1'"
+
+
 # -- what breaks the wiring fails loudly -------------------------------------------
 
 

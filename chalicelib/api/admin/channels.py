@@ -54,6 +54,7 @@ DISPLAY_NAME = Text(min_len=1, max_len=100)
         }
     ),
     idempotent=False,  # a read
+    limit="read",
 )
 def query_channels(call: Call) -> Any:
     body = call.body

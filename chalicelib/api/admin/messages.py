@@ -58,6 +58,7 @@ WINDOW = FormInt(required=False, minimum=1, maximum=admin_messages.MAX_WINDOW)
         }
     ),
     idempotent=False,  # a read
+    limit="read",
 )
 def query_messages(call: Call) -> Any:
     body = call.body
@@ -114,6 +115,8 @@ def get_message(call: Call) -> Any:
             "metadata": AnyObject(required=False, description="metadata[key]=value or a JSON object (4 KB)"),
         }
     ),
+    limit="send",
+    limit_by="channelId",
 )
 def create_message(call: Call) -> Any:
     body = call.body
@@ -160,6 +163,7 @@ UPLOAD_FIELDS = {
             "fullImage": Bool(required=False, default=False, from_string=True, description="Keep the full size"),
         }
     ),
+    limit="upload",
 )
 def create_image_message(call: Call) -> Any:
     body = call.body
@@ -181,6 +185,7 @@ def create_image_message(call: Call) -> Any:
     summary="Create a file message (multipart/form-data: file, tags, parentId): the v1 files pipeline scans it",
     scope=scopes.ADMIN,
     body=Obj(UPLOAD_FIELDS),
+    limit="upload",
 )
 def create_file_message(call: Call) -> Any:
     body = call.body

@@ -166,6 +166,7 @@ BUNDLES = {
 # Callables (route, operation) -> None that adjust an operation (registered by route modules).
 ADJUSTMENTS: list[Any] = []
 _ERROR = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/AdminError"}}}}
+ERROR_SHAPE = _ERROR  # tools/openapi.py: the shared 429 answer
 _ERRORS = {
     "400": "E_VALIDATION (the field named as sent: userIds[1], options[token])",
     "401": "E_AUTHN_INVALID_TOKEN: no token, a bad one, or not an API token",

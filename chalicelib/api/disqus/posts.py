@@ -36,6 +36,8 @@ GUEST_LIMITS = {"author_name": 100, "author_email": 254, "author_url": 500}
     "posts/create",
     "POST",
     summary="Post a comment in a thread (or answer a post)",
+    limit="send",
+    limit_by="thread",
     scope=scopes.COMMENTS_WRITE,
     arguments={
         "message": "required: the comment (markdown; rendered to safe HTML in message, raw_message keeps it)",

@@ -15,6 +15,7 @@ from urllib.parse import parse_qsl
 from xml.etree import ElementTree
 
 from chalicelib.errors import (
+    CallerRateLimited,
     ChannelArchived,
     Conflict,
     CreationLimit,
@@ -114,6 +115,7 @@ _CODES: tuple[tuple[type[DisquaError], int], ...] = (
     (CreationLimit, 24),
     (PlanLimit, 17),
     (Forbidden, 22),
+    (CallerRateLimited, 14),
     (RateLimited, 13),
     (ChannelArchived, 10),
     (Unavailable, 10),

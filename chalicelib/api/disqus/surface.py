@@ -190,6 +190,8 @@ class DisqusSurface(Surface):
         scope: str,
         arguments: dict[str, str],
         lists: bool = False,
+        limit: str | None = None,
+        limit_by: str | None = None,
     ) -> Callable[[Callable[[Call], Any]], Callable[..., Response]]:
         """Declare ``{resource}/{verb}`` once: its .json path, .jsonp on GET endpoints and
         .rss on list endpoints, each with its OPTIONS preflight (API Gateway routes whole
@@ -205,7 +207,9 @@ class DisqusSurface(Surface):
             for fmt in formats:
                 path = f"{PREFIX}/{name}.{fmt}"
                 ENDPOINT_ARGUMENTS[path] = {**arguments, **(LIST_ARGUMENTS if lists else {})}
-                views.append(self.route(path, method, summary=summary, scope=scope)(handler))
+                views.append(
+                    self.route(path, method, summary=summary, scope=scope, limit=limit, limit_by=limit_by)(handler)
+                )
                 self.blueprint.route(path, methods=["OPTIONS"], content_types=["*/*"], name="disqus_preflight")(
                     self._preflight
                 )

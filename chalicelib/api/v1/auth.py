@@ -84,6 +84,7 @@ def verify(call: Call) -> Any:
     "/v1/auth/verify/resend",
     "POST",
     summary="Send another verification email",
+    limit="auth",
     scope=scopes.SESSION,
     status=202,
     idempotent=False,

@@ -31,6 +31,7 @@ CONTENT_TYPE = Str(
     "/v1/files/presign",
     "POST",
     summary="Get a presigned upload URL (PUT the bytes with the returned headers, no auth header)",
+    limit="upload",
     scope=scopes.FILES_WRITE,
     status=201,
     body=Obj(

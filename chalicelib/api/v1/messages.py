@@ -32,6 +32,8 @@ EMOJI = Str(min_len=1, max_len=200, description="A Unicode emoji or a :shortcode
     "/v1/channels/{channelId}/messages",
     "POST",
     summary="Send a message (threadId: reply in a thread)",
+    limit="send",
+    limit_by="channelId",
     scope=scopes.MESSAGES_WRITE,
     status=201,
     body=Obj(

@@ -24,6 +24,7 @@ DAY = Str(required=False, max_len=10, description="YYYY-MM-DD (UTC), exclusive")
     "/v1/workspaces/{workspaceId}/search",
     "GET",
     summary="Search messages (messages:read), files (files:read) or users (users:read)",
+    limit="search",
     # The scope depends on ``type``: the service checks it (search.SCOPES).
     scope=scopes.ANY_TOKEN,
     query=page_query(

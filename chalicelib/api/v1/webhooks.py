@@ -157,6 +157,7 @@ def rotate_secret(call: Call) -> Any:
     "POST",
     params=BY_ID,
     summary="Send a ping now; answers the attempt's result (within 15 s)",
+    limit="webhook-test",
     scope=scopes.WEBHOOKS_WRITE,
 )
 def test_webhook(call: Call) -> Any:
@@ -183,6 +184,7 @@ def list_deliveries(call: Call) -> Any:
     "POST",
     params=BY_ID,
     summary="Queue a logged delivery's event again (same event id)",
+    limit="webhook-test",
     scope=scopes.WEBHOOKS_WRITE,
     status=202,
 )
