@@ -17,9 +17,10 @@ from chalicelib.auth import tokens
 from chalicelib.auth.principal import Principal
 from chalicelib.errors import Forbidden, NotFound
 from chalicelib.ids import new_id, now_iso
-from chalicelib.services import authz
+from chalicelib.services import authz, quotas
 from chalicelib.services.authn import forget_cached_tokens
 from chalicelib.store import api_tokens as token_store
+from chalicelib.store import quotas as quota_store
 from chalicelib.store.errors import ConditionFailed
 from chalicelib.store.models import ApiToken
 from chalicelib.store.outbox import new_event
@@ -55,7 +56,10 @@ def create(principal: Principal, workspace_id: str, name: str, scopes: list[str]
         {"tokenId": token_id, "userId": principal.user_id, "scopes": sorted(scopes), "bot": bot},
         workspace_id=workspace_id,
     )
-    token_store.create(record, event)
+    try:
+        token_store.create(record, event, quotas.tokens_of(workspace_id))
+    except quota_store.Reached as reached:
+        raise quotas.refused(reached) from None
     return CreatedToken(record, secret)
 
 

@@ -29,9 +29,10 @@ from chalicelib.errors import (
     ValidationError,
 )
 from chalicelib.ids import new_id, now_iso
-from chalicelib.services import authz, system_messages
+from chalicelib.services import authz, quotas, system_messages
 from chalicelib.store import channel_bans
 from chalicelib.store import channels as channel_store
+from chalicelib.store import quotas as quota_store
 from chalicelib.store import users as user_store
 from chalicelib.store import workspaces as workspace_store
 from chalicelib.store.errors import AlreadyExists, ConditionFailed
@@ -194,9 +195,17 @@ def create(
     creator = channel_store.new_member(channel, principal.user_id, "manager", created_at)
     event = _event("channel.created", channel, createdBy=principal.user_id, **channel_summary(channel))
     try:
-        channel_store.create(channel, creator, event, also=channel_tags.tag_items(workspace_id, channel.id, tags or []))
+        channel_store.create(
+            channel,
+            creator,
+            event,
+            also=channel_tags.tag_items(workspace_id, channel.id, tags or []),
+            quota=quotas.channels_of(workspace_id),
+        )
     except AlreadyExists:
         raise Conflict("A channel with this name exists in the workspace.", field="name") from None
+    except quota_store.Reached as reached:
+        raise quotas.refused(reached) from None
     return channel
 
 

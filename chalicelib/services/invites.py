@@ -21,9 +21,10 @@ from chalicelib.auth import tokens
 from chalicelib.auth.principal import Principal
 from chalicelib.errors import Conflict, DisquaError, Forbidden, NotFound
 from chalicelib.ids import is_id, new_id, now_iso
-from chalicelib.services import authz, email, system_messages
+from chalicelib.services import authz, email, quotas, system_messages
 from chalicelib.store import channels as channel_store
 from chalicelib.store import invites as invite_store
+from chalicelib.store import throttle
 from chalicelib.store import users as user_store
 from chalicelib.store import workspaces as workspace_store
 from chalicelib.store.errors import AlreadyExists, ConditionFailed
@@ -75,7 +76,12 @@ def create(
     data = {"workspaceId": workspace_id, "inviteId": invite_id, "role": role, "createdBy": principal.user_id}
     if email_address:
         data["email"] = email_address
-    invite_store.create(invite, new_event("invite.created", data, workspace_id=workspace_id))
+    try:
+        invite_store.create(
+            invite, new_event("invite.created", data, workspace_id=workspace_id), quotas.invites_of(workspace_id)
+        )
+    except throttle.Exceeded as full:
+        raise quotas.refused_invites(full) from None
     return CreatedInvite(invite, _code(invite_id, secret) if secret else None)
 
 

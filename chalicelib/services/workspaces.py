@@ -11,8 +11,9 @@ from chalicelib.auth.principal import Principal
 from chalicelib.errors import Conflict
 from chalicelib.ids import new_id, now_iso
 from chalicelib.observability import count
-from chalicelib.services import authz
+from chalicelib.services import authz, quotas
 from chalicelib.store import channels as channel_store
+from chalicelib.store import quotas as quota_store
 from chalicelib.store import workspaces as workspace_store
 from chalicelib.store.errors import AlreadyExists
 from chalicelib.store.models import Membership, Workspace
@@ -73,17 +74,21 @@ def create(principal: Principal, name: str, slug: str | None) -> WorkspaceView:
             workspace_id=workspace_id,
         ),
     ]
+    quota = quotas.workspaces_of(principal.user_id)
     try:
-        workspace_store.create(workspace, owner, events, extra)
-    except AlreadyExists:
-        if explicit:
-            raise Conflict("This workspace slug is taken.", field="slug") from None
-        # A derived slug collided: add a short random suffix once.
-        workspace.slug = f"{slug[:33]}-{secrets.token_hex(3)}"
         try:
-            workspace_store.create(workspace, owner, events, extra)
+            workspace_store.create(workspace, owner, events, extra, quota)
         except AlreadyExists:
-            raise Conflict("This workspace slug is taken.", field="slug") from None
+            if explicit:
+                raise Conflict("This workspace slug is taken.", field="slug") from None
+            # A derived slug collided: add a short random suffix once.
+            workspace.slug = f"{slug[:33]}-{secrets.token_hex(3)}"
+            try:
+                workspace_store.create(workspace, owner, events, extra, quota)
+            except AlreadyExists:
+                raise Conflict("This workspace slug is taken.", field="slug") from None
+    except quota_store.Reached as reached:
+        raise quotas.refused(reached) from None
     count("WorkspaceCreated")
     return WorkspaceView(workspace, "owner")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.store import keys
+from chalicelib.store import keys, quotas
 from chalicelib.store.db import fetch, transaction
 from chalicelib.store.errors import ConditionFailed, TransactionCancelled
 from chalicelib.store.models import ApiToken, Event
@@ -23,10 +23,19 @@ def new_token(token_hash: str, token_id: str, **attributes: Any) -> ApiToken:
     )
 
 
-def create(token: ApiToken, event: Event) -> None:
-    with transaction() as tx:
-        tx.save(token, condition=ApiToken.PK.does_not_exist())
-        tx.save(event)
+TOKENS = "tokens"  # the quota kind (chalicelib/store/quotas.py), per workspace
+
+
+def create(token: ApiToken, event: Event, quota: quotas.Quota | None = None) -> None:
+    """quotas.Reached when the workspace holds its quota of tokens already."""
+    try:
+        with transaction() as tx:
+            tx.save(token, condition=ApiToken.PK.does_not_exist())
+            tx.save(event)
+            quotas.charge(tx, quota)
+    except TransactionCancelled as cancelled:
+        quotas.reached(cancelled, quota)
+        raise
 
 
 def get_by_hash(token_hash: str) -> ApiToken | None:
@@ -69,5 +78,6 @@ def revoke(token: ApiToken, event: Event) -> None:
         with transaction() as tx:
             tx.delete(token, condition=ApiToken.PK.exists())
             tx.save(event)
+            quotas.refund(tx, TOKENS, keys.workspace(token.workspace_id))
     except TransactionCancelled:
         raise ConditionFailed() from None

@@ -15,7 +15,7 @@ from typing import Any
 
 from pynamodb.exceptions import UpdateError
 
-from chalicelib.store import keys
+from chalicelib.store import keys, quotas
 from chalicelib.store.db import fetch, set_or_remove, transaction
 from chalicelib.store.errors import ConditionFailed, TransactionCancelled
 from chalicelib.store.models import Channel, ChannelMember, ChannelNameClaim, Entity, Event, Membership
@@ -65,17 +65,28 @@ def birth_items(channel: Channel, creator: ChannelMember) -> list[Entity]:
     return [name_claim(channel), channel, creator]
 
 
-def create(channel: Channel, creator: ChannelMember, event: Event, also: Sequence[Entity] = ()) -> None:
+def create(
+    channel: Channel,
+    creator: ChannelMember,
+    event: Event,
+    also: Sequence[Entity] = (),
+    quota: quotas.Quota | None = None,
+) -> None:
     """AlreadyExists("name") when the workspace has a channel of that name. ``also``: items
-    born with the channel (its tag items)."""
-    with transaction(taken=("name",)) as tx:
-        tx.save(name_claim(channel), condition=ChannelNameClaim.PK.does_not_exist(), label="name")
-        tx.save(channel, condition=Channel.PK.does_not_exist(), label="channel")
-        tx.save(creator)
-        _count_private(tx, channel, creator.user_id, +1)
-        tx.save(event)
-        for item in also:
-            tx.save(item)
+    born with the channel (its tag items). quotas.Reached when the workspace is full."""
+    try:
+        with transaction(taken=("name",)) as tx:
+            tx.save(name_claim(channel), condition=ChannelNameClaim.PK.does_not_exist(), label="name")
+            tx.save(channel, condition=Channel.PK.does_not_exist(), label="channel")
+            tx.save(creator)
+            _count_private(tx, channel, creator.user_id, +1)
+            tx.save(event)
+            for item in also:
+                tx.save(item)
+            quotas.charge(tx, quota)
+    except TransactionCancelled as cancelled:
+        quotas.reached(cancelled, quota)
+        raise
 
 
 def key_of(channel_id: str) -> tuple[str, str]:

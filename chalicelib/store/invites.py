@@ -8,7 +8,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from chalicelib.store import keys
+from chalicelib.store import keys, throttle
 from chalicelib.store.db import fetch, transaction
 from chalicelib.store.errors import ConditionFailed, TransactionCancelled
 from chalicelib.store.models import Event, Invite
@@ -29,10 +29,19 @@ def new_invite(invite_id: str, workspace_id: str, **attributes: Any) -> Invite:
     )
 
 
-def create(invite: Invite, event: Event) -> None:
-    with transaction() as tx:
-        tx.save(invite, condition=Invite.PK.does_not_exist())
-        tx.save(event)
+def create(invite: Invite, event: Event, quota: throttle.Limit | None = None) -> None:
+    """throttle.Exceeded when ``quota`` (invites created per workspace and window) is full."""
+    try:
+        with transaction() as tx:
+            tx.save(invite, condition=Invite.PK.does_not_exist())
+            tx.save(event)
+            if quota is not None:
+                throttle.count_in(tx, quota)
+    except TransactionCancelled as cancelled:
+        full = throttle.exceeded(cancelled, [quota] if quota else [])
+        if full is not None:
+            raise full from None
+        raise
 
 
 def get(invite_id: str) -> Invite | None:

@@ -288,6 +288,11 @@ WEBHOOK_PREFIX = "WH#"
 WEBHOOK_COUNT = "COUNT#WEBHOOKS"
 
 
+def quota(kind: str) -> str:
+    """In its owner's partition (``USER#id``, ``WS#id``): how many of ``kind`` it holds."""
+    return f"QUOTA#{kind}"
+
+
 def webhook_delivery(delivery_id: str) -> str:
     """A delivery attempt's log entry, under its webhook (``WH#id``): newest first by id."""
     return f"DLV#{delivery_id}"

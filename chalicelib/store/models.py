@@ -668,6 +668,14 @@ class WebhookCounter(Entity, discriminator="WebhookCounter"):
     count = NumberAttribute(default=0)
 
 
+class QuotaCounter(Entity, discriminator="QuotaCounter"):
+    """``<owner>`` / ``QUOTA#<kind>``: how many of a kind its owner (a user, a workspace) has,
+    moved in the same transaction as each create (and delete), under the quota
+    (chalicelib/store/quotas.py)."""
+
+    count = NumberAttribute(default=0)
+
+
 class WebhookDelivery(Entity, discriminator="WebhookDelivery"):
     """One delivery attempt: ``WH#id`` / ``DLV#<id>`` (UUIDv7: newest first), 30-day TTL.
     ``payload_z`` (the envelope, zlib) lets an attempt be redelivered."""

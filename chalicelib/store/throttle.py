@@ -155,6 +155,18 @@ def guard(tx: Transaction, limits: Sequence[Limit]) -> None:
         tx.check(Throttle, pk, sk, condition, label=limit.label)
 
 
+def count_in(tx: Transaction, limit: Limit) -> None:
+    """Count one more in ``tx``, which then commits only while the counter is under its
+    limit (the cancellation: ``exceeded``). A quota by rate, in the write it bounds."""
+    from datetime import UTC, datetime
+
+    pk, sk = limit.counter.key()
+    expires = datetime.fromtimestamp(time.time() + limit.counter.window_seconds + _TTL_MARGIN_SECONDS, UTC)
+    actions = [Throttle.count.add(1), Throttle.type.set(Throttle), Throttle.ttl.set(expires)]
+    condition = Throttle.count.does_not_exist() | (Throttle.count < limit.max)
+    tx.update(Throttle(pk, sk), actions=actions, condition=condition, label=limit.label)
+
+
 def exceeded(cancelled: TransactionCancelled, limits: Sequence[Limit]) -> Exceeded | None:
     """The Exceeded a guarded transaction's cancellation stands for, if any."""
     for limit in limits:

@@ -10,7 +10,7 @@ from typing import Any
 
 from pynamodb.exceptions import UpdateError
 
-from chalicelib.store import keys
+from chalicelib.store import keys, quotas
 from chalicelib.store.db import fetch, set_or_remove, transaction
 from chalicelib.store.errors import ConditionFailed, TransactionCancelled
 from chalicelib.store.models import Entity, Event, Membership, SlugClaim, Workspace
@@ -30,18 +30,30 @@ def new_membership(workspace_id: str, user_id: str, role: str, joined_at: str) -
     )
 
 
-def create(workspace: Workspace, owner: Membership, events: list[Event], extra: list[Any] = ()) -> None:
+def create(
+    workspace: Workspace,
+    owner: Membership,
+    events: list[Event],
+    extra: list[Any] = (),
+    quota: quotas.Quota | None = None,
+) -> None:
     """Workspace, slug claim, the owner's membership, anything else the workspace is
-    born with (``extra``) and the events, in one transaction. AlreadyExists("slug")."""
+    born with (``extra``), the events and the creator's quota charge, in one transaction.
+    AlreadyExists("slug"); quotas.Reached."""
     claim = SlugClaim(keys.workspace_slug(workspace.slug), keys.GUARD, workspace_id=workspace.id)
-    with transaction(taken=("slug",)) as tx:
-        tx.save(claim, condition=SlugClaim.PK.does_not_exist(), label="slug")
-        tx.save(workspace, condition=Workspace.PK.does_not_exist(), label="workspace")
-        tx.save(owner)
-        for item in extra:
-            tx.save(item)
-        for event in events:
-            tx.save(event)
+    try:
+        with transaction(taken=("slug",)) as tx:
+            tx.save(claim, condition=SlugClaim.PK.does_not_exist(), label="slug")
+            tx.save(workspace, condition=Workspace.PK.does_not_exist(), label="workspace")
+            tx.save(owner)
+            for item in extra:
+                tx.save(item)
+            for event in events:
+                tx.save(event)
+            quotas.charge(tx, quota)
+    except TransactionCancelled as cancelled:
+        quotas.reached(cancelled, quota)
+        raise
 
 
 def new_workspace(workspace_id: str, name: str, slug: str, owner_id: str, created_at: str) -> Workspace:
