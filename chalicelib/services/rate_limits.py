@@ -3,8 +3,8 @@
 Every route declares its class (``Surface.route(limit=...)``, chalicelib/api/routing.py); the
 pipeline asks ``admit`` before the handler runs. A class's rule is a fixed window: at most
 ``limit`` requests per ``window`` seconds per key. The key is the caller (``Principal.subject``:
-a user's session, an API token, an app's grant, a public key) or, on anonymous routes, the
-client address; the send class adds the channel (or thread) to it.
+a user's session, an API token, an app's grant; a public key with the visitor's address) or,
+on anonymous routes, the client address; the send class adds the channel (or thread) to it.
 
 Where a class is counted follows its cost (cost matters more than precision here):
 
@@ -104,6 +104,9 @@ def rules() -> Mapping[str, Rule] | None:
 
 def key_of(principal: Principal | None, client_ip: str, resource: str | None = None) -> str:
     subject = principal.subject if principal is not None else f"ip:{client_ip}"
+    if principal is not None and principal.kind == "public_key":
+        # A public key is a web page's, shared by all its visitors: each counts apart.
+        subject = f"{subject}|ip:{client_ip}"
     return f"{subject}|{resource}" if resource else subject
 
 

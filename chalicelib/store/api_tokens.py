@@ -28,14 +28,9 @@ TOKENS = "tokens"  # the quota kind (chalicelib/store/quotas.py), per workspace
 
 def create(token: ApiToken, event: Event, quota: quotas.Quota | None = None) -> None:
     """quotas.Reached when the workspace holds its quota of tokens already."""
-    try:
-        with transaction() as tx:
-            tx.save(token, condition=ApiToken.PK.does_not_exist())
-            tx.save(event)
-            quotas.charge(tx, quota)
-    except TransactionCancelled as cancelled:
-        quotas.reached(cancelled, quota)
-        raise
+    with quotas.charged_transaction(quota) as tx:
+        tx.save(token, condition=ApiToken.PK.does_not_exist())
+        tx.save(event)
 
 
 def get_by_hash(token_hash: str) -> ApiToken | None:

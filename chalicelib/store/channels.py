@@ -74,19 +74,14 @@ def create(
 ) -> None:
     """AlreadyExists("name") when the workspace has a channel of that name. ``also``: items
     born with the channel (its tag items). quotas.Reached when the workspace is full."""
-    try:
-        with transaction(taken=("name",)) as tx:
-            tx.save(name_claim(channel), condition=ChannelNameClaim.PK.does_not_exist(), label="name")
-            tx.save(channel, condition=Channel.PK.does_not_exist(), label="channel")
-            tx.save(creator)
-            _count_private(tx, channel, creator.user_id, +1)
-            tx.save(event)
-            for item in also:
-                tx.save(item)
-            quotas.charge(tx, quota)
-    except TransactionCancelled as cancelled:
-        quotas.reached(cancelled, quota)
-        raise
+    with quotas.charged_transaction(quota, taken=("name",)) as tx:
+        tx.save(name_claim(channel), condition=ChannelNameClaim.PK.does_not_exist(), label="name")
+        tx.save(channel, condition=Channel.PK.does_not_exist(), label="channel")
+        tx.save(creator)
+        _count_private(tx, channel, creator.user_id, +1)
+        tx.save(event)
+        for item in also:
+            tx.save(item)
 
 
 def key_of(channel_id: str) -> tuple[str, str]:

@@ -9,10 +9,12 @@ transaction and is reported as Reached. One more item in the create's transactio
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from chalicelib.store import keys
-from chalicelib.store.db import Transaction
+from chalicelib.store.db import Transaction, transaction
 from chalicelib.store.errors import StoreError, TransactionCancelled
 from chalicelib.store.models import QuotaCounter
 
@@ -59,3 +61,15 @@ def reached(cancelled: TransactionCancelled, quota: Quota | None) -> None:
     """Raise Reached when ``quota``'s charge is what cancelled the transaction."""
     if quota is not None and quota.label in cancelled.failed:
         raise Reached(quota) from None
+
+
+@contextmanager
+def charged_transaction(quota: Quota | None, taken: tuple[str, ...] = ()) -> Iterator[Transaction]:
+    """``db.transaction`` with ``quota`` charged in it: Reached when that is what failed."""
+    try:
+        with transaction(taken=taken) as tx:
+            yield tx
+            charge(tx, quota)
+    except TransactionCancelled as cancelled:
+        reached(cancelled, quota)
+        raise

@@ -41,19 +41,14 @@ def create(
     born with (``extra``), the events and the creator's quota charge, in one transaction.
     AlreadyExists("slug"); quotas.Reached."""
     claim = SlugClaim(keys.workspace_slug(workspace.slug), keys.GUARD, workspace_id=workspace.id)
-    try:
-        with transaction(taken=("slug",)) as tx:
-            tx.save(claim, condition=SlugClaim.PK.does_not_exist(), label="slug")
-            tx.save(workspace, condition=Workspace.PK.does_not_exist(), label="workspace")
-            tx.save(owner)
-            for item in extra:
-                tx.save(item)
-            for event in events:
-                tx.save(event)
-            quotas.charge(tx, quota)
-    except TransactionCancelled as cancelled:
-        quotas.reached(cancelled, quota)
-        raise
+    with quotas.charged_transaction(quota, taken=("slug",)) as tx:
+        tx.save(claim, condition=SlugClaim.PK.does_not_exist(), label="slug")
+        tx.save(workspace, condition=Workspace.PK.does_not_exist(), label="workspace")
+        tx.save(owner)
+        for item in extra:
+            tx.save(item)
+        for event in events:
+            tx.save(event)
 
 
 def new_workspace(workspace_id: str, name: str, slug: str, owner_id: str, created_at: str) -> Workspace:

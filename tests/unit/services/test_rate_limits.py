@@ -44,3 +44,10 @@ def test_keys_separate_callers_addresses_and_resources():
         rate_limits.key_of(user, "1.2.3.4", "ch_2"),
     }
     assert len(keys) == 5
+
+
+def test_the_visitors_of_a_public_key_count_apart():
+    from chalicelib.auth.principal import Principal
+
+    page = Principal(user_id="", kind="public_key", token_id="pk1")
+    assert rate_limits.key_of(page, "1.2.3.4") != rate_limits.key_of(page, "5.6.7.8")
