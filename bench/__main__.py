@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 # None of these imports the app or boto3: safe before env.apply().
 from bench import channel_close as close_bench
 from bench import coldstart, disqus, env, moderation, notifications, package_size, processing, push, soak, webhooks
+from bench import costs as cost_model
 from bench import rate_limits as limits_bench
 from bench import search as search_bench
 from bench.table import FAIL, INFO, PASS, heading, render, verdict
@@ -324,6 +325,7 @@ def main() -> None:
     checks += disqus.section(quick=args.quick)  # posts/list 100 vs 100,000 posts, posts/create and votes
     checks += moderation.section(quick=args.quick)  # a send through 1,000 rules: calls, CPU per check
     checks += close_bench.section(quick=args.quick)  # Admin v2 close: 10,000 messages (--quick: 1,000)
+    checks += cost_model.section(quick=args.quick)  # USD per million sends / page reads, per thousand uploads
     with tempfile.TemporaryDirectory(prefix="disqua-bench-package-") as scratch:
         bundle = package_size.locate(allow_build=not args.quick, scratch=Path(scratch))
         more, cold = cold_start_section(QUICK_COLD_START_RUNS if args.quick else COLD_START_RUNS, bundle)

@@ -136,6 +136,7 @@ class Pipeline:
 class _Timing:
     calls: int = 0
     seconds: float = 0.0
+    cpu_seconds: float = 0.0  # this thread's CPU time inside moto (bench/costs.py subtracts it)
 
 
 @contextmanager
@@ -147,12 +148,13 @@ def _timed_calls() -> Iterator[_Timing]:
     original, timing = BotocoreStubber.__call__, _Timing()
 
     def timed(stubber: Any, event_name: str, request: Any, **kwargs: Any) -> Any:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.thread_time()
         try:
             return original(stubber, event_name, request, **kwargs)
         finally:
             timing.calls += 1
             timing.seconds += time.perf_counter() - started
+            timing.cpu_seconds += time.thread_time() - cpu
 
     BotocoreStubber.__call__ = timed  # type: ignore[method-assign]
     try:
