@@ -29,6 +29,7 @@ from chalicelib.api.disqus import trends as disqus_trends
 from chalicelib.api.disqus import users as disqus_users
 from chalicelib.api.fallback import register_method_not_allowed
 from chalicelib.api.oauth import server as oauth_server
+from chalicelib.api.realtime import tickets as realtime_tickets
 from chalicelib.api.v1 import apps as app_api
 from chalicelib.api.v1 import auth, channels, files, invites, members, messages, push, tokens, users, workspaces
 from chalicelib.api.v1 import notifications as notification_api
@@ -38,6 +39,8 @@ from chalicelib.api.v1 import webhooks as webhook_api
 from chalicelib.observability import flush_metrics, quiet_libraries, tracer
 
 app = Chalice(app_name="disqua", configure_logs=False)
+# Realtime (docs/realtime.md): Chalice's WebSocket API ($connect, $default, $disconnect).
+app.experimental_feature_flags.update(["WEBSOCKETS"])
 # JSON, except Admin v2's image and file messages (multipart in, bytes out: admin/messages.py);
 # v1 uploads go straight to S3.
 # (Exact types: chalice matches no wildcards.)
@@ -69,6 +72,7 @@ for blueprint in (
     oauth_server.bp,
     app_api.bp,
     public_key_api.bp,
+    realtime_tickets.bp,
     disqus_forums.bp,
     disqus_threads.bp,
     disqus_posts.bp,
@@ -163,6 +167,34 @@ def close_channels(event: Any) -> dict[str, Any]:
     from chalicelib.workers import channel_close
 
     return channel_close.handle_batch(event.to_dict())
+
+
+@app.on_sqs_message(queue="realtime", batch_size=10)
+def fan_out_realtime(event: Any) -> dict[str, Any]:
+    from chalicelib.workers import realtime
+
+    return realtime.handle_batch(event.to_dict())
+
+
+@app.on_ws_connect()
+def realtime_connect(event: Any) -> dict[str, Any]:
+    from chalicelib.api.realtime import websocket
+
+    return websocket.connect(event.to_dict())
+
+
+@app.on_ws_message()
+def realtime_message(event: Any) -> dict[str, Any]:
+    from chalicelib.api.realtime import websocket
+
+    return websocket.message(event.to_dict())
+
+
+@app.on_ws_disconnect()
+def realtime_disconnect(event: Any) -> dict[str, Any]:
+    from chalicelib.api.realtime import websocket
+
+    return websocket.disconnect(event.to_dict())
 
 
 @app.on_sqs_message(queue="files", batch_size=1)

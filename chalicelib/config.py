@@ -15,7 +15,7 @@ from functools import lru_cache
 
 # Logical names of the queues the event router fans out to. Each maps to an
 # environment variable ``<NAME>_QUEUE_URL`` and to a resource in infra/.
-QUEUE_NAMES = ("email", "activity", "files", "notifications", "push", "webhooks", "search", "closes")
+QUEUE_NAMES = ("email", "activity", "files", "notifications", "push", "webhooks", "search", "closes", "realtime")
 
 
 @dataclass(frozen=True)
@@ -55,6 +55,10 @@ class Settings:
     # on the local stage unless set: there every request comes from 127.0.0.1 and the
     # tests hammer the API.
     rate_limits: str = "off"
+    # Realtime (docs/realtime.md): the API Gateway Management API of the WebSocket API,
+    # ``https://<api id>.execute-api.<region>.amazonaws.com/<stage>`` (infra/merge.py sets
+    # it; the local runtime its stand-in). Empty: no realtime in this deployment.
+    realtime_endpoint: str = ""
 
     @property
     def search_engine(self) -> str:
@@ -105,6 +109,7 @@ def get_settings() -> Settings:
         search_url=env.get("SEARCH_URL", ""),
         search_free_horizon=int(env.get("SEARCH_FREE_HORIZON", 10_000)),
         rate_limits=env.get("RATE_LIMITS", "off" if stage in ("local", "test") else "on"),
+        realtime_endpoint=env.get("REALTIME_ENDPOINT", "").rstrip("/"),
     )
 
 

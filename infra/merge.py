@@ -22,7 +22,12 @@ are added:
   defaults get them here (``SIZING``), and every consumed queue's visibility timeout
   is checked against its consumer's timeout (six times, as AWS recommends);
 - API Gateway answers unknown routes and its own 4XX/5XX in the v1 error envelope, and
-  throttles each stage (``STAGE_THROTTLING``, the auth routes lower: ``AUTH_THROTTLING``).
+  throttles each stage (``STAGE_THROTTLING``, the auth routes lower: ``AUTH_THROTTLING``);
+- the WebSocket API Chalice generates (``WEBSOCKETS``: ``WebsocketAPI``, its $connect,
+  $default and $disconnect routes, integrations, invoke permissions, deployment and stage
+  ``api``): its handlers get their own roles, every function ``REALTIME_ENDPOINT`` (the
+  Management API of that stage), and the functions that post to connections
+  (``MANAGES_CONNECTIONS``) ``execute-api:ManageConnections`` on that API only.
 
 ``python -m infra.merge --stage dev`` prints the template; ``make package`` uses it.
 """
@@ -59,6 +64,13 @@ EMAIL_QUEUE = "email"  # its consumer is the one function that sends mail (SES)
 # Chalice's names for what it generates.
 API_HANDLER = "APIHandler"
 REST_API = "RestAPI"
+WEBSOCKET_API = "WebsocketAPI"
+# Chalice's function names for the WebSocket handlers (chalice/deploy/appgraph.py).
+WEBSOCKET_FUNCTIONS = {
+    "$connect": "websocket_connect",
+    "$default": "websocket_message",
+    "$disconnect": "websocket_disconnect",
+}
 CHALICE_DEFAULT_ROLE = "DefaultRole"
 
 # Template parameters (all have defaults except the sender, which SES must verify).
@@ -143,7 +155,13 @@ SENDS_TO: dict[str, tuple[str, ...]] = {
     "deliver_webhooks": ("webhooks",),
     # the channel close job queues its next batch (chalicelib/services/channel_close.py)
     "close_channels": ("closes",),
+    # a typing indicator goes straight to the realtime queue (chalicelib/services/realtime.py)
+    "websocket_message": ("realtime",),
 }
+# Functions that post to (or close) WebSocket connections through the Management API: the
+# frame handler answers on its own socket, the realtime worker fans out.
+MANAGES_CONNECTIONS = ("websocket_message", "fan_out_realtime")
+MANAGED_METHODS = ("POST", "DELETE", "GET")
 
 # Search (infra/resources.yaml, SearchEngine=opensearch): the functions that search or index get
 # SEARCH_URL (empty without the domain: search is then "none", docs/search.md) and may call the
@@ -247,7 +265,7 @@ class Function:
 
     name: str  # Chalice's name (the handler's name, "api_handler" for the REST API)
     logical_id: str  # its resource in the template
-    kind: str  # "api", "sqs", "stream", "scheduled", "authorizer", "lambda"
+    kind: str  # "api", "sqs", "stream", "scheduled", "authorizer", "lambda", "websocket"
     event_id: str | None = None  # its event source inside Properties.Events
     event: Any = None  # the Chalice event source config
 
@@ -259,10 +277,11 @@ class Function:
 def functions(app: chalice_app.Chalice) -> list[Function]:
     """Every function `chalice package` generates for this app."""
     found: list[Function] = []
-    if app.websocket_handlers:
-        raise UnsupportedEventSource("websocket handlers: wire their API and permissions in infra/merge.py first")
     if app.routes:
         found.append(Function("api_handler", API_HANDLER, "api"))
+    for route_key in sorted(app.websocket_handlers):
+        name = WEBSOCKET_FUNCTIONS[route_key]
+        found.append(Function(name, to_cfn_resource_name(name), "websocket"))
     for auth in app.builtin_auth_handlers:
         found.append(Function(auth.name, to_cfn_resource_name(auth.name), "authorizer"))
     for source in app.event_sources:
@@ -347,7 +366,9 @@ def _uploads_statements(function: Function) -> list[Any]:
     return statements
 
 
-def _statements(function: Function, app_queues: list[str], resources: dict[str, Any], traced: bool) -> list[Any]:
+def _statements(
+    function: Function, app_queues: list[str], resources: dict[str, Any], traced: bool, config: Config
+) -> list[Any]:
     """Least privilege, by what the function is for.
 
     Every function writes its own log group. The API handler and the workers use the
@@ -400,6 +421,19 @@ def _statements(function: Function, app_queues: list[str], resources: dict[str, 
                     "Resource": [_arn(stack.queue_logical_id(q)) for q in SENDS_TO[function.name]],
                 }
             )
+    if function.name in MANAGES_CONNECTIONS:
+        # POST (post_to_connection), DELETE and GET on @connections of this API's stage only. The
+        # stage by name, not by Ref: the stage depends (through its deployment, routes and
+        # integrations) on the functions, which depend on their roles: a Ref would be a cycle.
+        api = f"arn:${{AWS::Partition}}:execute-api:${{AWS::Region}}:${{AWS::AccountId}}:${{{WEBSOCKET_API}}}"
+        stage = config.api_gateway_stage
+        statements.append(
+            {
+                "Effect": "Allow",
+                "Action": "execute-api:ManageConnections",
+                "Resource": [{"Fn::Sub": f"{api}/{stage}/{method}/@connections/*"} for method in MANAGED_METHODS],
+            }
+        )
     if function.kind == "sqs":
         statements.append(
             {
@@ -467,10 +501,18 @@ def environment_variable_names() -> list[str]:
         "SIGNING_KEYS_SECRET_ARN",
         "EMAIL_SENDER",
         "PUBLIC_BASE_URL",
+        "REALTIME_ENDPOINT",
     ]
 
 
-def environment(function: Function, config: Config, has_rest_api: bool) -> dict[str, Any]:
+def realtime_endpoint(config: Config) -> dict[str, Any]:
+    """The Management API of the WebSocket API's stage (what boto3's apigatewaymanagementapi
+    client needs as its endpoint_url). No cycle: the API itself depends on no function."""
+    stage = config.api_gateway_stage
+    return {"Fn::Sub": f"https://${{{WEBSOCKET_API}}}.execute-api.${{AWS::Region}}.${{AWS::URLSuffix}}/{stage}"}
+
+
+def environment(function: Function, config: Config, has_rest_api: bool, has_websockets: bool = True) -> dict[str, Any]:
     """The settings chalicelib/config.py reads, as references into the stack."""
     from chalicelib.config import QUEUE_NAMES
 
@@ -494,6 +536,7 @@ def environment(function: Function, config: Config, has_rest_api: bool) -> dict[
             f"https://${{{REST_API}}}.execute-api.${{AWS::Region}}.${{AWS::URLSuffix}}/{config.api_gateway_stage}"
         )
         env["PUBLIC_BASE_URL"] = {"Fn::If": [HAS_PUBLIC_BASE_URL, _ref(PUBLIC_BASE_URL_PARAM), {"Fn::Sub": stage_url}]}
+    env["REALTIME_ENDPOINT"] = realtime_endpoint(config) if has_websockets else ""
     return env
 
 
@@ -589,6 +632,7 @@ def build(app: chalice_app.Chalice, stage: str, project_dir: Path = ROOT) -> dic
 
     found = functions(app)
     has_rest_api = any(f.kind == "api" for f in found)
+    has_websockets = any(f.kind == "websocket" for f in found)
     config_from_disk = json.loads((project_dir / ".chalice" / "config.json").read_text())
     for name in SIZING:
         both = _sized_in_chalice_config(config_from_disk, stage, name)
@@ -642,7 +686,7 @@ def build(app: chalice_app.Chalice, stage: str, project_dir: Path = ROOT) -> dic
             "PolicyName": f"{role}Policy",
             "PolicyDocument": {
                 "Version": "2012-10-17",
-                "Statement": _statements(function, app_queues, resources, scoped.xray_enabled),
+                "Statement": _statements(function, app_queues, resources, scoped.xray_enabled, config),
             },
         }
         if role == CHALICE_DEFAULT_ROLE:
@@ -656,7 +700,7 @@ def build(app: chalice_app.Chalice, stage: str, project_dir: Path = ROOT) -> dic
         sized = limits(function.name, config)
         properties: dict[str, Any] = {
             "Role": _arn(role),
-            "Environment": {"Variables": environment(function, config, has_rest_api)},
+            "Environment": {"Variables": environment(function, config, has_rest_api, has_websockets)},
             "LoggingConfig": {"LogGroup": _ref(function.log_group)},
             **_event_overrides(function, resources, sized.timeout_s),
         }

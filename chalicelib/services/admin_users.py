@@ -217,6 +217,10 @@ def set_banned(principal: Principal, user_ids: list[str], banned: bool) -> Bundl
             event = ban_event(workspace_id, user_id, principal, at, banned)
             store.set_banned(workspace_id, user_id, at if banned else None, event)
             store.sweep_ban_copies(workspace_id, user_id, banned=banned, limit=INLINE_SWEEP)
+        if banned:  # realtime delivery stops at once too (services/realtime.py)
+            from chalicelib.services import realtime
+
+            realtime.revoke(workspace_id, user_id)
     return Bundle([_entry(workspace_id, uid) for uid in dict.fromkeys(user_ids)])
 
 

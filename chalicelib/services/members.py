@@ -112,6 +112,9 @@ def _clean_up_after(workspace_id: str, user_id: str) -> None:
     """Channel memberships and API tokens of a member who left. Runs after the
     membership is gone, so a crash here leaves nothing the user can still use:
     every channel and token check requires the workspace membership."""
+    from chalicelib.services import realtime
+
+    realtime.revoke(workspace_id, user_id)  # no more realtime events from here, at once
     channels = channel_store.get_many(
         [m.channel_id for m in channel_store.memberships_in_workspace(user_id, workspace_id)]
     )

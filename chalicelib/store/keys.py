@@ -457,3 +457,50 @@ CATEGORY_INDEX = "CATEGORIES"  # under WS#wid: how many categories, which one is
 def category_threads(category_id: str) -> str:
     """Partition of a category's thread references, sorted by thread id (creation order)."""
     return f"CATTHREADS#{category_id}"
+
+
+# --- Realtime over WebSockets (store/realtime.py, docs/realtime.md) -----------------------
+
+
+def realtime_connection(connection_id: str) -> str:
+    """A WebSocket connection (API Gateway's id): ``RTCONN#id`` / ``META``."""
+    return f"RTCONN#{connection_id}"
+
+
+def realtime_ticket(ticket_hash: str) -> str:
+    """A single-use connect ticket by its SHA-256 (``RTTICKET#hash`` / ``GUARD``)."""
+    return f"RTTICKET#{ticket_hash}"
+
+
+def realtime_channel(channel_id: str) -> str:
+    """The partition of a channel's realtime subscribers (one Query per event)."""
+    return f"RTCH#{channel_id}"
+
+
+def realtime_workspace(workspace_id: str) -> str:
+    """The partition of a workspace's realtime subscribers (all the channels each may read)."""
+    return f"RTWS#{workspace_id}"
+
+
+def realtime_subscription(connection_id: str = "") -> str:
+    """A connection's subscription under ``RTCH#cid`` or ``RTWS#wid``; "" is the prefix."""
+    return f"{REALTIME_SUBSCRIPTION_PREFIX}{connection_id}"
+
+
+REALTIME_SUBSCRIPTION_PREFIX = "RTSUB#"
+
+
+def realtime_user(user_id: str) -> str:
+    """GSI1 partition of a user's connections and subscriptions (notifications, revocation)."""
+    return f"RTUSER#{user_id}"
+
+
+def realtime_user_ref(workspace_id: str, subscription_pk: str = "", connection_id: str = "") -> str:
+    """GSI1 sort key of a subscription under ``RTUSER#uid``: by workspace first, so one
+    workspace's subscriptions of a user are one Query of the prefix ``WS#wid#``."""
+    return f"WS#{workspace_id}#{subscription_pk}#{connection_id}" if subscription_pk else f"WS#{workspace_id}#"
+
+
+def realtime_typing(channel_id: str, user_id: str) -> str:
+    """The typing relay's throttle: one item per channel and user (``GUARD``)."""
+    return f"RTTYPING#{channel_id}#{user_id}"

@@ -870,3 +870,43 @@ class CategoryThread(Entity, discriminator="CategoryThread"):
 
     thread_id = UnicodeAttribute()
     workspace_id = UnicodeAttribute()
+
+
+class RealtimeConnection(Entity, discriminator="RealtimeConnection"):
+    """An open WebSocket (docs/realtime.md): ``RTCONN#<connectionId>`` / ``META``, holding who
+    connected (the principal the ticket or token stood for: every frame is authorized as it)
+    and the keys of its subscriptions (at most MAX_SUBSCRIPTIONS), so a disconnect deletes them
+    without a Query. TTL 2 h: API Gateway closes a connection after 2 h at most."""
+
+    connection_id = UnicodeAttribute()
+    user_id = UnicodeAttribute()
+    principal = JSONAttribute()
+    subscriptions = UnicodeSetAttribute(null=True)  # "<PK>" of each subscription item
+    connected_at = UnicodeAttribute()
+
+
+class RealtimeSubscription(Entity, discriminator="RealtimeSubscription"):
+    """A connection's subscription to a channel (``RTCH#cid``) or a workspace (``RTWS#wid``) /
+    ``RTSUB#<connectionId>``: a fan-out reads a channel's (and its workspace's) subscribers with
+    one Query each. GSI1 ``RTUSER#uid`` / ``WS#wid#...``: a ban drops a user's at once. TTL 2 h."""
+
+    connection_id = UnicodeAttribute()
+    user_id = UnicodeAttribute()
+    workspace_id = UnicodeAttribute()
+    channel_id = UnicodeAttribute(null=True)  # None: the whole workspace
+
+
+class RealtimeTicket(Entity, discriminator="RealtimeTicket"):
+    """A single-use connect ticket (``RTTICKET#sha256`` / ``GUARD``, 60 s): the principal it
+    stands for; deleted by the connect that uses it."""
+
+    user_id = UnicodeAttribute()
+    principal = JSONAttribute()
+    expires_at = NumberAttribute()
+
+
+class RealtimeTyping(Entity, discriminator="RealtimeTyping"):
+    """The typing relay's throttle (``RTTYPING#cid#uid`` / ``GUARD``): the next relay is
+    allowed from ``until`` (epoch ms); taken by one conditional write."""
+
+    until = NumberAttribute()

@@ -32,6 +32,19 @@ SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
     # every type of the webhook catalog (chalicelib/services/webhook_catalog.py)
     "webhooks": SUBSCRIBABLE,
     "push": ("notification.created",),
+    # realtime fan-out to WebSocket connections (chalicelib/workers/realtime.py); typing
+    # indicators reach its queue straight from the WebSocket handler, not through here
+    "realtime": (
+        "message.created",
+        "message.updated",
+        "message.deleted",
+        "reaction.added",
+        "reaction.removed",
+        "member.joined",
+        "member.left",
+        "member.removed",
+        "notification.created",
+    ),
     # the channel close job (chalicelib/workers/channel_close.py): its first batch
     "closes": ("channel.didClose",),
     # the search indexer (chalicelib/workers/search.py); member.* of channels are ignored there:

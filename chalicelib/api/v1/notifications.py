@@ -10,6 +10,7 @@ from typing import Any
 from chalice import Blueprint
 
 from chalicelib.api.routing import Call
+from chalicelib.api.v1 import views
 from chalicelib.api.v1.schemas import page_query
 from chalicelib.api.v1.surface import V1Surface
 from chalicelib.auth import scopes
@@ -22,22 +23,6 @@ v1 = V1Surface(bp, tag="Notifications")
 channel_routes = V1Surface(bp, tag="Channels")
 
 MAX_IDS = 100
-
-
-def view(shown: notifications.Shown) -> dict[str, Any]:
-    n = shown.notification
-    return {
-        "id": n.id,
-        "type": n.kind,
-        "workspaceId": n.workspace_id,
-        "channelId": n.channel_id,
-        "messageId": n.message_id,
-        "threadId": n.thread_id,
-        "actor": notifications.actor_of(n),
-        "preview": n.preview,
-        "read": shown.read,
-        "createdAt": n.created_at,
-    }
 
 
 @v1.route(
@@ -58,7 +43,7 @@ def list_notifications(call: Call) -> Any:
         limit=call.query["limit"],
         position=call.position(),
     )
-    return call.page([view(s) for s in items], position)
+    return call.page([views.notification(s) for s in items], position)
 
 
 @v1.route(

@@ -7,6 +7,7 @@ from typing import Any
 
 from chalicelib.ids import iso
 from chalicelib.links import file_download
+from chalicelib.services.notifications import Shown, actor_of
 from chalicelib.services.users import preferences_of
 from chalicelib.services.workspaces import WorkspaceView
 from chalicelib.store.models import ApiToken, Channel, ChannelMember, File, Invite, Membership, Message, User
@@ -194,4 +195,21 @@ def file(item: File) -> dict[str, Any]:
         "thumbnails": {size: file_download(item.id, size) for size in thumbnails},
         "createdAt": item.created_at,
         "processedAt": item.processed_at,
+    }
+
+
+def notification(shown: Shown) -> dict[str, Any]:
+    """An in-app notification (GET /v1/notifications, and realtime's notification.created)."""
+    n = shown.notification
+    return {
+        "id": n.id,
+        "type": n.kind,
+        "workspaceId": n.workspace_id,
+        "channelId": n.channel_id,
+        "messageId": n.message_id,
+        "threadId": n.thread_id,
+        "actor": actor_of(n),
+        "preview": n.preview,
+        "read": shown.read,
+        "createdAt": n.created_at,
     }
