@@ -496,11 +496,16 @@ def deploy(options: Options, session: Any = None) -> dict[str, Any]:
     policy_dir = options.project_dir / "out" / "deploy" / options.stage / "policies"
     passes, deployed_with = 0, None
     while True:
-        api = deployed_record(options.project_dir, options.stage).get("rest_api", {}).get("rest_api_id")
+        record = deployed_record(options.project_dir, options.stage)
+        api = record.get("rest_api", {}).get("rest_api_id")
         if api:
             values[(merge.REST_API, None)] = api
+        websocket_api = record.get("websocket_api", {}).get("websocket_api_id")
+        if websocket_api:
+            values[(merge.WEBSOCKET_API, None)] = websocket_api
         ctx = Context(values, parameters, wiring["Conditions"], pseudo)
-        wired = wire(app, options.stage, ctx, _without_api_url(wiring, api), options.project_dir)
+        trimmed = _without_websocket_api(_without_api_url(wiring, api), websocket_api)
+        wired = wire(app, options.stage, ctx, trimmed, options.project_dir)
         config = stage_config(config_from_disk, options.stage, wired, policy_dir, options.log_retention_days)
         if config == deployed_with:
             break  # the API's id changed nothing (PUBLIC_BASE_URL given), or it is in already
@@ -523,6 +528,25 @@ def _without_api_url(wiring: dict[str, Any], api: str | None) -> dict[str, Any]:
         variables = resource.get("Properties", {}).get("Environment", {}).get("Variables", {})
         if "PUBLIC_BASE_URL" in variables:
             variables["PUBLIC_BASE_URL"] = {"Ref": merge.PUBLIC_BASE_URL_PARAM}
+    return trimmed
+
+
+def _without_websocket_api(wiring: dict[str, Any], websocket_api: str | None) -> dict[str, Any]:
+    """Before the WebSocket API exists (chalice makes it in the first pass) no function knows
+    REALTIME_ENDPOINT and none may manage its connections yet: the second pass adds both."""
+    if websocket_api:
+        return wiring
+    trimmed = copy.deepcopy(wiring)
+    for resource in trimmed["Resources"].values():
+        properties = resource.get("Properties", {})
+        variables = properties.get("Environment", {}).get("Variables", {})
+        if "REALTIME_ENDPOINT" in variables:
+            variables["REALTIME_ENDPOINT"] = ""
+        for policy in properties.get("Policies", []):
+            document = policy.get("PolicyDocument", {})
+            document["Statement"] = [
+                s for s in document.get("Statement", []) if s.get("Action") != "execute-api:ManageConnections"
+            ]
     return trimmed
 
 

@@ -14,6 +14,9 @@ its stand-in; when moto closes a gap that assertion fails first: delete the stan
    chalice's) and ``put_rest_api`` refuses ``"swagger": "2.0"``, which is what chalice
    deploys. Stand-in: the document handed to moto as OpenAPI 3 (moto reads only the paths,
    their methods, responses and ``x-amazon-apigateway-integration``, the same in both).
+3. ``websocket deployments``: moto's API Gateway v2 has no deployments (CreateDeployment is a
+   404 from its server), which chalice calls to deploy the WebSocket API. Stand-in: chalice's
+   ``deploy_websocket_api`` answers a made-up deployment id (moto's CreateStage takes any).
 """
 
 from __future__ import annotations
@@ -183,3 +186,23 @@ def install_swagger() -> None:
     import_rest_api.stand_in = True  # type: ignore[attr-defined]
     APIGatewayBackend.import_rest_api = import_rest_api  # type: ignore[method-assign]
     APIGatewayBackend.put_rest_api = put_rest_api  # type: ignore[method-assign]
+
+
+def websocket_deployments_supported() -> bool:
+    """Whether moto's API Gateway v2 knows deployments (chalice deploys a WebSocket API with one)."""
+    from moto.apigatewayv2.models import ApiGatewayV2Backend
+
+    return hasattr(ApiGatewayV2Backend, "create_deployment")
+
+
+def install_websocket_deployments() -> None:
+    from chalice.awsclient import TypedAWSClient
+
+    if getattr(TypedAWSClient.deploy_websocket_api, "stand_in", False):
+        return
+
+    def deploy_websocket_api(self: Any, api_id: str) -> str:
+        return f"deployment-of-{api_id}"
+
+    deploy_websocket_api.stand_in = True  # type: ignore[attr-defined]
+    TypedAWSClient.deploy_websocket_api = deploy_websocket_api  # type: ignore[method-assign]

@@ -31,6 +31,7 @@ def fake_context(wiring: dict[str, Any], api: str | None = "abc123") -> deploy.C
     values |= deploy.log_group_values(app, "dev", PSEUDO)
     if api:
         values[(merge.REST_API, None)] = api
+        values[(merge.WEBSOCKET_API, None)] = f"ws{api}"
     parameters = {"EmailSender": "a@example.com", "PublicBaseUrl": "", "SearchEngine": "none", "LogRetentionInDays": 30}
     return deploy.Context(values, parameters, wiring["Conditions"], PSEUDO)
 
@@ -108,6 +109,9 @@ def test_every_function_is_wired_without_intrinsics() -> None:
             assert item.mapping["DestinationConfig"] == {
                 "OnFailure": {"Destination": "<EventRouterDeadLetterQueue.Arn>"}
             }
+    assert {w.environment["REALTIME_ENDPOINT"] for w in wired} == {
+        "https://wsabc123.execute-api.us-east-1.amazonaws.com/api"
+    }
     workers = [w for w in wired if w.function.kind != "api"]
     assert {w.environment["PUBLIC_BASE_URL"] for w in workers} == {
         "https://abc123.execute-api.us-east-1.amazonaws.com/api"
@@ -116,9 +120,11 @@ def test_every_function_is_wired_without_intrinsics() -> None:
 
 def test_before_the_api_exists_workers_get_the_parameter() -> None:
     wiring = merge.build(app, "dev")
-    trimmed = deploy._without_api_url(wiring, None)
+    trimmed = deploy._without_websocket_api(deploy._without_api_url(wiring, None), None)
     wired = deploy.wire(app, "dev", fake_context(trimmed, api=None), trimmed)
     assert {w.environment["PUBLIC_BASE_URL"] for w in wired} == {""}
+    assert {w.environment["REALTIME_ENDPOINT"] for w in wired} == {""}
+    assert "execute-api:ManageConnections" not in json.dumps([w.policy for w in wired])
 
 
 def test_stage_config_gives_each_function_its_role_and_settings(tmp_path: Path) -> None:

@@ -136,13 +136,16 @@ def test_make_deploy_against_moto(moto_server: Any, project: Path) -> None:
     # --- moto's gaps, by name: each must still exist, or its stand-in goes -------------------
     assert not moto_gaps.secrets_supported(), "moto now creates AWS::SecretsManager::Secret: drop the stand-in"
     assert not moto_gaps.swagger_imported(), "moto now imports Swagger 2.0 (chalice's API): drop the stand-in"
+    assert not moto_gaps.websocket_deployments_supported(), "moto now deploys WebSocket APIs: drop the stand-in"
     moto_gaps.install_secrets()
     moto_gaps.install_swagger()
+    moto_gaps.install_websocket_deployments()
 
     options = deploy.Options(stage=STAGE, project_dir=project, email_sender=SENDER, public_base_url=BASE_URL)
     first = deploy.deploy(options)
     assert first["stack"] == "created"
-    assert first["chalice_passes"] == 1
+    # two: the functions learn the WebSocket API's endpoint (REALTIME_ENDPOINT) once chalice made it
+    assert first["chalice_passes"] == 2
 
     session = _session()
     wiring = merge.build(app, STAGE, project)
@@ -204,7 +207,7 @@ def test_make_deploy_against_moto(moto_server: Any, project: Path) -> None:
 
         # By ARN: moto matches FunctionName against what the mapping was created with (chalice: the ARN).
         mappings = lam.list_event_source_mappings(FunctionName=config["FunctionArn"])["EventSourceMappings"]
-        if function.kind == "api":
+        if function.kind in ("api", "websocket"):
             assert mappings == [], name
             continue
         (mapping,) = mappings
