@@ -6,24 +6,38 @@ document always matches the routes.
 
 from __future__ import annotations
 
+import functools
 import json
+import re
 import sys
 from typing import Any
 
 from chalicelib.auth import scopes
 
-ERROR_CODES = {
-    400: "E_VALIDATION",
-    401: "E_AUTHN_INVALID_TOKEN / E_AUTHN_TOKEN_EXPIRED",
-    403: (
-        "E_AUTHZ_NOT_MEMBER / E_AUTHZ_INSUFFICIENT_SCOPE / E_AUTHZ_FORBIDDEN / E_AUTHZ_EMAIL_UNVERIFIED / E_PLAN_LIMIT"
-    ),
-    404: "E_NOT_FOUND",
-    409: "E_CONFLICT / E_IDEMPOTENCY_IN_PROGRESS",
-    413: "E_VALIDATION (body too large)",
-    422: "E_IDEMPOTENCY_MISMATCH",
-    429: "E_RATE_LIMIT",
-}
+
+def _error_classes() -> list[type]:
+    """Every DisquaError kind that reaches the v1 envelope (the Disqus surface's own errors
+    answer in its envelope), for the error codes and their statuses."""
+    import app  # noqa: F401 - imports every module that defines an error
+    from chalicelib.errors import DisquaError
+
+    found, todo = [], [DisquaError]
+    while todo:
+        cls = todo.pop()
+        todo.extend(cls.__subclasses__())
+        if not cls.__module__.startswith("chalicelib.api.disqus"):
+            found.append(cls)
+    return sorted(found, key=lambda cls: cls.code)
+
+
+@functools.cache
+def error_codes() -> dict[int, str]:
+    """Each status and the error codes it carries."""
+    by_status: dict[int, set[str]] = {}
+    for cls in _error_classes():
+        by_status.setdefault(cls.status, set()).add(cls.code)
+    return {status: " / ".join(sorted(codes)) for status, codes in by_status.items()}
+
 
 # Route requirements that are not token scopes, in words for the document.
 _SCOPE_WORDS = {
@@ -34,7 +48,7 @@ _SCOPE_WORDS = {
 
 def _error_response(status: int) -> dict[str, Any]:
     return {
-        "description": ERROR_CODES[status],
+        "description": error_codes()[status],
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
     }
 
@@ -72,7 +86,7 @@ def _rate_limited_responses(admin_error: dict[str, Any]) -> dict[str, Any]:
     v1 = _error_response(429)
     return {
         "RateLimited_v1": {**v1, "headers": headers},
-        "RateLimited_admin": {**admin_error, "description": ERROR_CODES[429], "headers": headers},
+        "RateLimited_admin": {**admin_error, "description": error_codes()[429], "headers": headers},
         "RateLimited_disqus": {
             **v1,
             "description": "API Gateway's stage throttling (v1 error envelope). Disqua's own limits answer 400 "
@@ -82,11 +96,58 @@ def _rate_limited_responses(admin_error: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+# What a v1 create route (201) makes, by the last segment of its path: the path parameter
+# that names it elsewhere and where its id is in the answer. The links they give let a
+# client (and the fuzzer's stateful phase) use what it just made.
+_CREATES = {
+    "workspaces": "workspaceId",
+    "apps": "appId",
+    "channels": "channelId",
+    "invites": "inviteId",
+    "messages": "messageId",
+    "tokens": "tokenId",
+    "public-keys": "keyId",
+    "webhooks": "webhookId",
+    "presign": "fileId",
+}
+
+
+def _add_links(paths: dict[str, Any]) -> None:
+    """OpenAPI links from each v1 create route's 201 to every v1 operation taking its id."""
+    users: dict[str, list[str]] = {}
+    for path, operations in paths.items():
+        for operation in operations.values():
+            if operation["operationId"].startswith("v1_"):
+                for name in re.findall(r"{(\w+)}", path):
+                    users.setdefault(name, []).append(operation["operationId"])
+    for path, operations in paths.items():
+        created = operations.get("post", {}).get("responses", {}).get("201")
+        param = _CREATES.get(path.rsplit("/", 1)[-1])
+        if created is None or param is None or not operations["post"]["operationId"].startswith("v1_"):
+            continue
+        pointer = "/data/fileId" if param == "fileId" else "/data/id"
+        created["links"] = {
+            target.removeprefix("v1_"): {"operationId": target, "parameters": {param: f"$response.body#{pointer}"}}
+            for target in sorted(users.get(param, []))
+        }
+
+
+def _names_a_resource(route: Any) -> bool:
+    """A body or query field that is an id names something that may not exist (404)."""
+    from chalicelib.http.schema import Id, List
+
+    fields = [
+        *(route.body.fields.values() if route.body else ()),
+        *(route.query.fields.values() if route.query else ()),
+    ]
+    return any(isinstance(f, Id) or (isinstance(f, List) and isinstance(f.item, Id)) for f in fields)
+
+
 def build() -> dict[str, Any]:
     import app  # noqa: F401 - registers every route
     from chalicelib.api.admin import openapi as admin_openapi
     from chalicelib.api.disqus import openapi as disqus_openapi
-    from chalicelib.api.routing import ROUTES
+    from chalicelib.api.routing import ROUTES, idempotency_parameter
 
     paths: dict[str, Any] = {}
     for route in ROUTES:
@@ -127,15 +188,7 @@ def build() -> dict[str, Any]:
                     {"name": name, "in": "query", "required": name in schema.get("required", []), "schema": prop}
                 )
         if route.method == "POST":
-            parameters.append(
-                {
-                    "name": "Idempotency-Key",
-                    "in": "header",
-                    "required": False,
-                    "schema": {"type": "string", "maxLength": 255},
-                    "description": "Replays the first successful response for 24 h (Idempotent-Replayed: true).",
-                }
-            )
+            parameters.append(idempotency_parameter())
             operation["responses"]["409"] = _error_response(409)
             operation["responses"]["422"] = _error_response(422)
         if parameters:
@@ -152,8 +205,10 @@ def build() -> dict[str, Any]:
             operation["x-disqua-scope"] = _SCOPE_WORDS.get(route.scope or "", route.scope)
         else:
             operation["security"] = []
-        if "{" in route.path:
+        if "{" in route.path or _names_a_resource(route):
             operation["responses"]["404"] = _error_response(404)
+        for code in route.errors:
+            operation["responses"][str(code)] = _error_response(code)
         paths.setdefault(route.path, {})[route.method.lower()] = _rate_limited(operation, route)
     from chalicelib.api.oauth import openapi as oauth_openapi
 
@@ -161,6 +216,7 @@ def build() -> dict[str, Any]:
     paths.update(disqus_openapi.catch_all_paths())
     paths.update(admin_openapi.catch_all_paths())
     disqus_openapi.add_preflights(paths)
+    _add_links(paths)
     return {
         "openapi": "3.1.0",
         "info": {
@@ -208,7 +264,7 @@ def build() -> dict[str, Any]:
                             "type": "object",
                             "required": ["code", "message", "requestId"],
                             "properties": {
-                                "code": {"type": "string"},
+                                "code": {"enum": sorted({cls.code for cls in _error_classes()})},
                                 "message": {"type": "string"},
                                 "requestId": {"type": "string"},
                                 "field": {"type": "string"},

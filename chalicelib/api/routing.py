@@ -27,13 +27,37 @@ from typing import Any
 from chalice import Blueprint, Response
 
 from chalicelib.auth.principal import Principal
-from chalicelib.errors import DisquaError, InvalidToken, ValidationError
+from chalicelib.errors import DisquaError, InvalidToken
 from chalicelib.http.request import client_address, header, raw_body
-from chalicelib.http.schema import Field, Id, Obj
+from chalicelib.http.schema import Field, Id, Obj, Str
 from chalicelib.ids import new_id
 from chalicelib.observability import logger
 
 IDEMPOTENCY_HEADER = "idempotency-key"
+# Visible ASCII (spaces inside only: HTTP trims them around a header value). Declared once:
+# the OpenAPI document states it from here.
+IDEMPOTENCY_KEY = Str(
+    min_len=1,
+    max_len=255,
+    strip=False,
+    pattern=r"[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?",
+    pattern_hint="must be 1 to 255 printable characters",
+    description="Replays the first successful response for 24 h (Idempotent-Replayed: true).",
+)
+
+
+def idempotency_parameter() -> dict[str, Any]:
+    """The Idempotency-Key header as an OpenAPI parameter (every surface's POST)."""
+    schema = IDEMPOTENCY_KEY.json_schema()
+    return {
+        "name": "Idempotency-Key",
+        "in": "header",
+        "required": False,
+        "schema": schema,
+        "description": schema.pop("description"),
+    }
+
+
 # A malformed path id is a 400 naming the parameter, before any read.
 _PATH_ID = Id()
 REPLAY_HEADER = "Idempotent-Replayed"
@@ -60,6 +84,9 @@ class RouteSpec:
     # resource (send), the path parameter, query argument or body field naming it.
     limit: str = "read"
     limit_by: str | None = None
+    # Error statuses the handler answers beyond what the pipeline derives (the OpenAPI
+    # document lists both): e.g. login's 401, a 404 for an id named in the body.
+    errors: tuple[int, ...] = ()
 
 
 ROUTES: list[RouteSpec] = []
@@ -221,6 +248,7 @@ class Surface:
         idempotent: bool = True,
         limit: str | None = None,
         limit_by: str | None = None,
+        errors: tuple[int, ...] = (),
     ) -> Callable[[Callable[[Call], Any]], Callable[..., Response]]:
         """Declare a route. Path parameters are ids unless ``params`` says otherwise.
 
@@ -257,6 +285,7 @@ class Surface:
                 idempotent,
                 limit,
                 limit_by,
+                errors,
             )
             ROUTES.append(spec)
 
@@ -328,8 +357,7 @@ class Surface:
 
         from chalicelib.services import idempotency
 
-        if not 1 <= len(key) <= 255 or not key.isprintable():
-            raise ValidationError("Idempotency-Key must be 1 to 255 printable characters.", field="Idempotency-Key")
+        key = IDEMPOTENCY_KEY.clean(key, "Idempotency-Key")
         # A key belongs to its caller; what it stands for is the whole request: the
         # route, its path parameters and the body. The same key on another channel,
         # message or workspace is a mismatch, never a replay of the first answer.

@@ -8,6 +8,7 @@ Unknown fields are rejected.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -88,9 +89,53 @@ class Str(Field):
         schema["maxLength"] = self.max_len
         if self.min_len:
             schema["minLength"] = self.min_len
-        if self.pattern:
-            schema["pattern"] = self.pattern.pattern
+        schema["pattern"] = self.json_pattern()
         return schema
+
+    def json_pattern(self) -> str:
+        """What ``check`` accepts, as an anchored JSON Schema pattern: the field's own
+        pattern, or its allowed characters (no control characters unless the service
+        normalizes them; no surrounding whitespace where it is stripped, so a blank value
+        is not a valid one)."""
+        if self.pattern:
+            return f"^(?:{self.pattern.pattern})$"
+        allowed = self.excluded_chars()
+        if not self.strip:
+            return f"^[^{allowed}]*$"
+        edge = f"^{allowed}{_WHITESPACE}"
+        optional = "" if self.min_len else "?"
+        return f"^(?:[{edge}](?:[^{allowed}]*[{edge}])?){optional}$"
+
+    def excluded_chars(self) -> str:
+        """The characters ``check`` refuses, as the inside of a negated character class."""
+        return "" if self.control_chars else _C0_BUT_TAB_AND_NEWLINE
+
+
+# Character classes of the generated patterns (JSON Schema regexes: ECMA-262, read alike by
+# Python's re and Rust's regex). Str refuses the C0 controls but tab and newline.
+_C0_BUT_TAB_AND_NEWLINE = r"\x00-\x08\x0b-\x1f"
+
+
+def _char_ranges(chars: list[int]) -> str:
+    """Code points as the ranges of a character class: \\uXXXX escapes in the BMP, the
+    characters themselves above it (an escape there differs between regex dialects)."""
+
+    def one(code: int) -> str:
+        return rf"\u{code:04x}" if code <= 0xFFFF else chr(code)
+
+    ranges: list[str] = []
+    start = previous = chars[0]
+    for code in [*chars[1:], -1]:
+        if code == previous + 1:
+            previous = code
+            continue
+        ranges.append(one(start) if start == previous else f"{one(start)}-{one(previous)}")
+        start = previous = code
+    return "".join(ranges)
+
+
+# What str.strip() removes: a stripped field's first and last characters are none of these.
+_WHITESPACE = _char_ranges([code for code in range(0x3001) if chr(code).isspace()])
 
 
 # Characters that render as nothing (or as blank) and so let one name pose as another.
@@ -120,6 +165,12 @@ class Text(Str):
                     )
         return super().check(value, path)
 
+    def excluded_chars(self) -> str:
+        # Every invisible character but tab and newline (allowed when multiline), and the
+        # zero-width joiner (allowed only inside an emoji sequence: the document is stricter
+        # there). Lone surrogates (Cs) are refused too, but a regex cannot name them.
+        return _invisible_ranges() + ("" if self.multiline else r"\t\n")
+
     def _visible(self, value: str, index: int, char: str) -> bool:
         if char == "\n" or char == "\t":
             return self.multiline
@@ -131,6 +182,19 @@ class Text(Str):
         return category not in ("Cc", "Cf", "Cs", "Zl", "Zp")
 
 
+@functools.cache
+def _invisible_ranges() -> str:
+    """Text's refused characters but tab and newline, as class ranges (computed once)."""
+    invisible = ("Cc", "Cf", "Zl", "Zp")
+    return _char_ranges(
+        [
+            code
+            for code in range(0x110000)
+            if (chr(code) in _BLANK_LETTERS or unicodedata.category(chr(code)) in invisible) and code not in (9, 10)
+        ]
+    )
+
+
 def _emoji_part(char: str) -> bool:
     return unicodedata.category(char) in ("So", "Sk") or char == "\ufe0f"
 
@@ -140,7 +204,7 @@ class Email(Str):
     def __init__(self, **kw: Any):
         super().__init__(
             max_len=254,
-            pattern=r"[^@\s]{1,64}@[^@\s]+\.[^@\s]+",
+            pattern=r"[^@\s\x00-\x1f]{1,64}@[^@\s\x00-\x1f]+\.[^@\s\x00-\x1f]+",
             pattern_hint="must be an email address",
             lower=True,
             **kw,
@@ -153,7 +217,10 @@ class Email(Str):
 class Url(Str):
     def __init__(self, **kw: Any):
         super().__init__(
-            max_len=2048, pattern=r"https?://[^\s/$.?#][^\s]*", pattern_hint="must be an http(s) URL", **kw
+            max_len=2048,
+            pattern=r"https?://[^\s/$.?#\x00-\x1f][^\s\x00-\x1f]*",
+            pattern_hint="must be an http(s) URL",
+            **kw,
         )
 
     def json_schema(self) -> dict[str, Any]:
@@ -286,6 +353,8 @@ class Obj(Field):
         required = [name for name, spec in self.fields.items() if spec.required]
         if required:
             schema["required"] = required
+        if self.at_least_one:
+            schema["minProperties"] = 1
         schema["additionalProperties"] = False
         return schema
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.api.admin.surface import METHODS, PREFIX, AdminSurface
+from chalicelib.api.routing import idempotency_parameter
 
 SURFACE = AdminSurface.name
 TAG = "Admin v2"
@@ -187,15 +188,7 @@ def operation(route: Any, scope_words: str) -> dict[str, Any]:
         for name, field in route.params.items()
     ]
     if route.method == "POST" and route.idempotent:
-        parameters.append(
-            {
-                "name": "Idempotency-Key",
-                "in": "header",
-                "required": False,
-                "schema": {"type": "string", "maxLength": 255},
-                "description": "Replays the first successful response for 24 h (Idempotent-Replayed: true).",
-            }
-        )
+        parameters.append(idempotency_parameter())
     name, words = next(
         (found for prefix, found in BUNDLES.items() if route.path.startswith(prefix)),
         ("AdminChannelBundle", "The channel bundle"),

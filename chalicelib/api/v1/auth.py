@@ -99,6 +99,7 @@ def resend_verification(call: Call) -> Any:
     "POST",
     summary="Authenticate with email and password; returns access and refresh tokens",
     idempotent=False,
+    errors=(401,),
     auth=False,
     body=Obj({"email": Email(), "password": Str(min_len=1, max_len=256, strip=False)}),
 )
@@ -111,6 +112,7 @@ def login(call: Call) -> Any:
     "POST",
     summary="Exchange a refresh token for new tokens (the refresh token rotates)",
     idempotent=False,
+    errors=(401,),
     auth=False,
     body=Obj({"refreshToken": Str(min_len=1, max_len=256)}),
 )
@@ -124,6 +126,7 @@ def refresh(call: Call) -> Any:
     summary='Revoke this session\'s refresh token, or every session with {"all": true}',
     scope=scopes.SESSION,
     idempotent=False,
+    errors=(404,),  # an API token has no session to end
     body=Obj({"all": Bool(required=False, default=False)}),
 )
 def logout(call: Call) -> Any:
