@@ -21,6 +21,9 @@ devserver/pump.py's pumps, one poll at a time):
 - CloudWatch Logs: Lambda's own START/END/REPORT lines per invocation (``PLATFORM_LOG_BYTES``,
   an estimate; the app's INFO lines are not measured: the bench runs at WARNING).
 
+The stack's defaults apply: rate limits on (a send's counter is a write), search off (the
+indexer acknowledges its events).
+
 Not counted: the pollers' empty ReceiveMessage calls (a fixed ~$0.2 a month per queue, not per
 send), cold starts, X-Ray (prod samples 1 request a second + 5%: ~$5 per million traces
 recorded), data transfer, the table's storage, the search domain (a fixed monthly price).
@@ -59,6 +62,8 @@ UPLOADS, QUICK_UPLOADS = 3, 2
 PAGE = 50  # messages per page read (GET /v1/channels/{id}/messages?limit=50)
 MESSAGE = ("A typical chat message: a sentence or two, no mentions, no attachment. " * 2)[:140]
 
+# chalicelib/services/rate_limits.py classes the workloads would exceed at their real limits.
+RATE_LIMITS = {"send": [100_000, 60], "upload": [100_000, 60]}
 S3_TIER1 = frozenset({"PutObject", "CopyObject", "PostObject", "ListObjects", "ListObjectsV2", "UploadPart"})
 S3_TIER2 = frozenset({"GetObject", "HeadObject"})
 
@@ -487,6 +492,9 @@ def measure(label: str, workload: Workload, count: int, prepare: Callable[[Setti
             # The stack's default SearchEngine=none: the indexer acknowledges its events (the
             # tests' embedded SQLite index is no AWS cost).
             os.environ["SEARCH_DB"] = ""
+            # The limiter on, as in the AWS stages (its counter write is a cost), with room for
+            # the measured bursts (a refused send would be a different workload).
+            os.environ["RATE_LIMITS"] = json.dumps(RATE_LIMITS)
             config.reset()
             setting = _setting(client)
             if prepare is not None:
