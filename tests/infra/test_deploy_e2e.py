@@ -12,7 +12,9 @@ code in Docker), API Gateway's gateway responses (moto ignores
 chalice sends), and the stack's QueuePolicy and CloudWatch alarms (below: asserted absent).
 
 Time: chalice builds deployment.zip once (wheels cached in .chalice/deployments, shared with
-`make package`), then uploads it per function; three chalice runs, about 1.5 minutes.
+`make package`, which `make test` runs next), then uploads it per function: three chalice runs,
+about 1.5 minutes, 2 more when the wheels must be downloaded first (a clean clone, new
+requirements).
 """
 
 from __future__ import annotations
