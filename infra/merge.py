@@ -242,16 +242,22 @@ DEFAULT_THROTTLING = Throttling(50, 100)  # any other stage
 DEFAULT_AUTH_THROTTLING = Throttling(5, 10)
 
 
+# The OAuth server's credential routes (chalicelib/api/oauth/server.py: its own wire format,
+# outside the routing pipeline and its rate-limit classes; its login form keeps the
+# accounts service's login throttles): the auth routes' gateway throttle too.
+OAUTH_AUTH_METHODS = (("/oauth/authorize", "POST"), ("/oauth/token", "POST"))
+
+
 def method_settings(stage: str) -> list[dict[str, Any]]:
     """The stage's MethodSettings: the stage-wide throttle, then each auth-class route's."""
     from chalicelib.api import routing
 
     settings = [STAGE_THROTTLING.get(stage, DEFAULT_THROTTLING).method_setting()]
     auth = AUTH_THROTTLING.get(stage, DEFAULT_AUTH_THROTTLING)
-    for route in sorted(routing.ROUTES, key=lambda r: (r.path, r.method)):
-        if route.limit == "auth":
-            # A method's resource path has its slashes written ~1 (API Gateway's escaping).
-            settings.append(auth.method_setting("/" + route.path.replace("/", "~1"), route.method))
+    methods = {(r.path, r.method) for r in routing.ROUTES if r.limit == "auth"} | set(OAUTH_AUTH_METHODS)
+    for path, method in sorted(methods):
+        # A method's resource path has its slashes written ~1 (API Gateway's escaping).
+        settings.append(auth.method_setting("/" + path.replace("/", "~1"), method))
     return settings
 
 

@@ -422,6 +422,7 @@ def test_each_stage_is_throttled_and_its_auth_routes_lower(packaged: dict[str, A
     assert 0 < stage_wide["ThrottlingRateLimit"] <= 10_000 and 0 < stage_wide["ThrottlingBurstLimit"] <= 5_000
     paths = {(s["ResourcePath"], s["HttpMethod"]) for s in per_route}
     assert ("/~1v1~1auth~1login", "POST") in paths and ("/~1v1~1auth~1register", "POST") in paths
+    assert ("/~1oauth~1token", "POST") in paths
     paths_in_api = properties["DefinitionBody"]["paths"]
     for setting in per_route:
         path = setting["ResourcePath"][1:].replace("~1", "/")

@@ -114,7 +114,13 @@ def _cors(request: Any) -> dict[str, str]:
     page of the key's domains may read anyway. api_secret and access_token answers are
     personal, and a browser must never hand them to another origin's script."""
     origin = getattr(request, _CORS_ORIGIN, None) if request is not None else None
-    return {"Access-Control-Allow-Origin": origin, "Vary": "Origin"} if origin else {}
+    if not origin:
+        return {}
+    # The page's script may read how it stands against its rate limit (README.md, "Rate limits").
+    return {"Access-Control-Allow-Origin": origin, "Vary": "Origin", "Access-Control-Expose-Headers": _EXPOSED}
+
+
+_EXPOSED = "Retry-After, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset"
 
 
 def preflight_response(request: Any) -> Response:

@@ -19,6 +19,8 @@ def test_disqus_answers_code_14_for_a_caller_and_13_for_a_thread(client, forum, 
     # Disqus answers its rate-limit codes with HTTP 400 (shared/spec/disqus-3.0-notes.md).
     assert (refused.status, refused.code) == (400, 14)
     assert int(refused.headers["retry-after"]) > 0 and refused.headers["x-ratelimit-remaining"] == "0"
+    exposed = refused.headers["access-control-expose-headers"]  # the page's script may read them
+    assert {"Retry-After", "X-RateLimit-Remaining"} <= {h.strip() for h in exposed.split(",")}
     posting = {"access_token": owner.access_token, "forum": "acme"}
     thread = call(client, "POST", "threads/create.json", body=urlencode({**posting, "title": "T"}), headers=FORM)
     assert thread.code == 0, thread.json
