@@ -16,6 +16,7 @@ from bench import channel_close as close_bench
 from bench import coldstart, disqus, env, moderation, notifications, package_size, processing, push, soak, webhooks
 from bench import costs as cost_model
 from bench import rate_limits as limits_bench
+from bench import realtime as realtime_bench
 from bench import search as search_bench
 from bench.table import FAIL, INFO, PASS, heading, render, verdict
 
@@ -318,6 +319,7 @@ def main() -> None:
     checks, report = dynamodb_section()
     checks += files_section(report, processing.QUICK_RUNS if args.quick else processing.RUNS)
     checks += push.section()  # Web Push: subscribe and a push's DynamoDB calls
+    checks += realtime_bench.section(quick=args.quick)  # WebSocket fan-out to 1,000 connections
     checks += webhooks.section()  # a webhook delivery's DynamoDB calls
     checks += limits_bench.section()  # a send and a read with the rate limiter off and on
     checks += notifications.section(quick=args.quick)  # in-app: @mention and @channel fan-out, WCU

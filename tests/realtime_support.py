@@ -189,22 +189,38 @@ class Pump:
     def __init__(self) -> None:
         self.reader = StreamReader()
 
-    def run(self) -> int:
-        from app import fan_out_realtime, route_events
+    def run(self, *, also: tuple[str, ...] = ()) -> int:
+        """Route the stream, drain the queues in ``also`` through their app handlers (say
+        "notifications": their items' own stream records come back round), then the realtime
+        queue; returns how many realtime messages were handled."""
+        import app as application
+
+        handlers = {source.queue: source.name for source in application.app.event_sources if hasattr(source, "queue")}
+        while True:
+            self._route()
+            moved = sum(self._drain(queue, getattr(application, handlers[queue])) for queue in also)
+            if not moved:
+                break
+        return self._drain("realtime", application.fan_out_realtime, explain=True)
+
+    def _route(self) -> None:
+        from app import route_events
 
         records = self.reader.read()
         while records:
             route_events({"Records": records}, LambdaContext())
             records = self.reader.read()
+
+    def _drain(self, queue: str, handler: Any, explain: bool = False) -> int:
         handled = 0
         sqs = boto3.client("sqs")
-        url = get_settings().queue_url("realtime")
+        url = get_settings().queue_url(queue)
         while True:
-            event, _ = sqs_event("realtime")
+            event, _ = sqs_event(queue)
             if not event["Records"]:
                 return handled
-            result = fan_out_realtime(event, LambdaContext())
-            if result["batchItemFailures"]:  # run it again, unguarded, to show the error
+            result = handler(event, LambdaContext())
+            if result["batchItemFailures"] and explain:  # run it again, unguarded, to show the error
                 from chalicelib.workers import realtime
 
                 for record in event["Records"]:
