@@ -201,6 +201,10 @@ def realtime(aws_backend, realtime_standin, monkeypatch):
 
     monkeypatch.setenv("REALTIME_ENDPOINT", realtime_standin.endpoint)
     config.reset()
-    aws._clients.pop("apigatewaymanagementapi", None)  # made for another endpoint, or none
+    # Read now, outside a request: chalice's test client patches the environment with
+    # .chalice/config.json's dev stage while it handles one, and a first read there would
+    # cache the dev settings (SES mail, ...) for the test.
+    assert config.get_settings().realtime_endpoint == realtime_standin.endpoint
+    aws._clients.pop(aws.MANAGEMENT_API, None)  # made for another endpoint, or none
     yield LocalRealtime(app, realtime_standin)
     realtime_standin.gateway = None

@@ -72,6 +72,11 @@ class Client:
         """One message from the client: ``$default`` runs before this returns."""
         self.gateway.receive(self.connection, json.dumps(frame) if isinstance(frame, dict) else frame)
 
+    def ask(self, frame: dict[str, Any] | str | bytes) -> list[dict[str, Any]]:
+        """Send a frame; the frames received since the last ``take`` (taken), its answer among them."""
+        self.send(frame)
+        return self.take()
+
     def frames(self) -> list[dict[str, Any]]:
         return [json.loads(f) for f in self.peer.received]
 

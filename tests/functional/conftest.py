@@ -30,19 +30,3 @@ def set_limits(monkeypatch):
 
     yield apply
     rate_limits.forget_local_counts()
-
-
-@pytest.fixture
-def gateway(aws_backend, monkeypatch):
-    """Realtime: the in-process Management API stand-in (tests/realtime_support.py) behind
-    REALTIME_ENDPOINT. Ask for it before ``api``: the settings are read (and cached) here."""
-    from chalicelib import aws, config
-    from tests.realtime_support import management_api
-
-    with management_api() as stand_in:
-        monkeypatch.setenv("REALTIME_ENDPOINT", stand_in.url)
-        config.reset()
-        aws._clients.pop(aws.MANAGEMENT_API, None)  # a kept client points at another test's port
-        assert config.get_settings().realtime_endpoint == stand_in.url
-        yield stand_in
-        aws._clients.pop(aws.MANAGEMENT_API, None)

@@ -19,11 +19,12 @@ from chalicelib.config import get_settings
 from chalicelib.store import keys
 from chalicelib.store import realtime as realtime_store
 from tests.helpers import create_workspace, join_workspace, register
-from tests.realtime_support import Pump, Socket
+from tests.realtime_standin import Client
+from tests.realtime_support import Pump
 
 
 @pytest.fixture
-def room(gateway, api):
+def room(realtime, api):
     """jane (owner) and bob in Acme, a connection each (bob's by ticket), the pump."""
     jane, bob = register(api, "jane"), register(api, "bob")
     ws = create_workspace(api, jane)
@@ -33,16 +34,14 @@ def room(gateway, api):
     return ws, jane, bob, pump
 
 
-def _socket(api, gateway, account) -> Socket:
+def _socket(api, realtime, account) -> Client:
     ticket = api.post("/v1/realtime/tickets", token=account.access_token)
     assert ticket.status == 201, ticket.body
-    socket = Socket(gateway)
-    assert socket.connect(ticket=ticket.data["ticket"]) == 200
-    return socket
+    return realtime.connect({"ticket": ticket.data["ticket"]})
 
 
-def _subscribe(socket: Socket, **scope: str) -> None:
-    [answer] = socket.send({"type": "subscribe", **scope})
+def _subscribe(socket: Client, **scope: str) -> None:
+    [answer] = socket.ask({"type": "subscribe", **scope})
     assert answer["type"] == "subscribed" and scope.items() <= answer.items(), answer
 
 
@@ -52,47 +51,46 @@ def _post(api, account, channel_id: str, content: str) -> dict:
     return answer.data
 
 
-def _events(socket: Socket, kind: str | None = None) -> list[dict]:
-    return [f for f in socket.frames() if kind is None or f["type"] == kind]
+def _events(socket: Client, kind: str | None = None) -> list[dict]:
+    return [f for f in socket.take() if kind is None or f["type"] == kind]
 
 
 # --- tickets and connecting ------------------------------------------------------------------------
 
 
-def test_a_ticket_is_single_use_short_lived_and_stored_hashed(gateway, api):
+def test_a_ticket_is_single_use_short_lived_and_stored_hashed(realtime, api):
     jane = register(api, "jane")
     answer = api.post("/v1/realtime/tickets", token=jane.access_token)
     assert answer.status == 201, answer.body
     ticket = answer.data["ticket"]
     assert ticket.startswith("dqw_") and answer.data["expiresIn"] == 60
-    assert answer.data["url"] == gateway.url.replace("http://", "ws://")
+    assert answer.data["url"] == realtime.endpoint.replace("http://", "ws://")
     items = boto3.client("dynamodb").scan(TableName=get_settings().table_name)["Items"]
     stored = [i for i in items if i["PK"]["S"].startswith("RTTICKET#")]
     assert [i["PK"]["S"] for i in stored] == [keys.realtime_ticket(tokens.sha256_hex(ticket))]
     assert ticket not in json.dumps(items)  # only its hash
 
-    first = Socket(gateway)
-    assert first.connect(ticket=ticket) == 200
-    assert Socket(gateway).connect(ticket=ticket) == 401  # used up
-    assert first.send({"type": "ping"}) == [{"type": "pong"}]
+    first = realtime.connect({"ticket": ticket})
+    assert realtime.refusal({"ticket": ticket}) == 401  # used up
+    assert first.ask({"type": "ping"}) == [{"type": "pong"}]
 
 
-def test_connect_refuses_expired_unknown_and_missing_credentials(gateway, api):
+def test_connect_refuses_expired_unknown_and_missing_credentials(realtime, api):
     jane = register(api, "jane")
     realtime_store.put_ticket(tokens.sha256_hex("dqw_expired"), jane.user_id, {"user_id": jane.user_id}, -1)
-    assert Socket(gateway).connect(ticket="dqw_expired") == 401
-    assert Socket(gateway).connect(ticket="dqw_" + "x" * 43) == 401
-    assert Socket(gateway).connect(token="dqt_not.a.jwt") == 401
-    assert Socket(gateway).connect() == 401
-    assert Socket(gateway).connect(token=jane.access_token) == 200  # ?token= works too
+    assert realtime.refusal({"ticket": "dqw_expired"}) == 401
+    assert realtime.refusal({"ticket": "dqw_" + "x" * 43}) == 401
+    assert realtime.refusal({"token": "dqt_not.a.jwt"}) == 401
+    assert realtime.refusal() == 401
+    realtime.connect({"token": jane.access_token})  # ?token= works too
 
 
-def test_frames_are_validated_with_v1_codes(room, api, gateway):
+def test_frames_are_validated_with_v1_codes(room, api, realtime):
     ws, jane, _, _ = room
-    socket = _socket(api, gateway, jane)
+    socket = _socket(api, realtime, jane)
 
     def error_of(frame):
-        [answer] = socket.send(frame)
+        [answer] = socket.ask(frame)
         assert answer["type"] == "error", answer
         return answer["error"]
 
@@ -111,29 +109,29 @@ def test_frames_are_validated_with_v1_codes(room, api, gateway):
     assert error_of({"type": "subscribe", "workspaceId": unknown})["code"] == "E_NOT_FOUND"
 
 
-def test_a_private_channel_you_may_not_read_is_not_found(room, api, gateway):
+def test_a_private_channel_you_may_not_read_is_not_found(room, api, realtime):
     ws, jane, bob, _ = room
     private = api.post(
         f"/v1/workspaces/{ws['id']}/channels", {"name": "secret", "type": "private"}, token=jane.access_token
     ).data
-    socket = _socket(api, gateway, bob)
-    [answer] = socket.send({"type": "subscribe", "channelId": private["id"]})
+    socket = _socket(api, realtime, bob)
+    [answer] = socket.ask({"type": "subscribe", "channelId": private["id"]})
     assert answer["type"] == "error" and answer["error"]["code"] == "E_NOT_FOUND"
-    [answer] = socket.send({"type": "typing", "channelId": private["id"]})
+    [answer] = socket.ask({"type": "typing", "channelId": private["id"]})
     assert answer["error"]["code"] == "E_NOT_FOUND"
 
 
 # --- fan-out ------------------------------------------------------------------------------------
 
 
-def test_a_message_reaches_channel_and_workspace_subscribers_as_the_rest_object(room, api, gateway):
+def test_a_message_reaches_channel_and_workspace_subscribers_as_the_rest_object(room, api, realtime):
     ws, jane, bob, pump = room
     general = ws["generalChannelId"]
-    jane_socket, bob_socket = _socket(api, gateway, jane), _socket(api, gateway, bob)
-    [subscribed] = jane_socket.send({"type": "subscribe", "channelId": general})
+    jane_socket, bob_socket = _socket(api, realtime, jane), _socket(api, realtime, bob)
+    [subscribed] = jane_socket.ask({"type": "subscribe", "channelId": general})
     assert subscribed == {"type": "subscribed", "workspaceId": ws["id"], "channelId": general}
     _subscribe(bob_socket, workspaceId=ws["id"])
-    other = _socket(api, gateway, bob)  # bob's second tab, subscribed to nothing: gets nothing
+    other = _socket(api, realtime, bob)  # bob's second tab, subscribed to nothing: gets nothing
 
     sent = _post(api, jane, general, "hello **bob**")
     pump.run()
@@ -144,7 +142,7 @@ def test_a_message_reaches_channel_and_workspace_subscribers_as_the_rest_object(
         assert event["workspaceId"] == ws["id"] and event["channelId"] == general
         assert event["id"].startswith("evt_") and event["createdAt"]
         assert event["data"] == shown  # the REST object itself
-    assert other.frames() == []
+    assert other.take() == []
 
     edited = api.patch(f"/v1/messages/{sent['id']}", {"content": "edited"}, token=jane.access_token)
     assert edited.status == 200, edited.body
@@ -161,14 +159,14 @@ def test_a_message_reaches_channel_and_workspace_subscribers_as_the_rest_object(
     assert deleted["data"]["deleted"] is True
 
 
-def test_reaction_events_carry_the_message_with_its_tally(room, api, gateway):
+def test_reaction_events_carry_the_message_with_its_tally(room, api, realtime):
     ws, jane, bob, pump = room
     general = ws["generalChannelId"]
-    jane_socket = _socket(api, gateway, jane)
+    jane_socket = _socket(api, realtime, jane)
     _subscribe(jane_socket, channelId=general)
     sent = _post(api, jane, general, "react to me")
     pump.run()
-    jane_socket.frames()
+    jane_socket.take()
     api.post(f"/v1/messages/{sent['id']}/reactions", {"emoji": "🎉"}, token=bob.access_token)
     pump.run()
     [event] = _events(jane_socket)
@@ -177,18 +175,18 @@ def test_reaction_events_carry_the_message_with_its_tally(room, api, gateway):
     assert event["data"]["reactions"] == [{"emoji": "🎉", "count": 1, "userIds": [bob.user_id]}]
 
 
-def test_leaving_a_private_channel_stops_delivery_at_once(room, api, gateway):
+def test_leaving_a_private_channel_stops_delivery_at_once(room, api, realtime):
     ws, jane, bob, pump = room
     private = api.post(
         f"/v1/workspaces/{ws['id']}/channels", {"name": "secret", "type": "private"}, token=jane.access_token
     ).data
     added = api.post(f"/v1/channels/{private['id']}/members", {"userIds": [bob.user_id]}, token=jane.access_token)
     assert added.status == 200, added.body
-    by_channel, by_workspace = _socket(api, gateway, bob), _socket(api, gateway, bob)
-    assert by_channel.send({"type": "subscribe", "channelId": private["id"]})[0]["type"] == "subscribed"
+    by_channel, by_workspace = _socket(api, realtime, bob), _socket(api, realtime, bob)
+    assert by_channel.ask({"type": "subscribe", "channelId": private["id"]})[0]["type"] == "subscribed"
     _subscribe(by_workspace, workspaceId=ws["id"])
     pump.run()
-    by_channel.frames(), by_workspace.frames()
+    by_channel.take(), by_workspace.take()
 
     _post(api, jane, private["id"], "for members")
     pump.run()
@@ -198,17 +196,17 @@ def test_leaving_a_private_channel_stops_delivery_at_once(room, api, gateway):
     assert api.post(f"/v1/channels/{private['id']}/leave", token=bob.access_token).status == 204
     _post(api, jane, private["id"], "members only now")  # sent before any event about the leave ran
     pump.run()
-    assert by_channel.frames() == [] and by_workspace.frames() == []
+    assert by_channel.take() == [] and by_workspace.take() == []
     # ...while #general still reaches bob through his workspace subscription
     _post(api, jane, ws["generalChannelId"], "public")
     pump.run()
     assert [e["type"] for e in _events(by_workspace)] == ["message.created"]
 
 
-def test_a_global_ban_stops_delivery_at_once_and_keeps_the_user_from_subscribing(room, api, gateway):
+def test_a_global_ban_stops_delivery_at_once_and_keeps_the_user_from_subscribing(room, api, realtime):
     ws, jane, bob, pump = room
     general = ws["generalChannelId"]
-    by_channel, by_workspace = _socket(api, gateway, bob), _socket(api, gateway, bob)
+    by_channel, by_workspace = _socket(api, realtime, bob), _socket(api, realtime, bob)
     _subscribe(by_channel, channelId=general)
     _subscribe(by_workspace, workspaceId=ws["id"])
     admin_token = api.post(
@@ -219,41 +217,41 @@ def test_a_global_ban_stops_delivery_at_once_and_keeps_the_user_from_subscribing
     assert answer.status == 200, answer.body
     _post(api, jane, general, "after the ban")
     pump.run()
-    assert by_channel.frames() == [] and by_workspace.frames() == []
-    [refused] = by_workspace.send({"type": "subscribe", "workspaceId": ws["id"]})
+    assert by_channel.take() == [] and by_workspace.take() == []
+    [refused] = by_workspace.ask({"type": "subscribe", "workspaceId": ws["id"]})
     assert refused["error"]["code"] == "E_USER_BANNED"
-    [refused] = by_channel.send({"type": "subscribe", "channelId": general})
+    [refused] = by_channel.ask({"type": "subscribe", "channelId": general})
     assert refused["error"]["code"] == "E_USER_BANNED"
 
 
-def test_typing_is_relayed_to_others_once_per_3_seconds_and_never_stored(room, api, gateway, monkeypatch):
+def test_typing_is_relayed_to_others_once_per_3_seconds_and_never_stored(room, api, realtime, monkeypatch):
     ws, jane, bob, pump = room
     general = ws["generalChannelId"]
-    jane_socket, bob_socket = _socket(api, gateway, jane), _socket(api, gateway, bob)
+    jane_socket, bob_socket = _socket(api, realtime, jane), _socket(api, realtime, bob)
     _subscribe(jane_socket, channelId=general)
     _subscribe(bob_socket, channelId=general)
     messages_before = api.get(f"/v1/channels/{general}/messages", token=jane.access_token).data
 
-    assert bob_socket.send({"type": "typing", "channelId": general}) == []
-    assert bob_socket.send({"type": "typing", "channelId": general}) == []  # within 3 s: dropped
+    assert bob_socket.ask({"type": "typing", "channelId": general}) == []
+    assert bob_socket.ask({"type": "typing", "channelId": general}) == []  # within 3 s: dropped
     assert pump.run() == 1
     assert _events(jane_socket) == [{"type": "typing", "channelId": general, "userId": bob.user_id}]
-    assert bob_socket.frames() == []  # not echoed
+    assert bob_socket.take() == []  # not echoed
 
     later = time.time() + 3.1
     monkeypatch.setattr(realtime_store.time, "time", lambda: later)
-    assert bob_socket.send({"type": "typing", "channelId": general}) == []
+    assert bob_socket.ask({"type": "typing", "channelId": general}) == []
     assert pump.run() == 1
     assert [e["type"] for e in _events(jane_socket)] == ["typing"]
     assert api.get(f"/v1/channels/{general}/messages", token=jane.access_token).data == messages_before
 
 
-def test_a_dead_connection_is_pruned_on_410(room, api, gateway):
+def test_a_dead_connection_is_pruned_on_410(room, api, realtime):
     ws, jane, bob, pump = room
     general = ws["generalChannelId"]
-    dead = _socket(api, gateway, bob)
+    dead = _socket(api, realtime, bob)
     _subscribe(dead, channelId=general)
-    gateway.drop(dead.id)  # the client vanished; API Gateway answers 410 from now on
+    dead.drop()  # the client vanished; API Gateway answers 410 from now on
     _post(api, jane, general, "anyone there?")
     pump.run()
     assert realtime_store.get_connection(dead.id) is None
@@ -261,33 +259,33 @@ def test_a_dead_connection_is_pruned_on_410(room, api, gateway):
     assert dead.id not in {s.connection_id for s in subscribers}
 
 
-def test_disconnect_deletes_the_connection_and_its_subscriptions(room, api, gateway):
+def test_disconnect_deletes_the_connection_and_its_subscriptions(room, api, realtime):
     ws, _, bob, _ = room
-    socket = _socket(api, gateway, bob)
+    socket = _socket(api, realtime, bob)
     _subscribe(socket, channelId=ws["generalChannelId"])
     _subscribe(socket, workspaceId=ws["id"])
-    socket.disconnect()
+    socket.close()
     assert realtime_store.get_connection(socket.id) is None
     for scope in (keys.realtime_channel(ws["generalChannelId"]), keys.realtime_workspace(ws["id"])):
         assert realtime_store.subscribers(scope)[0] == []
 
 
-def test_unsubscribe_stops_delivery(room, api, gateway):
+def test_unsubscribe_stops_delivery(room, api, realtime):
     ws, jane, bob, pump = room
     general = ws["generalChannelId"]
-    socket = _socket(api, gateway, bob)
+    socket = _socket(api, realtime, bob)
     _subscribe(socket, channelId=general)
-    answer = socket.send({"type": "unsubscribe", "channelId": general})
+    answer = socket.ask({"type": "unsubscribe", "channelId": general})
     assert answer == [{"type": "unsubscribed", "workspaceId": ws["id"], "channelId": general}]
     _post(api, jane, general, "quiet")
     pump.run()
-    assert socket.frames() == []
+    assert socket.take() == []
 
 
-def test_channel_member_events_carry_the_rest_member(room, api, gateway):
+def test_channel_member_events_carry_the_rest_member(room, api, realtime):
     ws, jane, bob, pump = room
     channel = api.post(f"/v1/workspaces/{ws['id']}/channels", {"name": "ops"}, token=jane.access_token).data
-    socket = _socket(api, gateway, jane)
+    socket = _socket(api, realtime, jane)
     _subscribe(socket, channelId=channel["id"])
     assert api.post(f"/v1/channels/{channel['id']}/join", token=bob.access_token).status == 200
     pump.run()
