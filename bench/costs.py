@@ -18,8 +18,9 @@ devserver/pump.py's pumps, one poll at a time):
   messages) and DeleteMessageBatch per batch, and S3's notifications to the files queue;
 - S3: the browser's presigned PUT, the processor's requests by price class, and a month of
   what stays stored (the file and its thumbnails);
-- CloudWatch Logs: Lambda's own START/END/REPORT lines per invocation (``PLATFORM_LOG_BYTES``,
-  an estimate; the app's INFO lines are not measured: the bench runs at WARNING).
+- CloudWatch Logs: the app's own lines at the stages' LOG_LEVEL (INFO), and Lambda's
+  START/END/REPORT lines per invocation (``PLATFORM_LOG_BYTES``, an estimate). EMF metrics are
+  off in the bench: not counted.
 
 The stack's defaults apply: rate limits on (a send's counter is a write), search off (the
 indexer acknowledges its events).
@@ -128,6 +129,7 @@ class Usage:
     s3_tier1: int = 0
     s3_tier2: int = 0
     stored_bytes: int = 0  # kept for a month
+    log_bytes: int = 0  # the app's own log lines, at the stage's LOG_LEVEL
     capacity_by_function: dict[str, tuple[float, float]] = field(default_factory=dict)  # (RRU, WRU)
 
     def capacity_shares(self, index: int) -> str:
@@ -243,6 +245,14 @@ def lines(usage: Usage, prices: PriceTable) -> list[Line]:
             "smaller thumbnails; Intelligent-Tiering or a lifecycle rule for old files",
         ),
         Line(
+            "CloudWatch Logs (the app's lines)",
+            usage.log_bytes / n / GB,
+            "GB",
+            usage.log_bytes / n / GB * prices["logs_ingested_gb"],
+            "fewer INFO lines per request in prod (LOG_LEVEL=WARNING, or sampled debug)",
+            usage.log_bytes / n / GB * prices["logs_ingested_gb"],
+        ),
+        Line(
             "CloudWatch Logs (Lambda's platform lines, estimated)",
             len(usage.invocations) * PLATFORM_LOG_BYTES / n / GB,
             "GB",
@@ -289,6 +299,40 @@ def counting_calls() -> Iterator[list[ApiCount]]:
         yield counted
     finally:
         BaseClient._make_api_call = original  # type: ignore[method-assign]
+
+
+class _Bytes:
+    """A stream that only counts what is written to it (UTF-8 bytes)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def write(self, text: str) -> int:
+        self.count += len(text.encode())
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+
+@contextmanager
+def app_log_bytes() -> Iterator[_Bytes]:
+    """The bytes the app's logger writes inside the block, at the level the AWS stages log
+    (.chalice/config.json's LOG_LEVEL; the bench itself runs at WARNING), as Lambda ships
+    them to CloudWatch Logs. Metrics (EMF) are off in the bench: not counted."""
+    from chalicelib.observability import logger
+
+    config = json.loads((ROOT / ".chalice" / "config.json").read_text())
+    level = {**config.get("environment_variables", {}), **config["stages"][STAGE].get("environment_variables", {})}
+    log, counted = logger(), _Bytes()
+    handler, before = log.registered_handler, log.log_level
+    stream = handler.setStream(counted)  # type: ignore[attr-defined]
+    log.setLevel(level.get("LOG_LEVEL", "INFO"))
+    try:
+        yield counted
+    finally:
+        handler.setStream(stream)  # type: ignore[attr-defined]
+        log.setLevel(before)
 
 
 def lambda_seconds(cpu: float, calls: int, memory_mb: int) -> float:
@@ -508,8 +552,9 @@ def measure(label: str, workload: Workload, count: int, prepare: Callable[[Setti
             stored_before = _stored_bytes()
             api = Api(client, run)
             if not recording:
-                with counting_calls() as counted:
+                with counting_calls() as counted, app_log_bytes() as logged:
                     workload(api, pipeline, setting, count)
+                usage.log_bytes = logged.count
                 _count(usage, run, counted, browser_puts=count if workload is uploads else 0)
                 usage.stored_bytes = _stored_bytes() - stored_before
             else:
@@ -629,6 +674,6 @@ def section(quick: bool = False) -> list[tuple[str, str]]:
     print(
         "Lambda durations: the CPU time here (moto's excluded), at the function's vCPU share, "
         f"+{AWS_CALL_S * 1000:.0f} ms per AWS call.\n"
-        "Not counted: idle pollers' empty receives, cold starts, X-Ray, data transfer, storage of the table."
+        "Not counted: idle pollers' empty receives, cold starts, EMF metrics, X-Ray, data transfer, table storage."
     )
     return checks

@@ -58,6 +58,7 @@ def _usage() -> costs.Usage:
         s3_tier1=2,
         s3_tier2=6,
         stored_bytes=2 * 1024**3,
+        log_bytes=1024**3,
         capacity_by_function={"api_handler": (1.0, 4.0), "track_activity": (2.0, 12.0)},
     )
 
@@ -78,6 +79,7 @@ def test_each_line_is_quantity_per_unit_times_its_price() -> None:
         "S3 PUT/COPY/LIST requests": 1 * prices["s3_tier1_request"],
         "S3 GET/HEAD requests": 3 * prices["s3_tier2_request"],
         "S3 storage, one month": 1 * prices["s3_storage_gb_month"],
+        "CloudWatch Logs (the app's lines)": 0.5 * prices["logs_ingested_gb"],
         "CloudWatch Logs (Lambda's platform lines, estimated)": 1.5
         * costs.PLATFORM_LOG_BYTES
         / 1024**3
@@ -120,4 +122,5 @@ def test_a_send_is_measured_through_the_whole_pipeline() -> None:
     assert usage.capacity_by_function["api_handler"][1] >= 3
     # the router's SendMessage(Batch) to 4 queues, each drained by one receive and one delete
     assert usage.sqs_requests >= 3 * 4
-    assert usage.stream_reads >= 1  # GetRecords polled
+    assert usage.stream_reads >= 1
+    assert usage.log_bytes > 0  # the app's INFO lines, as the stages log  # GetRecords polled
