@@ -298,10 +298,10 @@ def test_channel_member_events_carry_the_rest_member(room, api, realtime):
     assert left["data"]["userId"] == bob.user_id
 
 
-def test_a_notification_reaches_its_user_only(room, api, gateway):
+def test_a_notification_reaches_its_user_only(room, api, realtime):
     ws, jane, bob, pump = room
     general = ws["generalChannelId"]
-    jane_socket, bob_socket = _socket(api, gateway, jane), _socket(api, gateway, bob)
+    jane_socket, bob_socket = _socket(api, realtime, jane), _socket(api, realtime, bob)
     _subscribe(jane_socket, workspaceId=ws["id"])
     _subscribe(bob_socket, channelId=general)
     _post(api, jane, general, "hi @bob")
@@ -313,15 +313,15 @@ def test_a_notification_reaches_its_user_only(room, api, gateway):
     assert _events(jane_socket, "notification.created") == []
 
 
-def test_removal_from_the_workspace_stops_delivery_at_once(room, api, gateway):
+def test_removal_from_the_workspace_stops_delivery_at_once(room, api, realtime):
     ws, jane, bob, pump = room
-    socket = _socket(api, gateway, bob)
+    socket = _socket(api, realtime, bob)
     _subscribe(socket, workspaceId=ws["id"])
     _subscribe(socket, channelId=ws["generalChannelId"])
     removed = api.delete(f"/v1/workspaces/{ws['id']}/members/{bob.user_id}", token=jane.access_token)
     assert removed.status == 204, removed.body
     _post(api, jane, ws["generalChannelId"], "bob is gone")
     pump.run()
-    assert socket.frames() == []
-    [refused] = socket.send({"type": "subscribe", "workspaceId": ws["id"]})
+    assert socket.take() == []
+    [refused] = socket.ask({"type": "subscribe", "workspaceId": ws["id"]})
     assert refused["error"]["code"] == "E_NOT_FOUND"
