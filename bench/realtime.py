@@ -1,12 +1,14 @@
 """Realtime fan-out: one ``message.created`` to a channel with 1,000 open WebSocket connections
 (docs/realtime.md, "Costs"): DynamoDB calls and RCU of the realtime worker for that event, the
-Management API posts, and the time, against moto and a Management API stand-in on 127.0.0.1
-(tests/realtime_support.py: the same HTTP calls boto3 makes to API Gateway).
+Management API posts, and the time, against moto and the local runtime's WebSocket gateway with
+in-memory clients behind its Management API stand-in on 127.0.0.1 (tests/realtime_standin.py:
+the same HTTP calls boto3 makes to API Gateway).
 
 Cases: a public channel (every connection subscribed to the channel); the same event again (a
 redelivery: the claim answers, nothing is posted); a private channel of 1,000 members (+ the
 members' Query); a public channel where 10% of the connections are dead (410 -> deleted).
-The connections are written through the store (the subscribe path is measured by the tests).
+The clients connect through $connect (an access token each); their subscriptions are written
+through the store (the subscribe frame's path is measured by the tests).
 """
 
 from __future__ import annotations
@@ -65,14 +67,9 @@ def _summary(calls: list[Any]) -> str:
     return ", ".join(f"{name} x{n}" if n > 1 else name for name, n in runs)
 
 
-def _connections(store: Any, workspace_id: str, channel_id: str | None, users: list[str], prefix: str) -> list[str]:
-    ids = []
-    for n, user_id in enumerate(users):
-        connection_id = f"{prefix}{n:05d}="
-        store.put_connection(connection_id, user_id, {"user_id": user_id, "kind": "session"}, "2026-12-02T12:00:00Z")
-        store.subscribe(connection_id, user_id, workspace_id, channel_id, authority=None)
-        ids.append(connection_id)
-    return ids
+def _subscribe_all(store: Any, workspace_id: str, channel_id: str, clients: list[Any], users: list[str]) -> None:
+    for client, user_id in zip(clients, users, strict=True):
+        store.subscribe(client.id, user_id, workspace_id, channel_id, authority=None)
 
 
 def _members(channel: Any, users: list[str]) -> None:
@@ -91,91 +88,97 @@ def run(connections: int = CONNECTIONS) -> list[Row]:
     from bench.endpoints import PASSWORD, ROOT, _verify_email, backend
     from bench.recorder import Recorder, total_capacity
     from chalicelib import aws, config
+    from chalicelib.auth import tokens
     from chalicelib.ids import new_id
     from chalicelib.services import accounts, channels, messages, workspaces
     from chalicelib.store import realtime as store
     from chalicelib.workers import realtime as worker
-    from tests.realtime_support import management_api
+    from tests.realtime_standin import LocalRealtime, StandInServer
 
     rows: list[Row] = []
-    with management_api() as gateway, backend(), Client(app, project_dir=str(ROOT)):
-        os.environ["REALTIME_ENDPOINT"] = gateway.url
-        config.reset()
-        aws._clients.pop(aws.MANAGEMENT_API, None)
-        recorder = Recorder()
-        recorder.install()
-        try:
-            email = "realtime-bench@example.com"
-            owner = accounts.register(email, PASSWORD, "rtbench", "RT Bench", client_ip="bench-realtime")
-            _verify_email(owner, email)
-            principal = _principal(owner, new_id)
-
-            workspace = workspaces.create(principal, "Realtime bench", None)
-            workspace_id = workspace.workspace.id
-            general = workspace.workspace.general_channel_id
-            users = [new_id() for _ in range(connections)]
-
-            def fan_out(
-                case: str, channel_id: str, ids: list[str], budget: int | None, event: Any = None, dead: Any = ()
-            ) -> Any:
-                if event is None:
-                    sent = messages.send(principal, channel_id, f"hello {case}", None, [])
-                    event = {
-                        "id": f"evt_bench_{new_id()}",
-                        "type": "message.created",
-                        "workspaceId": workspace_id,
-                        "createdAt": sent.created_at,
-                        "data": messages.event_payload(sent),
-                    }
-                for connection_id in ids:
-                    if connection_id in dead:
-                        gateway.drop(connection_id)
-                    else:
-                        gateway.add(connection_id)
-                posts_before = gateway.posts
-                started = time.perf_counter()
-                with recorder.recording() as calls:
-                    worker.handle(event)
-                seconds = time.perf_counter() - started
-                posted = sum(1 for c in ids if gateway.frames(c))
-                posts = gateway.posts - posts_before
-                capacity = total_capacity(calls)
-                rows.append(
-                    Row(
-                        case,
-                        len(calls),
-                        _summary(calls),
-                        capacity.read,
-                        capacity.write,
-                        posts,
-                        posted,
-                        posts - posted,
-                        seconds,
-                        budget,
-                    )
-                )
-                return event
-
-            public = _connections(store, workspace_id, general, users, "pub")
-            event = fan_out(f"public channel, {connections} connections", general, public, PUBLIC_BUDGET_CALLS)
-            fan_out("the same event redelivered", general, public, 2, event=event)
-
-            private = channels.create(principal, workspace_id, "bench-private", "private", None, None)
-            _members(private, users)
-            private_ids = _connections(store, workspace_id, private.id, users, "prv")
-            fan_out(
-                f"private channel, {connections} members and connections", private.id, private_ids, PRIVATE_BUDGET_CALLS
-            )
-
-            third = channels.create(principal, workspace_id, "bench-dead", "public", None, None)
-            third_ids = _connections(store, workspace_id, third.id, users, "ded")
-            dead = set(third_ids[::10])
-            fan_out(f"public, {len(dead)} of {connections} dead (410)", third.id, third_ids, None, dead=dead)
-        finally:
-            recorder.uninstall()
-            os.environ.pop("REALTIME_ENDPOINT", None)
-            aws._clients.pop(aws.MANAGEMENT_API, None)
+    server = StandInServer()  # the local runtime's Management API stand-in, on 127.0.0.1
+    try:
+        with backend(), Client(app, project_dir=str(ROOT)):
+            os.environ["REALTIME_ENDPOINT"] = server.endpoint
             config.reset()
+            config.get_settings()
+            aws._clients.pop(aws.MANAGEMENT_API, None)
+            gateway = LocalRealtime(app, server)
+            recorder = Recorder()
+            recorder.install()
+            try:
+                email = "realtime-bench@example.com"
+                owner = accounts.register(email, PASSWORD, "rtbench", "RT Bench", client_ip="bench-realtime")
+                _verify_email(owner, email)
+                principal = _principal(owner, new_id)
+                workspace = workspaces.create(principal, "Realtime bench", None)
+                workspace_id = workspace.workspace.id
+                general = workspace.workspace.general_channel_id
+                users = [new_id() for _ in range(connections)]
+                # each its own user, connected through $connect with an access token (no read)
+                clients = [
+                    gateway.connect({"token": tokens.issue_access_token(u, new_id(), email_verified=True)})
+                    for u in users
+                ]
+
+                def fan_out(case: str, channel_id: str, budget: int | None, event: Any = None) -> Any:
+                    if event is None:
+                        sent = messages.send(principal, channel_id, f"hello {case}", None, [])
+                        event = {
+                            "id": f"evt_bench_{new_id()}",
+                            "type": "message.created",
+                            "workspaceId": workspace_id,
+                            "createdAt": sent.created_at,
+                            "data": messages.event_payload(sent),
+                        }
+                    for client in clients:
+                        client.take()
+                    started = time.perf_counter()
+                    with recorder.recording() as calls:
+                        worker.handle(event)
+                    seconds = time.perf_counter() - started
+                    delivered = sum(1 for c in clients if c.take())
+                    gone = sum(1 for c in clients if c.peer.closed and store.get_connection(c.id) is None)
+                    capacity = total_capacity(calls)
+                    rows.append(
+                        Row(
+                            case,
+                            len(calls),
+                            _summary(calls),
+                            capacity.read,
+                            capacity.write,
+                            delivered + gone,  # each gone connection's post was answered 410
+                            delivered,
+                            gone,
+                            seconds,
+                            budget,
+                        )
+                    )
+                    return event
+
+                _subscribe_all(store, workspace_id, general, clients, users)
+                event = fan_out(f"public channel, {connections} connections", general, PUBLIC_BUDGET_CALLS)
+                fan_out("the same event redelivered", general, 2, event=event)
+
+                private = channels.create(principal, workspace_id, "bench-private", "private", None, None)
+                _members(private, users)
+                _subscribe_all(store, workspace_id, private.id, clients, users)
+                fan_out(f"private channel, {connections} members and connections", private.id, PRIVATE_BUDGET_CALLS)
+
+                third = channels.create(principal, workspace_id, "bench-dead", "public", None, None)
+                _subscribe_all(store, workspace_id, third.id, clients, users)
+                dead = clients[::10]
+                for client in dead:
+                    client.drop()  # gone, its $disconnect lost: the post answers 410
+                fan_out(f"public, {len(dead)} of {connections} dead (410)", third.id, None)
+            finally:
+                recorder.uninstall()
+                os.environ.pop("REALTIME_ENDPOINT", None)
+                aws._clients.pop(aws.MANAGEMENT_API, None)
+                config.reset()
+    finally:
+        server.shutdown()
+        server.server_close()
     return rows
 
 
