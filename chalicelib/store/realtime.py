@@ -226,86 +226,65 @@ def unsubscribe(connection_id: str, workspace_id: str, channel_id: str | None) -
     return True
 
 
+def _query_all(
+    hash_name: str, hash_value: str, sort_name: str, prefix: str, cost: dict[str, float], **extra: Any
+) -> Iterator[dict[str, Any]]:
+    """Every item of one key range (``begins_with``), page by page (1 MB each), counting the
+    calls and the RCU in ``cost``. ``extra``: IndexName, ProjectionExpression..."""
+    client = connection().client
+    query: dict[str, Any] = {
+        "TableName": Entity.Meta.table_name,
+        "KeyConditionExpression": f"{hash_name} = :h AND begins_with({sort_name}, :p)",
+        "ExpressionAttributeValues": {":h": {"S": hash_value}, ":p": {"S": prefix}},
+        "ReturnConsumedCapacity": "TOTAL",
+        **extra,
+    }
+    while True:
+        answer = client.query(**query)
+        cost["calls"] = cost.get("calls", 0.0) + 1
+        cost["rcu"] = cost.get("rcu", 0.0) + float(answer.get("ConsumedCapacity", {}).get("CapacityUnits", 0))
+        yield from answer.get("Items", [])
+        if not answer.get("LastEvaluatedKey"):
+            return
+        query["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
+
+
 def subscribers(scope_pk: str) -> tuple[list[Subscriber], dict[str, float]]:
     """Everyone subscribed under ``RTCH#cid`` or ``RTWS#wid``: one Query (another per MB),
     never a scan. Returns the subscribers and what it cost (calls, RCU)."""
-    client = connection().client
-    found: list[Subscriber] = []
-    cost = {"calls": 0.0, "rcu": 0.0}
-    start: dict[str, Any] | None = None
+    cost: dict[str, float] = {"calls": 0.0, "rcu": 0.0}
     now = int(time.time())
-    while True:
-        query: dict[str, Any] = {
-            "TableName": Entity.Meta.table_name,
-            "KeyConditionExpression": "PK = :pk AND begins_with(SK, :sub)",
-            "ExpressionAttributeValues": {
-                ":pk": {"S": scope_pk},
-                ":sub": {"S": keys.REALTIME_SUBSCRIPTION_PREFIX},
-            },
-            "ProjectionExpression": "connection_id, user_id, #ttl",
-            "ExpressionAttributeNames": {"#ttl": "ttl"},
-            "ReturnConsumedCapacity": "TOTAL",
-        }
-        if start:
-            query["ExclusiveStartKey"] = start
-        answer = client.query(**query)
-        cost["calls"] += 1
-        cost["rcu"] += float(answer.get("ConsumedCapacity", {}).get("CapacityUnits", 0))
-        for hit in answer.get("Items", []):
-            if "ttl" in hit and int(hit["ttl"]["N"]) <= now:  # expired, not yet deleted by DynamoDB
-                continue
-            found.append(Subscriber(hit["connection_id"]["S"], hit["user_id"]["S"]))
-        start = answer.get("LastEvaluatedKey")
-        if not start:
-            return found, cost
+    hits = _query_all(
+        "PK",
+        scope_pk,
+        "SK",
+        keys.REALTIME_SUBSCRIPTION_PREFIX,
+        cost,
+        ProjectionExpression="connection_id, user_id, #ttl",
+        ExpressionAttributeNames={"#ttl": "ttl"},
+    )
+    found = [
+        Subscriber(hit["connection_id"]["S"], hit["user_id"]["S"])
+        for hit in hits
+        if "ttl" not in hit or int(hit["ttl"]["N"]) > now  # expired ones wait for DynamoDB's deletion
+    ]
+    return found, cost
 
 
 def channel_readers(channel_id: str) -> tuple[set[str], dict[str, float]]:
     """The users who may read a private channel now: its members minus the banned (one
     Query of ``CH#cid`` / ``MEMBER#``; another per MB)."""
-    client = connection().client
-    readers: set[str] = set()
-    cost = {"calls": 0.0, "rcu": 0.0}
-    start: dict[str, Any] | None = None
-    while True:
-        query: dict[str, Any] = {
-            "TableName": Entity.Meta.table_name,
-            "KeyConditionExpression": "PK = :pk AND begins_with(SK, :m)",
-            "ExpressionAttributeValues": {":pk": {"S": keys.channel(channel_id)}, ":m": {"S": keys.MEMBER_PREFIX}},
-            "ProjectionExpression": "user_id, banned",
-            "ReturnConsumedCapacity": "TOTAL",
-        }
-        if start:
-            query["ExclusiveStartKey"] = start
-        answer = client.query(**query)
-        cost["calls"] += 1
-        cost["rcu"] += float(answer.get("ConsumedCapacity", {}).get("CapacityUnits", 0))
-        for hit in answer.get("Items", []):
-            if not hit.get("banned", {}).get("BOOL", False):
-                readers.add(hit["user_id"]["S"])
-        start = answer.get("LastEvaluatedKey")
-        if not start:
-            return readers, cost
+    cost: dict[str, float] = {"calls": 0.0, "rcu": 0.0}
+    hits = _query_all(
+        "PK", keys.channel(channel_id), "SK", keys.MEMBER_PREFIX, cost, ProjectionExpression="user_id, banned"
+    )
+    readers = {hit["user_id"]["S"] for hit in hits if not hit.get("banned", {}).get("BOOL", False)}
+    return readers, cost
 
 
 def _user_items(user_id: str, sort_prefix: str) -> Iterator[dict[str, Any]]:
-    client = connection().client
-    start: dict[str, Any] | None = None
-    while True:
-        query: dict[str, Any] = {
-            "TableName": Entity.Meta.table_name,
-            "IndexName": "GSI1",
-            "KeyConditionExpression": "GSI1PK = :u AND begins_with(GSI1SK, :p)",
-            "ExpressionAttributeValues": {":u": {"S": keys.realtime_user(user_id)}, ":p": {"S": sort_prefix}},
-            "ReturnConsumedCapacity": "TOTAL",
-        }
-        if start:
-            query["ExclusiveStartKey"] = start
-        answer = client.query(**query)
-        yield from answer.get("Items", [])
-        start = answer.get("LastEvaluatedKey")
-        if not start:
-            return
+    """A user's realtime items in GSI1 under ``sort_prefix`` (one Query, another per MB)."""
+    return _query_all("GSI1PK", keys.realtime_user(user_id), "GSI1SK", sort_prefix, {}, IndexName="GSI1")
 
 
 def user_connections_in(user_id: str, workspace_id: str) -> set[str]:
