@@ -8,115 +8,12 @@ stand-in the worker posts to) is the local runtime's own, in-process: tests/conf
 from __future__ import annotations
 
 import json
-import re
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import unquote
 
 import boto3
 
 from chalicelib.config import get_settings
 from tests.functional.workers.pipeline import LambdaContext, StreamReader, sqs_event
-
-_PATH = re.compile(r"^/@connections/([^/?]+)$")
-
-
-# bench/realtime.py's counting stand-in (to be moved onto devserver/realtime's).
-@dataclass
-class ManagementApi:
-    """Open connections and the frames posted to each."""
-
-    open: dict[str, list[bytes]] = field(default_factory=dict)
-    deleted: list[str] = field(default_factory=list)
-    posts: int = 0
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    url: str = ""
-
-    def add(self, connection_id: str) -> None:
-        with self.lock:
-            self.open[connection_id] = []
-
-    def drop(self, connection_id: str) -> None:
-        """The client went away without API Gateway telling the app (a dead connection)."""
-        with self.lock:
-            self.open.pop(connection_id, None)
-
-    def frames(self, connection_id: str) -> list[dict[str, Any]]:
-        """The frames posted to the connection since the last call (taken)."""
-        with self.lock:
-            taken = self.open.get(connection_id, [])
-            if connection_id in self.open:
-                self.open[connection_id] = []
-        return [json.loads(raw) for raw in taken]
-
-
-def _handler(api: ManagementApi) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, *args: Any) -> None:  # quiet
-            pass
-
-        def _reply(self, status: int, body: bytes = b"", error: str | None = None) -> None:
-            self.send_response(status)
-            if error:
-                self.send_header("x-amzn-ErrorType", error)
-                body = json.dumps({"message": None, "__type": error}).encode()
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def _connection(self) -> str | None:
-            match = _PATH.match(self.path)
-            return unquote(match.group(1)) if match else None
-
-        def do_POST(self) -> None:
-            connection_id = self._connection()
-            data = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            with api.lock:
-                api.posts += 1
-                inbox = api.open.get(connection_id or "")
-                if inbox is not None:
-                    inbox.append(data)
-            self._reply(200) if inbox is not None else self._reply(410, error="GoneException")
-
-        def do_GET(self) -> None:
-            connection_id = self._connection()
-            if connection_id in api.open:
-                body = {"connectedAt": "2026-12-02T12:00:00Z", "identity": {"sourceIp": "127.0.0.1"}}
-                self._reply(200, json.dumps(body).encode())
-            else:
-                self._reply(410, error="GoneException")
-
-        def do_DELETE(self) -> None:
-            connection_id = self._connection() or ""
-            with api.lock:
-                gone = api.open.pop(connection_id, None) is None
-                api.deleted.append(connection_id)
-            self._reply(410, error="GoneException") if gone else self._reply(204)
-
-    return Handler
-
-
-@contextmanager
-def management_api() -> Iterator[ManagementApi]:
-    api = ManagementApi()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(api))
-    server.daemon_threads = True
-    api.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield api
-    finally:
-        server.shutdown()
-        server.server_close()
-
 
 # --- stream -> router -> realtime queue -> worker -------------------------------------------------
 
