@@ -325,3 +325,27 @@ def test_removal_from_the_workspace_stops_delivery_at_once(room, api, realtime):
     assert socket.take() == []
     [refused] = socket.ask({"type": "subscribe", "workspaceId": ws["id"]})
     assert refused["error"]["code"] == "E_NOT_FOUND"
+
+
+def test_a_thread_reply_and_its_reaction_reach_the_channel_as_the_rest_object(room, api, realtime):
+    ws, jane, bob, pump = room
+    general = ws["generalChannelId"]
+    socket = _socket(api, realtime, jane)
+    _subscribe(socket, channelId=general)
+    parent = _post(api, jane, general, "a thread")
+    reply = api.post(
+        f"/v1/channels/{general}/messages", {"content": "a reply", "threadId": parent["id"]}, token=bob.access_token
+    )
+    assert reply.status == 201, reply.body
+    pump.run()
+    created = _events(socket, "message.created")
+    assert [e["data"]["id"] for e in created] == [parent["id"], reply.data["id"]]
+    assert created[1]["data"] == api.get(f"/v1/messages/{reply.data['id']}", token=jane.access_token).data
+    assert created[1]["data"]["threadId"] == parent["id"]
+
+    reacted = api.post(f"/v1/messages/{reply.data['id']}/reactions", {"emoji": "👀"}, token=jane.access_token)
+    assert reacted.status in (200, 201), reacted.body
+    pump.run()
+    [event] = _events(socket, "reaction.added")
+    assert event["data"]["id"] == reply.data["id"] and event["data"]["threadId"] == parent["id"]
+    assert event["data"]["reactions"] == [{"emoji": "👀", "count": 1, "userIds": [jane.user_id]}]
