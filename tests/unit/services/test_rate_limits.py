@@ -36,14 +36,17 @@ def test_keys_separate_callers_addresses_and_resources():
 
     user = Principal(user_id="u1", kind="session")
     token = Principal(user_id="u1", kind="api_token", token_id="t1")
+    # Two installations of apps acting for the same user: each grant is its own caller.
+    grants = [Principal(user_id="u1", kind="oauth", session_id=g, app_id="app1") for g in ("g1", "g2")]
     keys = {
         rate_limits.key_of(user, "1.2.3.4"),
         rate_limits.key_of(token, "1.2.3.4"),
+        *(rate_limits.key_of(grant, "1.2.3.4") for grant in grants),
         rate_limits.key_of(None, "1.2.3.4"),
         rate_limits.key_of(user, "1.2.3.4", "ch_1"),
         rate_limits.key_of(user, "1.2.3.4", "ch_2"),
     }
-    assert len(keys) == 5
+    assert len(keys) == 7
 
 
 def test_the_visitors_of_a_public_key_count_apart():
