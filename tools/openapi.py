@@ -132,6 +132,11 @@ def _add_links(paths: dict[str, Any]) -> None:
         }
 
 
+def _shape(route: Any) -> str:
+    """A route that takes a cursor answers a page (a list and where the next starts)."""
+    return "Page" if route.query and "cursor" in route.query.fields else "Envelope"
+
+
 def _names_a_resource(route: Any) -> bool:
     """A body or query field that is an id names something that may not exist (404)."""
     from chalicelib.http.schema import Id, List
@@ -171,7 +176,7 @@ def build() -> dict[str, Any]:
                     if route.status == 204
                     else {
                         "description": "Success",
-                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Envelope"}}},
+                        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{_shape(route)}"}}},
                     }
                 ),
                 **{str(code): _error_response(code) for code in (400, 413) if route.body or route.query or code == 400},
@@ -246,12 +251,40 @@ def build() -> dict[str, Any]:
                 "Envelope": {
                     "type": "object",
                     "required": ["ok", "data"],
+                    "additionalProperties": False,
+                    "properties": {"ok": {"const": True}, "data": {"type": "object"}},
+                },
+                "Page": {
+                    "type": "object",
+                    "required": ["ok", "data", "pagination"],
+                    "additionalProperties": False,
                     "properties": {
                         "ok": {"const": True},
-                        "data": {},
+                        "data": {
+                            "anyOf": [
+                                {"type": "array", "items": {"type": "object"}},
+                                {
+                                    "description": "A thread: its parent and a page of replies",
+                                    "type": "object",
+                                    "required": ["parent", "replies"],
+                                    "properties": {
+                                        "parent": {"type": "object"},
+                                        "replies": {"type": "array", "items": {"type": "object"}},
+                                    },
+                                },
+                            ]
+                        },
                         "pagination": {
                             "type": "object",
-                            "properties": {"hasMore": {"type": "boolean"}, "nextCursor": {"type": ["string", "null"]}},
+                            "required": ["hasMore", "nextCursor"],
+                            "additionalProperties": False,
+                            "properties": {
+                                "hasMore": {"type": "boolean"},
+                                "nextCursor": {
+                                    "type": ["string", "null"],
+                                    "pattern": "^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$",
+                                },
+                            },
                         },
                     },
                 },

@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from chalicelib.errors import ValidationError
@@ -58,9 +58,14 @@ class Str(Field):
         strip: bool = True,
         lower: bool = False,
         control_chars: bool = False,
+        doc_pattern: str | Callable[[], str] | None = None,
         **kw: Any,
     ):
         super().__init__(**kw)
+        # Where the service checks more than this field can (a URL's host, an emoji), the
+        # part of its rule the document states: values matching it are accepted (a
+        # callable when computing it is costly: only the document generator calls it).
+        self.doc_pattern = doc_pattern
         self.min_len, self.max_len, self.strip, self.lower = min_len, max_len, strip, lower
         self.control_chars = control_chars  # True: the service normalizes them away
         self.pattern = re.compile(pattern) if pattern else None
@@ -97,6 +102,9 @@ class Str(Field):
         pattern, or its allowed characters (no control characters unless the service
         normalizes them; no surrounding whitespace where it is stripped, so a blank value
         is not a valid one)."""
+        if self.doc_pattern:
+            pattern = self.doc_pattern if isinstance(self.doc_pattern, str) else self.doc_pattern()
+            return f"^(?:{pattern})$"
         if self.pattern:
             return f"^(?:{self.pattern.pattern})$"
         allowed = self.excluded_chars()
@@ -116,7 +124,7 @@ class Str(Field):
 _C0_BUT_TAB_AND_NEWLINE = r"\x00-\x08\x0b-\x1f"
 
 
-def _char_ranges(chars: list[int]) -> str:
+def char_class(chars: list[int]) -> str:
     """Code points as the ranges of a character class: \\uXXXX escapes in the BMP, the
     characters themselves above it (an escape there differs between regex dialects)."""
 
@@ -135,7 +143,7 @@ def _char_ranges(chars: list[int]) -> str:
 
 
 # What str.strip() removes: a stripped field's first and last characters are none of these.
-_WHITESPACE = _char_ranges([code for code in range(0x3001) if chr(code).isspace()])
+_WHITESPACE = char_class([code for code in range(0x3001) if chr(code).isspace()])
 
 
 # Characters that render as nothing (or as blank) and so let one name pose as another.
@@ -186,7 +194,7 @@ class Text(Str):
 def _invisible_ranges() -> str:
     """Text's refused characters but tab and newline, as class ranges (computed once)."""
     invisible = ("Cc", "Cf", "Zl", "Zp")
-    return _char_ranges(
+    return char_class(
         [
             code
             for code in range(0x110000)
@@ -197,6 +205,11 @@ def _invisible_ranges() -> str:
 
 def _emoji_part(char: str) -> bool:
     return unicodedata.category(char) in ("So", "Sk") or char == "\ufe0f"
+
+
+# Public https URLs a client may give where the service checks the rest (host rules, no
+# credentials, no fragment; some stages also take loopback http).
+HTTPS_URL = r"https://[a-z][a-z0-9-]{0,20}(?:\.[a-z][a-z0-9-]{0,20}){1,3}(?:/[A-Za-z0-9._~-]{1,20}){0,4}"
 
 
 class Email(Str):

@@ -31,6 +31,18 @@ SHORTCODE = re.compile(r":[a-z0-9_+-]{1,50}:")
 ATTEMPTS = 8  # concurrent reactors on one message retry on a changed aggregate
 
 
+def emoji_doc_pattern() -> str:
+    """What validate_emoji accepts, for the OpenAPI document: a :shortcode: or a single
+    code point that is an emoji (sequences, skin tones and ZWJ families are accepted too,
+    but a regex listing them would be huge)."""
+    import emoji
+
+    from chalicelib.http.schema import char_class
+
+    singles = [code for code in range(0x20, 0x20000) if emoji.is_emoji(chr(code))]
+    return f"{SHORTCODE.pattern}|[{char_class(singles)}]"
+
+
 def validate_emoji(value: str, field: str = "emoji") -> str:
     value = value.strip()
     if len(value.encode()) > message_store.EMOJI_MAX_BYTES:

@@ -181,8 +181,22 @@ _ERRORS = {
 }
 
 
+def _form_schema(schema: dict[str, Any]) -> dict[str, Any] | None:
+    """The body as a form, for the fields a plain form encoding carries: object fields
+    (options, metadata) take key[sub]=v there, which generic form encoders do not write, so
+    the form's schema leaves them to JSON (None: a required one, JSON only)."""
+    properties = schema.get("properties", {})
+    nested = {name for name, prop in properties.items() if prop.get("type") in ("object", ["object", "null"])}
+    if not nested:
+        return schema
+    if nested & set(schema.get("required", [])):
+        return None
+    return {**schema, "properties": {k: v for k, v in properties.items() if k not in nested}}
+
+
 def operation(route: Any, scope_words: str) -> dict[str, Any]:
     schema = route.body.json_schema() if route.body else {"type": "object"}
+    form = _form_schema(schema)
     parameters = [
         {"name": name, "in": "path", "required": True, "schema": field.json_schema()}
         for name, field in route.params.items()
@@ -202,11 +216,11 @@ def operation(route: Any, scope_words: str) -> dict[str, Any]:
         "x-disqua-scope": scope_words,
         "parameters": parameters,
         "requestBody": {
-            "required": False,
+            "required": bool(schema.get("required")),
             "description": "Form-encoded (arrays: repeated keys or key[]; objects: key[sub]=v or a JSON string) "
             "or JSON; fields may also come in the query string",
             "content": {
-                "application/x-www-form-urlencoded": {"schema": schema},
+                **({"application/x-www-form-urlencoded": {"schema": form}} if form is not None else {}),
                 "application/json": {"schema": schema},
             },
         },

@@ -18,14 +18,16 @@ from chalicelib.api.admin.surface import AdminSurface
 from chalicelib.api.routing import Call
 from chalicelib.auth import scopes
 from chalicelib.http.schema import Enum, Id, Obj, Str
-from chalicelib.services import admin_messages
+from chalicelib.services import admin_messages, reactions
 
 bp = Blueprint(__name__)
 admin = AdminSurface(bp, tag="Admin v2: reactions")
 
 REFERENCE_ID = Id(description="The message's id")
 REFERENCE_TYPE = Enum(("message",), required=False, default="message")
-REACTION_NAME = Str(min_len=1, max_len=64, description="One emoji or a :shortcode:")
+REACTION_NAME = Str(
+    min_len=1, max_len=64, doc_pattern=reactions.emoji_doc_pattern, description="One emoji or a :shortcode:"
+)
 TOKEN = Str(required=False, nullable=True, max_len=8192, description="paging.next of an earlier page")
 REACTION = Obj({"referenceId": REFERENCE_ID, "referenceType": REFERENCE_TYPE, "reactionName": REACTION_NAME})
 

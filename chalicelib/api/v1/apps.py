@@ -16,7 +16,7 @@ from chalicelib.api.v1.schemas import page_query
 from chalicelib.api.v1.surface import V1Surface
 from chalicelib.auth import scopes
 from chalicelib.auth.tokens import CLIENT_SECRET_PREFIX
-from chalicelib.http.schema import Bool, Enum, List, Obj, Str, Text
+from chalicelib.http.schema import HTTPS_URL, Bool, Enum, List, Obj, Str, Text
 from chalicelib.services import apps
 from chalicelib.services.apps import MAX_REDIRECT_URIS, InstalledApp
 from chalicelib.store.models import App
@@ -29,12 +29,15 @@ DESCRIPTION = Text(max_len=500, multiline=True, nullable=True, required=False)
 URL = Str(
     min_len=1,
     max_len=2048,
+    doc_pattern=HTTPS_URL,
     description=(
         "An absolute https URL, matched exactly: no fragment, no userinfo, no wildcard "
         "(the local stage also allows http://127.0.0.1[:port] and http://localhost[:port])"
     ),
 )
-HOMEPAGE = Str(min_len=1, max_len=2048, nullable=True, required=False, description="An https URL")
+HOMEPAGE = Str(
+    min_len=1, max_len=2048, nullable=True, required=False, doc_pattern=HTTPS_URL, description="An https URL"
+)
 SCOPES = List(Enum(scopes.ALL), min_items=1, max_items=len(scopes.ALL), unique=True)
 
 

@@ -17,7 +17,12 @@ from chalicelib.services import channels
 bp = Blueprint(__name__)
 v1 = V1Surface(bp, tag="Channels")
 
-NAME = Text(min_len=1, max_len=80, description="Lowercase letters, digits, '-' and '_'; unique in the workspace")
+NAME = Text(
+    min_len=1,
+    max_len=80,
+    doc_pattern=channels.NAME_PATTERN.pattern,
+    description="Lowercase letters, digits, '-' and '_'; unique in the workspace",
+)
 TOPIC = Text(required=False, nullable=True, max_len=250)
 DESCRIPTION = Text(required=False, nullable=True, max_len=1000, multiline=True)
 

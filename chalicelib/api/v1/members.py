@@ -37,6 +37,7 @@ def list_members(call: Call) -> Any:
     "PATCH",
     summary="Change a member's role (owners)",
     scope=scopes.SESSION,
+    errors=(409,),  # the last owner stays owner
     body=Obj({"role": Enum(members.ROLES)}),
 )
 def change_role(call: Call) -> Any:
@@ -50,6 +51,7 @@ def change_role(call: Call) -> Any:
     summary="Remove a member (admins), or leave (yourself)",
     scope=scopes.ADMIN,
     status=204,
+    errors=(409,),  # the last owner cannot go
 )
 def remove_member(call: Call) -> Any:
     members.remove(call.user, call.params["workspaceId"], call.params["userId"])

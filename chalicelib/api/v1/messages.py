@@ -25,7 +25,12 @@ v1 = V1Surface(bp, tag="Messages")
 
 CONTENT = Str(min_len=1, max_len=messages.MAX_CONTENT, strip=False, description="Markdown")
 BOUND = Str(required=False, max_len=40, description="A message id or an ISO 8601 timestamp (exclusive)")
-EMOJI = Str(min_len=1, max_len=200, description="A Unicode emoji or a :shortcode: (URL-encoded)")
+EMOJI = Str(
+    min_len=1,
+    max_len=200,
+    doc_pattern=reactions.emoji_doc_pattern,
+    description="A Unicode emoji or a :shortcode: (URL-encoded)",
+)
 
 
 @v1.route(

@@ -14,14 +14,19 @@ from chalice import Blueprint
 from chalicelib.api.routing import Call, Reply
 from chalicelib.api.v1.surface import V1Surface
 from chalicelib.auth import scopes
-from chalicelib.http.schema import Int, Obj, Str
+from chalicelib.http.schema import HTTPS_URL, Int, Obj, Str
 from chalicelib.services import push, vapid
 
 bp = Blueprint(__name__)
 v1 = V1Surface(bp, tag="Notifications")
 
 B64URL = r"[A-Za-z0-9_-]+={0,2}"
-ENDPOINT = Str(min_len=1, max_len=push.MAX_ENDPOINT_CHARS, description="The push service URL of the subscription")
+ENDPOINT = Str(
+    min_len=1,
+    max_len=push.MAX_ENDPOINT_CHARS,
+    doc_pattern=HTTPS_URL,
+    description="The push service URL of the subscription",
+)
 
 
 @v1.route(

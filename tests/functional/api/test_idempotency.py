@@ -2,6 +2,8 @@
 
 import json
 
+import pytest
+
 from tests.helpers import create_workspace, register
 
 
@@ -131,4 +133,11 @@ def test_a_replayed_token_creation_never_shows_the_secret_again(api):
 def test_invalid_key(api):
     owner = register(api, "jane")
     answer = _create(api, owner, {"name": "Acme"}, "x" * 256)
+    assert (answer.status, answer.error["field"]) == (400, "Idempotency-Key")
+
+
+@pytest.mark.parametrize("key", ["caf\u00e9", "a\tb", "a\x00b"])
+def test_a_key_is_visible_ascii_as_the_document_states(api, key):
+    owner = register(api, "jane")
+    answer = _create(api, owner, {"name": "Acme"}, key)
     assert (answer.status, answer.error["field"]) == (400, "Idempotency-Key")
