@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 STAGE  ?= dev
 
-.PHONY: install clamav chromium run test unit lint format bench package deploy destroy cfn-lint openapi webhooks-doc clean
+.PHONY: install clamav chromium run test unit lint format bench package deploy destroy cfn-lint openapi permissions webhooks-doc clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -56,6 +56,9 @@ cfn-lint: package
 
 openapi: install  ## regenerate docs/openapi.json from the route declarations
 	$(BIN)/python -m tools.openapi > docs/openapi.json
+
+permissions: install  ## regenerate the route table of docs/permissions.md (callers and scope of every route)
+	$(BIN)/python -m tools.permissions > docs/permissions.md.new && mv docs/permissions.md.new docs/permissions.md
 
 webhooks-doc: install  ## regenerate docs/webhooks.md (event catalog, examples, retry schedule) from the code
 	$(BIN)/python -m tools.webhooks_doc > docs/webhooks.md

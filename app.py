@@ -106,6 +106,14 @@ def observe(event: Any, get_response: Any) -> Any:
         flush_metrics()
 
 
+@app.middleware("http")
+def security_headers(event: Any, get_response: Any) -> Any:
+    # nosniff, Referrer-Policy, HSTS off the local stage, CSP on HTML, CORS allowlist.
+    from chalicelib.http import security_headers as stamp
+
+    return stamp.apply(event, get_response(event))
+
+
 # The stream ARN is a placeholder: `make package` points the event source at the
 # table's stream (infra/merge.py); the local runtime pumps the stream itself.
 TABLE_STREAM_PLACEHOLDER = "arn:aws:dynamodb:us-east-1:000000000000:table/disqua/stream/placeholder"

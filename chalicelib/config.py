@@ -37,6 +37,9 @@ class Settings:
     vapid_subject: str = ""
     push_allow_loopback: bool = False
     max_body_bytes: int = 256 * 1024
+    # The web apps' origins that may read v1 answers (CORS; CORS_ORIGINS, space-separated,
+    # per stage in .chalice/config.json). Exact origins: never "*".
+    cors_origins: tuple[str, ...] = ()
     api_token_cache_seconds: int = 30
     # Sign-ups per client address and hour. The local stage raises it: there every
     # request comes from 127.0.0.1 (.chalice/config.json).
@@ -102,6 +105,7 @@ def get_settings() -> Settings:
         vapid_subject=env.get("VAPID_SUBJECT", ""),
         push_allow_loopback=stage == "local" or env.get("PUSH_ALLOW_LOOPBACK", "") == "true",
         max_body_bytes=int(env.get("MAX_BODY_BYTES", 256 * 1024)),
+        cors_origins=tuple(o for o in env.get("CORS_ORIGINS", "").split() if o != "*"),
         api_token_cache_seconds=int(env.get("API_TOKEN_CACHE_SECONDS", 30)),
         registrations_per_address=int(env.get("MAX_REGISTRATIONS_PER_ADDRESS", 10)),
         webhook_retry_scale=float(env.get("WEBHOOK_RETRY_SCALE", "0.05" if stage == "local" else "1")),

@@ -484,6 +484,10 @@ def gateway_responses() -> dict[str, Any]:
             "X-Request-Id": "context.requestId",
             "Cache-Control": "'no-store'",
             "X-Content-Type-Options": "'nosniff'",
+            # As the app's answers (chalicelib/http/security_headers.py); only AWS stages
+            # have gateway responses, so HSTS always.
+            "Referrer-Policy": "'no-referrer'",
+            "Strict-Transport-Security": "'max-age=63072000; includeSubDomains'",
         }
         if code == "E_RATE_LIMIT":
             headers["Retry-After"] = "'1'"

@@ -70,6 +70,7 @@ def _rate_limited(operation: dict[str, Any], route: Any) -> dict[str, Any]:
     from chalicelib.services import rate_limits
 
     rule = rate_limits.RULES[route.limit]
+    operation["x-disqua-callers"] = list(route.callers)  # who may call it (docs/permissions.md)
     counted = "DynamoDB" if rule.shared else "memory"
     operation["x-disqua-rate-limit"] = f"{route.limit}: {rule.limit} per {rule.window} s per {rule.about} ({counted})"
     headers = {name: {"$ref": f"#/components/headers/{name}"} for name in _RATE_HEADERS}

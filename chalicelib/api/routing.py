@@ -26,7 +26,8 @@ from typing import Any
 
 from chalice import Blueprint, Response
 
-from chalicelib.auth.principal import Principal
+from chalicelib.auth import scopes
+from chalicelib.auth.principal import ANONYMOUS, API_TOKEN, CALLERS, OAUTH, SESSION, Principal
 from chalicelib.errors import DisquaError, InvalidToken
 from chalicelib.http.request import client_address, header, raw_body
 from chalicelib.http.schema import Field, Id, Obj, Str
@@ -87,6 +88,9 @@ class RouteSpec:
     # Error statuses the handler answers beyond what the pipeline derives (the OpenAPI
     # document lists both): e.g. login's 401, a 404 for an id named in the body.
     errors: tuple[int, ...] = ()
+    # Who may call it (principal.CALLERS: session, api_token, oauth, public_key, admin_token,
+    # anonymous): any other kind of caller is refused before the handler runs.
+    callers: tuple[str, ...] = ()
 
 
 ROUTES: list[RouteSpec] = []
@@ -157,7 +161,9 @@ class Call:
 
 # Every API answer is private to its caller and JSON only: never cached by a browser
 # or a proxy (tokens, secrets, personal data), never sniffed as another type.
-SECURITY_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
+# (app.py's middleware adds Referrer-Policy, HSTS and CORS to every answer; these are also on
+# the answers the local runtime makes without it: unknown paths, Disqus preflights.)
+SECURITY_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
 
 
 def response_headers(request_id: str, content_type: str = "application/json") -> dict[str, str]:
@@ -200,6 +206,13 @@ class Surface:
         self.tag = tag
 
     # -- hooks -------------------------------------------------------------------------
+    def default_callers(self, method: str, path: str, scope: str | None) -> tuple[str, ...]:
+        """Who may call a route that does not list its callers: users' tokens of every kind
+        (a session-only route: sessions). Surfaces with other callers override it."""
+        if scope == scopes.SESSION:
+            return (SESSION,)
+        return (SESSION, API_TOKEN, OAUTH)
+
     def authenticate(self, spec: RouteSpec, request: Any) -> Principal:
         """The caller of an authenticated route (raises the surface's auth errors)."""
         raise NotImplementedError
@@ -249,11 +262,13 @@ class Surface:
         limit: str | None = None,
         limit_by: str | None = None,
         errors: tuple[int, ...] = (),
+        callers: tuple[str, ...] | None = None,
     ) -> Callable[[Callable[[Call], Any]], Callable[..., Response]]:
         """Declare a route. Path parameters are ids unless ``params`` says otherwise.
 
         An authenticated route must say what a token needs (``scope``: a scope,
-        ``scopes.SESSION`` or ``scopes.ANY_TOKEN``); the pipeline enforces it.
+        ``scopes.SESSION`` or ``scopes.ANY_TOKEN``); the pipeline enforces it, and who may
+        call it (``callers``, by default the surface's ``default_callers``).
         ``limit`` is its rate-limit class: by default an anonymous non-GET route is
         ``auth``, a GET ``read``, anything else ``write``."""
         from chalicelib.services import rate_limits
@@ -265,6 +280,10 @@ class Surface:
             raise TypeError(f"{method} {path}: an authenticated route must declare its scope")
         if not auth and scope is not None:
             raise TypeError(f"{method} {path}: an anonymous route has no scope")
+        if callers is None:
+            callers = self.default_callers(method, path, scope) if auth else (ANONYMOUS,)
+        if not callers or set(callers) - set(CALLERS) or (ANONYMOUS in callers) == auth:
+            raise TypeError(f"{method} {path}: callers {callers!r} do not fit (auth={auth})")
 
         def decorator(handler: Callable[[Call], Any]) -> Callable[..., Response]:
             names = re.findall(r"{(\w+)}", path)
@@ -286,6 +305,7 @@ class Surface:
                 limit,
                 limit_by,
                 errors,
+                tuple(callers),
             )
             ROUTES.append(spec)
 
@@ -313,6 +333,7 @@ class Surface:
         try:
             if spec.auth:
                 principal = self.authenticate(spec, request)
+                authz.require_caller(principal, spec.callers)
                 authz.require_route(principal, spec.scope or "")
             call = Call(
                 request_id=request_id,

@@ -41,3 +41,21 @@ class Principal:
         if self.kind == "public_key":
             return f"pubkey:{self.token_id}"
         return f"user:{self.user_id}" if self.is_session else f"token:{self.token_id}"
+
+
+# Who may call a route: every route declares the kinds it takes (RouteSpec.callers), the
+# pipeline refuses any other kind before the handler runs, and docs/permissions.md lists them.
+SESSION = "session"  # a login's access token (dqt_ without the app claims)
+API_TOKEN = "api_token"  # a workspace API token (dqa_)
+OAUTH = "oauth"  # an OAuth app's access token (dqt_ with the ws and app claims)
+PUBLIC_KEY = "public_key"  # a workspace's public key (dqp_, the Disqus api_key)
+ADMIN_TOKEN = "admin_token"  # an API token holding the admin scope (Admin v2's Admin Access Token)
+ANONYMOUS = "anonymous"  # no credential at all
+CALLERS: tuple[str, ...] = (SESSION, API_TOKEN, OAUTH, PUBLIC_KEY, ADMIN_TOKEN, ANONYMOUS)
+
+
+def admits(callers: tuple[str, ...], principal: Principal) -> bool:
+    """Whether a route declared for ``callers`` takes this caller."""
+    if principal.kind in callers:
+        return True
+    return ADMIN_TOKEN in callers and principal.kind == API_TOKEN and principal.has_scope("admin")

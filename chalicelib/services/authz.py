@@ -8,10 +8,18 @@ the workspace exists or not, so it reveals nothing). See docs/permissions.md.
 from __future__ import annotations
 
 from chalicelib.auth import scopes
-from chalicelib.auth.principal import Principal
-from chalicelib.errors import EmailUnverified, Forbidden, InsufficientScope, NotFound, NotMember, UserBanned
+from chalicelib.auth.principal import Principal, admits
+from chalicelib.errors import (
+    ChannelClosed,
+    EmailUnverified,
+    Forbidden,
+    InsufficientScope,
+    NotFound,
+    NotMember,
+    UserBanned,
+)
 from chalicelib.store import workspaces as workspace_store
-from chalicelib.store.models import ChannelMember, Membership, Workspace
+from chalicelib.store.models import Channel, ChannelMember, Membership, Workspace
 
 ROLE_RANK = {"member": 1, "admin": 2, "owner": 3}
 
@@ -29,6 +37,15 @@ def require_route(principal: Principal, requirement: str) -> None:
         require_session(principal)
     elif requirement != scopes.ANY_TOKEN:
         require_scope(principal, requirement)
+
+
+def require_caller(principal: Principal, callers: tuple[str, ...]) -> None:
+    """The route's declared callers (RouteSpec.callers), checked by the routing pipeline
+    before the scope: the wrong kind of caller is 403 E_AUTHZ_INSUFFICIENT_SCOPE (a Disqus
+    code 12), whatever scopes it holds."""
+    if not admits(callers, principal):
+        words = {"api_token": "an API token", "oauth": "an app's OAuth token", "public_key": "a public key"}
+        raise InsufficientScope(f"This operation does not take {words.get(principal.kind, 'this kind of token')}.")
 
 
 def acts_as_admin(principal: Principal, membership: Membership) -> bool:
@@ -51,6 +68,23 @@ def require_verified(principal: Principal) -> None:
 def require_token_workspace(principal: Principal, workspace_id: str) -> None:
     if principal.workspace_id is not None and principal.workspace_id != workspace_id:
         raise NotMember("This token belongs to another workspace.")
+
+
+def require_object_workspace(principal: Principal, workspace_id: str, what: str) -> None:
+    """An object read by its id (a channel, a message, a file) whose workspace is not the
+    token's: 404, as if it did not exist. A 403 here would tell another workspace's token
+    that the id is real (an unknown id is a 404), so the answer must not differ."""
+    if principal.workspace_id is not None and principal.workspace_id != workspace_id:
+        raise NotFound(f"{what} not found.")
+
+
+def refuse_closed(principal: Principal, channel: Channel) -> None:
+    """A channel closed by Admin v2 is 410 to its workspace's members and 404 to anyone
+    else (one read, for closed channels only): a 410 would tell an outsider the id is real."""
+    if channel.closed_at:
+        if workspace_store.get_membership(channel.workspace_id, principal.user_id) is None:
+            raise NotFound("Channel not found.")
+        raise ChannelClosed()
 
 
 def workspace_access(

@@ -21,7 +21,6 @@ from chalicelib.auth.principal import Principal
 from chalicelib.errors import (
     ChannelArchived,
     ChannelBanned,
-    ChannelClosed,
     Conflict,
     Forbidden,
     NotFound,
@@ -89,9 +88,8 @@ def access(principal: Principal, channel_id: str, scope: str, *, with_ban: bool 
     channel = channel_store.get(channel_id)
     if channel is None:
         raise NotFound("Channel not found.")
-    authz.require_token_workspace(principal, channel.workspace_id)
-    if channel.closed_at:  # closed by Admin v2: irreversible, members no longer count
-        raise ChannelClosed()
+    authz.require_object_workspace(principal, channel.workspace_id, "Channel")
+    authz.refuse_closed(principal, channel)  # closed by Admin v2: irreversible, members no longer count
     banned = False
     if with_ban:
         membership, member, banned = channel_bans.access_and_ban(channel, principal.user_id)

@@ -68,19 +68,42 @@ class Presigned:
 # --- uploading -------------------------------------------------------------------------
 
 
-def _workspace_of(principal: Principal, workspace_id: str | None) -> str:
+def _workspace_of(principal: Principal, workspace_id: str | None, channel_id: str | None = None) -> str:
+    """The workspace an upload goes to: ``workspaceId``; else the workspace of ``channelId``
+    (the channel the file is meant for: the spec's example body names neither, a client
+    usually knows the channel); else an API or OAuth token's own workspace. A session with
+    neither is a 400 naming workspaceId. Who may upload there is decided by the caller
+    (workspace_access): a channel of a workspace the caller is not in is a 404 like any."""
+    if workspace_id is None and channel_id is not None:
+        from chalicelib.store import channels as channel_store
+
+        channel = channel_store.get(channel_id)
+        if channel is None:
+            raise NotFound("Channel not found.")
+        return channel.workspace_id
     if workspace_id is None:
         if principal.workspace_id is None:
-            raise ValidationError("workspaceId is required with a user session.", field="workspaceId")
+            raise ValidationError(
+                "workspaceId is required with a user session (or channelId, to upload to its workspace).",
+                field="workspaceId",
+            )
         return principal.workspace_id
     return workspace_id
 
 
-def presign(principal: Principal, workspace_id: str | None, filename: str, content_type: str, size: int) -> Presigned:
-    """Two calls: the workspace and membership (the plan), and the record."""
+def presign(
+    principal: Principal,
+    workspace_id: str | None,
+    filename: str,
+    content_type: str,
+    size: int,
+    channel_id: str | None = None,
+) -> Presigned:
+    """Two calls: the workspace and membership (the plan), and the record (a third, the
+    channel, when the workspace is named by channelId)."""
     from chalicelib.files.inspect import safe_filename
 
-    workspace_id = _workspace_of(principal, workspace_id)
+    workspace_id = _workspace_of(principal, workspace_id, channel_id)
     workspace, _ = authz.workspace_access(principal, workspace_id, scope=scopes.FILES_WRITE)
     limit = MAX_BYTES.get(workspace.plan, MAX_BYTES["free"])
     if size > limit:
@@ -105,7 +128,7 @@ def _own_file(principal: Principal, file_id: str) -> File:
     item = file_store.get(file_id)
     if item is None or item.uploader_id != principal.user_id:
         raise NotFound("File not found.")
-    authz.require_token_workspace(principal, item.workspace_id)
+    authz.require_object_workspace(principal, item.workspace_id, "File")
     return item
 
 
@@ -319,7 +342,7 @@ def visible_file(principal: Principal, file_id: str) -> File:
     item = file_store.get(file_id)
     if item is None:
         raise NotFound("File not found.")
-    authz.require_token_workspace(principal, item.workspace_id)
+    authz.require_object_workspace(principal, item.workspace_id, "File")
     membership = workspace_store.get_membership(item.workspace_id, principal.user_id)
     authz.refuse_banned(membership)
     member_of = file_store.channel_memberships(principal.user_id, set(item.private_channel_ids or ()) - {""})
@@ -372,7 +395,7 @@ def delete(principal: Principal, file_id: str) -> None:
     item = file_store.get(file_id)
     if item is None:
         raise NotFound("File not found.")
-    authz.require_token_workspace(principal, item.workspace_id)
+    authz.require_object_workspace(principal, item.workspace_id, "File")
     membership = workspace_store.get_membership(item.workspace_id, principal.user_id)
     if membership is None:
         raise NotFound("File not found.")

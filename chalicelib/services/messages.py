@@ -74,9 +74,8 @@ def channel_for_reading(principal: Principal, channel_id: str, scope: str) -> tu
     channel, member = message_store.channel_and_member(channel_id, principal.user_id)
     if channel is None:
         raise NotFound("Channel not found.")
-    authz.require_token_workspace(principal, channel.workspace_id)
-    if channel.closed_at:  # closed by Admin v2 (services/channel_close.py): irreversible
-        raise ChannelClosed()
+    authz.require_object_workspace(principal, channel.workspace_id, "Channel")
+    authz.refuse_closed(principal, channel)  # closed by Admin v2 (services/channel_close.py): irreversible
     authz.refuse_banned(member)  # a globally banned member's copy of the ban
     membership = None
     if member is None and channel.channel_type != "private":  # public channels and comments threads
@@ -122,11 +121,13 @@ def locate(principal: Principal, message_id: str, scope: str) -> Located:
     if found is None:
         raise NotFound("Message not found.")
     channel_id, sort_key, workspace_id = found
-    authz.require_token_workspace(principal, workspace_id)
+    authz.require_object_workspace(principal, workspace_id, "Message")
     found_message = message_store.get_with_access(channel_id, sort_key, workspace_id, principal.user_id)
     message, membership, member, closed = found_message
-    if closed:  # closed by Admin v2: its messages are being deleted
+    if closed and membership is not None:  # closed by Admin v2: its messages are being deleted
         raise ChannelClosed()
+    if closed:  # to anyone outside the workspace it does not exist (a 410 would confirm the id)
+        raise NotFound("Message not found.")
     if message is None or membership is None or (message.channel_type == "private" and member is None):
         raise NotFound("Message not found.")
     authz.refuse_banned(membership)

@@ -167,4 +167,18 @@ def _post(url: str, body: bytes, headers: dict[str, str], started: float) -> Att
     except requests.Timeout:
         return Attempt(None, None, elapsed(), f"timed out after {TIMEOUT_SECONDS:.0f} s")
     except requests.RequestException as error:
-        return Attempt(None, None, elapsed(), f"{type(error).__name__}: {str(error)[:300]}")
+        return Attempt(None, None, elapsed(), _failure(error))
+
+
+def _failure(error: Exception) -> str:
+    """What the delivery log (read by the workspace's admins) says about a failed attempt: in
+    words, never the HTTP library's exception classes, pool internals or addresses it tried."""
+    import requests
+
+    if isinstance(error, requests.exceptions.SSLError):
+        return "TLS handshake failed (the endpoint's certificate or TLS setup)"
+    if isinstance(error, requests.exceptions.ConnectionError):
+        return "could not connect to the endpoint"
+    if isinstance(error, requests.exceptions.InvalidURL | requests.exceptions.InvalidSchema):
+        return "the URL cannot be requested"
+    return "the request failed"

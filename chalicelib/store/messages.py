@@ -32,8 +32,9 @@ thread participants: PARTICIPANTS_CAP (100)           3,700
 keys, ids, times, counters and attribute names        1,000
 ====================================================  ========================
 
-That is at most about 346,000 bytes (tests/security/test_item_size.py builds the
-worst item, and sends, edits and fills the worst message through the API).
+That is at most about 346,000 bytes (the security suite's
+tests/security/api4_unrestricted_resource_consumption/test_item_size.py builds the worst
+item, and sends, edits and fills the worst message through the API).
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ from chalice import Blueprint, Response
 from chalicelib.api.admin import forms
 from chalicelib.api.routing import Call, Reply, RouteSpec, Surface, json_response, response_headers
 from chalicelib.auth import scopes
-from chalicelib.auth.principal import Principal
+from chalicelib.auth.principal import ADMIN_TOKEN, Principal
 from chalicelib.config import get_settings
 from chalicelib.errors import (
     DisquaError,
@@ -75,6 +75,9 @@ def _query_pairs(request: Any) -> str:
 class AdminSurface(Surface):
     name = "admin"
     prefixes = (PREFIX,)
+
+    def default_callers(self, method: str, path: str, scope: str | None) -> tuple[str, ...]:
+        return (ADMIN_TOKEN,)  # every route: the Admin Access Token only
 
     def authenticate(self, spec: RouteSpec, request: Any) -> Principal:
         from chalicelib.services import authn

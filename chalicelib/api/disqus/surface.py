@@ -39,7 +39,7 @@ from chalicelib.api.routing import (
     response_headers,
 )
 from chalicelib.auth import scopes
-from chalicelib.auth.principal import Principal
+from chalicelib.auth.principal import PUBLIC_KEY, Principal
 from chalicelib.errors import DisquaError, InvalidToken, MethodNotAllowed, ValidationError
 from chalicelib.http.request import header, raw_body
 
@@ -177,14 +177,26 @@ def error_response(exc: DisquaError, request_id: str, request: Any = None) -> Re
 GUEST_ENDPOINTS = ("posts/create",)
 
 
+def _guest_endpoint(spec: RouteSpec) -> bool:
+    return spec.path.removeprefix(PREFIX + "/").rsplit(".", 1)[0] in GUEST_ENDPOINTS
+
+
 def _guest_post(spec: RouteSpec, args: dict[str, list[str]]) -> bool:
-    endpoint = spec.path.removeprefix(PREFIX + "/").rsplit(".", 1)[0]
-    return endpoint in GUEST_ENDPOINTS and bool(protocol.one(args, "author_name") or protocol.one(args, "author_email"))
+    return _guest_endpoint(spec) and bool(protocol.one(args, "author_name") or protocol.one(args, "author_email"))
 
 
 class DisqusSurface(Surface):
     name = "disqus"
     prefixes = (PREFIX,)
+
+    def default_callers(self, method: str, path: str, scope: str | None) -> tuple[str, ...]:
+        """Users' tokens as on v1; a public key (no user, read-only) also on every reading
+        endpoint and, as a guest, on the guest endpoints (the forum decides: allowGuests)."""
+        users = super().default_callers(method, path, scope)
+        endpoint = path.removeprefix(PREFIX + "/").rsplit(".", 1)[0]
+        if (method == "GET" and scope == scopes.COMMENTS_READ) or endpoint in GUEST_ENDPOINTS:
+            return (*users, PUBLIC_KEY)
+        return users
 
     # -- declaring ---------------------------------------------------------------------
     def endpoint(
@@ -260,7 +272,7 @@ class DisqusSurface(Surface):
             setattr(request, _CORS_ORIGIN, web_origin(origin))
             if _guest_post(spec, args):  # a guest's comment: the forum decides (allowGuests)
                 return replace(caller.principal, scopes=caller.principal.scopes | {scopes.COMMENTS_WRITE})
-            if spec.method != "GET" or spec.scope != scopes.COMMENTS_READ:
+            if PUBLIC_KEY not in spec.callers or _guest_endpoint(spec):
                 raise WrongKind("A public key (api_key) may only read: use api_secret or access_token.")
             return caller.principal
         raise protocol.InvalidApiKey("Provide api_key, api_secret or access_token.")

@@ -15,6 +15,7 @@ from chalicelib.api.routing import Call, Reply
 from chalicelib.api.v1.schemas import page_query
 from chalicelib.api.v1.surface import V1Surface
 from chalicelib.auth import scopes
+from chalicelib.auth.principal import API_TOKEN, SESSION
 from chalicelib.auth.tokens import CLIENT_SECRET_PREFIX
 from chalicelib.http.schema import HTTPS_URL, Bool, Enum, List, Obj, Str, Text
 from chalicelib.services import apps
@@ -23,6 +24,8 @@ from chalicelib.store.models import App
 
 bp = Blueprint(__name__)
 v1 = V1Surface(bp, tag="OAuth apps")
+# An app must not widen its own redirect URIs or rotate its own secret: no OAuth token here.
+NOT_APPS = (SESSION, API_TOKEN)
 
 NAME = Text(min_len=1, max_len=80)
 DESCRIPTION = Text(max_len=500, multiline=True, nullable=True, required=False)
@@ -85,6 +88,7 @@ def installation_view(found: InstalledApp) -> dict[str, Any]:
     "POST",
     summary="Register an OAuth app (installed in this workspace); a confidential app's secret is in this response only",
     scope=scopes.ADMIN,
+    callers=NOT_APPS,
     status=201,
     body=Obj(
         {
@@ -122,6 +126,7 @@ def create_app(call: Call) -> Any:
     "GET",
     summary="List the workspace's OAuth apps (never their secrets)",
     scope=scopes.ADMIN,
+    callers=NOT_APPS,
     query=page_query(),
 )
 def list_apps(call: Call) -> Any:
@@ -131,7 +136,9 @@ def list_apps(call: Call) -> Any:
     return call.page([view(a) for a in items], position)
 
 
-@v1.route("/v1/apps/{appId}", "GET", summary="Read an OAuth app (never its secret)", scope=scopes.ADMIN)
+@v1.route(
+    "/v1/apps/{appId}", "GET", summary="Read an OAuth app (never its secret)", scope=scopes.ADMIN, callers=NOT_APPS
+)
 def get_app(call: Call) -> Any:
     return view(apps.get(call.user, call.params["appId"]))
 
@@ -141,6 +148,7 @@ def get_app(call: Call) -> Any:
     "PATCH",
     summary="Update an OAuth app; narrowing its scopes revokes the grants holding a removed one",
     scope=scopes.ADMIN,
+    callers=NOT_APPS,
     body=Obj(
         {
             "name": Text(required=False, min_len=1, max_len=80),
@@ -162,6 +170,7 @@ def update_app(call: Call) -> Any:
     "DELETE",
     summary="Delete an OAuth app: its installations go and every token it issued is revoked",
     scope=scopes.ADMIN,
+    callers=NOT_APPS,
     status=204,
 )
 def delete_app(call: Call) -> Any:
@@ -174,6 +183,7 @@ def delete_app(call: Call) -> Any:
     "POST",
     summary="A new client secret (in this response only); the old one stops working now. 409 for a public app",
     scope=scopes.ADMIN,
+    callers=NOT_APPS,
 )
 def rotate_app_secret(call: Call) -> Any:
     rotated = apps.rotate_secret(call.user, call.params["appId"])
@@ -185,6 +195,7 @@ def rotate_app_secret(call: Call) -> Any:
     "GET",
     summary="The OAuth apps installed in the workspace (its own and others' distributed apps)",
     scope=scopes.ADMIN,
+    callers=NOT_APPS,
     query=page_query(),
 )
 def list_installations(call: Call) -> Any:
@@ -199,6 +210,7 @@ def list_installations(call: Call) -> Any:
     "DELETE",
     summary="Uninstall an app: revokes its tokens in this workspace (its own workspace deletes it instead: 409)",
     scope=scopes.ADMIN,
+    callers=NOT_APPS,
     status=204,
 )
 def uninstall_app(call: Call) -> Any:

@@ -39,13 +39,20 @@ CONTENT_TYPE = Str(
             "filename": Str(min_len=1, max_len=1024, strip=False, control_chars=True),
             "contentType": CONTENT_TYPE,
             "size": Int(minimum=1, maximum=files.MAX_BYTES["pro"]),
-            "workspaceId": Id(required=False, description="Required with a user session; an API token has its own"),
+            "workspaceId": Id(
+                required=False,
+                description="Where the file goes. Without it: channelId's workspace, else a token's own "
+                "workspace; a session with neither is 400 naming workspaceId",
+            ),
+            "channelId": Id(required=False, description="Names the workspace when workspaceId is absent"),
         }
     ),
 )
 def presign(call: Call) -> Any:
     b = call.body
-    made = files.presign(call.user, b.get("workspaceId"), b["filename"], b["contentType"], b["size"])
+    made = files.presign(
+        call.user, b.get("workspaceId"), b["filename"], b["contentType"], b["size"], channel_id=b.get("channelId")
+    )
     return {
         "fileId": made.file.id,
         "uploadUrl": made.upload_url,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import os
+import uuid
 
 import boto3
 import pytest
@@ -115,6 +116,25 @@ def test_a_session_must_say_which_workspace(api, owner_and_ws):
         "/v1/files/presign", {"filename": "a", "contentType": "text/plain", "size": 1}, token=owner.access_token
     )
     assert (answer.status, answer.error["field"]) == (400, "workspaceId")
+    assert "workspaceId" in answer.error["message"]
+
+
+def test_the_specs_example_body_with_a_channel_takes_its_workspace(api, owner_and_ws):
+    """The spec's body ({filename, contentType, size}) with a session names the workspace by
+    channelId; a channel of a workspace the caller is not in is a 404, nothing recorded."""
+    owner, ws = owner_and_ws
+    example = {"filename": "screenshot.png", "contentType": "image/png", "size": 204800}
+    made = api.post("/v1/files/presign", {**example, "channelId": ws["generalChannelId"]}, token=owner.access_token)
+    assert made.status == 201, made.body
+    assert file_store.get(made.data["fileId"]).workspace_id == ws["id"]
+    stranger = register(api, "sam")
+    create_workspace(api, stranger, "Elsewhere")
+    theirs = api.post(
+        "/v1/files/presign", {**example, "channelId": ws["generalChannelId"]}, token=stranger.access_token
+    )
+    assert (theirs.status, theirs.error["code"]) == (404, "E_NOT_FOUND")
+    unknown = api.post("/v1/files/presign", {**example, "channelId": str(uuid.uuid4())}, token=owner.access_token)
+    assert (unknown.status, unknown.error["code"]) == (404, "E_NOT_FOUND")
 
 
 def test_confirm_before_the_upload_is_a_conflict_and_twice_is_harmless(api, owner_and_ws):

@@ -210,10 +210,10 @@ def test_api_tokens_need_messages_write(api, team):
     reader, writer = mint(ws["id"], ["messages:read"]), mint(ws["id"], ["messages:write"])
     foreign = mint(other["id"], ["messages:read", "messages:write"])
     assert _error(_react(api, reader, message_id, THUMBS_UP)) == (403, "E_AUTHZ_INSUFFICIENT_SCOPE", None)
-    assert _error(_react(api, foreign, message_id, THUMBS_UP)) == (403, "E_AUTHZ_NOT_MEMBER", None)
+    assert _error(_react(api, foreign, message_id, THUMBS_UP)) == (404, "E_NOT_FOUND", None)
     assert _react(api, writer, message_id, THUMBS_UP).data["reactions"][0]["userIds"] == [owner.user_id]
     assert _error(_unreact(api, reader, message_id, THUMBS_UP)) == (403, "E_AUTHZ_INSUFFICIENT_SCOPE", None)
-    assert _error(_unreact(api, foreign, message_id, THUMBS_UP)) == (403, "E_AUTHZ_NOT_MEMBER", None)
+    assert _error(_unreact(api, foreign, message_id, THUMBS_UP)) == (404, "E_NOT_FOUND", None)
     assert _unreact(api, writer, message_id, THUMBS_UP).status == 200
     assert _reactions(api, owner, message_id) == []
 

@@ -1,47 +1,26 @@
-"""Every route declares what a token needs, and the pipeline enforces it.
+"""OWASP API5:2023 Broken Function Level Authorization: every route declares who may call
+it (``callers``) and what a token needs (``scope``), and the pipeline enforces both.
 
 Generated from the route table (chalicelib.api.routing.ROUTES), so a new route that
-forgets its scope, or a scope the pipeline stops checking, fails here. Issue 8, item 1.
+forgets its declaration, or a declaration the pipeline stops checking, fails here; then each
+role against each admin action. The declarations are listed in docs/permissions.md.
 """
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 
-import app  # noqa: F401  (declares the routes)
 from chalicelib.api.routing import ROUTES
-from chalicelib.auth import scopes
+from chalicelib.auth import principal, scopes
 from tests.helpers import create_workspace, join_workspace, register
+from tests.security.conftest import AUTHENTICATED, HELD, fill_path, mint, route_id
 
-AUTHENTICATED = [r for r in ROUTES if r.auth]
 # v1 answers in its envelope; the Disqus surface's codes for a missing scope (12) and a
 # credential of the wrong kind (9) are tested in tests/functional/api/disqus/test_protocol.py.
 SCOPED = [r for r in AUTHENTICATED if r.scope in scopes.ALL and r.surface == "v1"]
-# (the Disqus surface's session-only forums/create refuses a token with code 12:
-# tests/functional/api/disqus/test_forum_endpoints.py)
 SESSION_ONLY = [r for r in AUTHENTICATED if r.scope == scopes.SESSION and r.surface == "v1"]
-
-
-def _mint(api, account, workspace_id, granted):
-    answer = api.post(
-        f"/v1/workspaces/{workspace_id}/tokens",
-        {"name": "probe", "scopes": sorted(granted)},
-        token=account.access_token,
-    )
-    assert answer.status == 201, answer.body
-    return answer.data["token"]
-
-
-def _path(route, workspace_id):
-    """The route's path with the token's own workspace and unknown ids elsewhere:
-    the scope must be refused before anything is looked up."""
-    path = route.path.replace("{workspaceId}", workspace_id)
-    for name in route.params:
-        value = "0" * 32 if name == "code" else ("%F0%9F%91%8D" if name == "emoji" else str(uuid.uuid4()))
-        path = path.replace("{" + name + "}", value)
-    return path
+# The kinds of credential a caller can present, and the principal each becomes.
+PRESENTED = ("session", "api_token", "admin_token", "oauth", "public_key")
 
 
 @pytest.fixture
@@ -50,11 +29,43 @@ def owner_ws(api):
     return owner, create_workspace(api, owner)
 
 
-def test_every_authenticated_route_declares_a_requirement():
+def test_every_route_declares_its_callers_and_scope():
+    """API5, an undeclared route: each route says who may call it and what a token needs;
+    an anonymous route says so, and no route takes anonymous callers besides them."""
     assert AUTHENTICATED, "no routes found"
     allowed = set(scopes.ALL) | {scopes.SESSION, scopes.ANY_TOKEN}
-    undeclared = [(r.method, r.path) for r in AUTHENTICATED if r.scope not in allowed]
+    undeclared = [(r.method, r.path) for r in AUTHENTICATED if r.scope not in allowed or not r.callers]
     assert undeclared == []
+    for route in ROUTES:
+        assert set(route.callers) <= set(principal.CALLERS), route_id(route)
+        assert (principal.ANONYMOUS in route.callers) == (not route.auth) == (route.callers == (principal.ANONYMOUS,))
+        if route.scope == scopes.SESSION:
+            assert route.callers == (principal.SESSION,), route_id(route)
+
+
+def _admitted(route, presented):
+    """Whether the route's declaration takes this credential (an Admin Access Token is an
+    API token holding the admin scope: an API token to v1 and Disqus) and it holds the scope."""
+    kinds = {"admin_token": (principal.API_TOKEN, principal.ADMIN_TOKEN)}.get(presented, (presented,))
+    caller = any(kind in route.callers for kind in kinds)
+    return caller and (route.scope in (scopes.SESSION, scopes.ANY_TOKEN) or route.scope in HELD[presented])
+
+
+@pytest.mark.parametrize("presented", PRESENTED)
+def test_the_wrong_kind_of_caller_is_refused_before_the_handler(api, credential, tenant_a, passes, presented):
+    """API5, calling a function with the wrong kind of credential: for every route, a
+    credential its declaration does not take (an OAuth token on app management, an API token
+    on a session route, a public key on a write, a login on Admin v2) or without the route's
+    scope is refused before the handler runs; one it takes gets past both checks."""
+    caller = credential(presented)
+    wrong = []
+    for route in AUTHENTICATED:
+        passes.clear()
+        answer = caller.call(api, route, fill_path(route, {"workspaceId": tenant_a.id}))
+        admitted = _admitted(route, presented)
+        if bool(passes) != admitted or (not admitted and answer.status < 400):
+            wrong.append((route_id(route), answer.status, passes[:]))
+    assert wrong == [], "\n".join(map(str, wrong))
 
 
 def test_admin_work_needs_the_admin_scope():
@@ -79,16 +90,16 @@ def test_admin_work_needs_the_admin_scope():
 @pytest.mark.parametrize("route", SCOPED, ids=lambda r: f"{r.method} {r.path}")
 def test_a_token_without_the_routes_scope_is_refused(api, owner_ws, route):
     owner, ws = owner_ws
-    token = _mint(api, owner, ws["id"], set(scopes.ALL) - {route.scope})
-    answer = api.call(route.method, _path(route, ws["id"]), {}, token=token)
+    token = mint(api, owner, ws["id"], set(scopes.ALL) - {route.scope})
+    answer = api.call(route.method, fill_path(route, {"workspaceId": ws["id"]}), {}, token=token)
     assert (answer.status, answer.error["code"]) == (403, "E_AUTHZ_INSUFFICIENT_SCOPE"), answer.body
 
 
 @pytest.mark.parametrize("route", SESSION_ONLY, ids=lambda r: f"{r.method} {r.path}")
 def test_a_token_with_every_scope_is_refused_on_session_routes(api, owner_ws, route):
     owner, ws = owner_ws
-    token = _mint(api, owner, ws["id"], scopes.ALL)
-    answer = api.call(route.method, _path(route, ws["id"]), {}, token=token)
+    token = mint(api, owner, ws["id"], scopes.ALL)
+    answer = api.call(route.method, fill_path(route, {"workspaceId": ws["id"]}), {}, token=token)
     assert (answer.status, answer.error["code"]) == (403, "E_AUTHZ_INSUFFICIENT_SCOPE"), answer.body
 
 
@@ -99,7 +110,7 @@ def test_the_probe_a_read_token_of_an_admin_does_no_admin_work(api, owner_ws):
     member = register(api, "mike")
     join_workspace(ws, member)
     invite = api.post(f"/v1/workspaces/{ws['id']}/invites", {}, token=owner.access_token).data
-    token = _mint(api, owner, ws["id"], {scopes.MESSAGES_READ})
+    token = mint(api, owner, ws["id"], {scopes.MESSAGES_READ})
     base = f"/v1/workspaces/{ws['id']}"
     for method, path, body in (
         ("PATCH", base, {"name": "Pwned"}),
@@ -120,10 +131,10 @@ def test_admin_powers_inside_routes_need_the_admin_scope(api, owner_ws):
     join_workspace(ws, member)
     channel = ws["generalChannelId"]
     theirs = api.post(f"/v1/channels/{channel}/messages", {"content": "mine"}, token=member.access_token).data
-    plain = _mint(api, owner, ws["id"], {scopes.MESSAGES_WRITE})
+    plain = mint(api, owner, ws["id"], {scopes.MESSAGES_WRITE})
     refused = api.delete(f"/v1/messages/{theirs['id']}", token=plain)
     assert (refused.status, refused.error["code"]) == (403, "E_AUTHZ_FORBIDDEN")
-    admin = _mint(api, owner, ws["id"], {scopes.MESSAGES_WRITE, scopes.ADMIN})
+    admin = mint(api, owner, ws["id"], {scopes.MESSAGES_WRITE, scopes.ADMIN})
     assert api.delete(f"/v1/messages/{theirs['id']}", token=admin).status == 204
 
 
@@ -131,7 +142,7 @@ def test_the_admin_scope_never_lifts_a_token_above_its_users_role(api, owner_ws)
     owner, ws = owner_ws
     member = register(api, "mike")
     join_workspace(ws, member, role="admin")
-    token = _mint(api, member, ws["id"], {scopes.ADMIN})
+    token = mint(api, member, ws["id"], {scopes.ADMIN})
     assert api.patch(f"/v1/workspaces/{ws['id']}", {"name": "Renamed"}, token=token).status == 200
     demoted = api.patch(
         f"/v1/workspaces/{ws['id']}/members/{member.user_id}", {"role": "member"}, token=owner.access_token

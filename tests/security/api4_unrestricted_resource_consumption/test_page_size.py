@@ -1,4 +1,5 @@
-"""No page of messages is too large for Lambda (6 MB responses; a page stays under
+"""OWASP API4:2023 Unrestricted Resource Consumption, oversized pages:
+no page of messages is too large for Lambda (6 MB responses; a page stays under
 5 MB, counted as Lambda carries it: the body JSON-escaped once more, non-ASCII as
 ``\\uXXXX``). Fifteen messages of 40,000 emoji made one history page of 15 MB that way.
 

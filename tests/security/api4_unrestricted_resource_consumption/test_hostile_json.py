@@ -1,4 +1,5 @@
-"""Hostile JSON is a 400 naming the field (or ``body``) before any handler runs, and
+"""OWASP API4:2023 Unrestricted Resource Consumption, hostile JSON (depth, size, lone surrogates):
+hostile JSON is a 400 naming the field (or ``body``) before any handler runs, and
 names people see cannot hide characters. Issue 8, item 3."""
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""No accepted input makes a message item larger than 350,000 bytes (DynamoDB refuses
+"""OWASP API4:2023 Unrestricted Resource Consumption, oversized items:
+no accepted input makes a message item larger than 350,000 bytes (DynamoDB refuses
 items over 400 KB, and the request failed with a 500).
 
 Through the API: the worst texts (40,000 four-byte characters, characters that expand

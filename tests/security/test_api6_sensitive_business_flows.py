@@ -1,4 +1,5 @@
-"""Abuse of sign-up, mail and login (issue 8, item 5), one test per hole found:
+"""OWASP API6:2023 Unrestricted Access to Sensitive Business Flows.
+Abuse of sign-up, mail and login (issue 8, item 5), one test per hole found:
 
 - registering an existing address again and again mailed its owner every time;
 - one client address could register without limit;
@@ -238,3 +239,89 @@ def test_take_counts_in_every_counter_or_in_none(aws_backend):
 
     found = list(Entity.batch_get([roomy.counter.key(), tight.counter.key()]))
     assert throttle.counts(found, [roomy.counter, tight.counter]) == [1, 1]
+
+
+# --- invites (issue 15) -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def inviting(api):
+    from tests.helpers import create_workspace, register
+
+    owner = register(api, "olive")
+    return owner, create_workspace(api, owner)
+
+
+def test_a_single_use_invite_admits_one_of_many_racing_accepts(api, inviting, monkeypatch):
+    """API6, invite reuse by racing: eight accounts accept a maxUses=1 link at once, all
+    having read it as usable; exactly one joins, the others get 410."""
+    from chalicelib.auth.principal import Principal
+    from chalicelib.errors import DisquaError
+    from chalicelib.services import invites
+    from tests.helpers import register
+
+    owner, ws = inviting
+    made = api.post(f"/v1/workspaces/{ws['id']}/invites", {"maxUses": 1}, token=owner.access_token)
+    assert made.status == 201, made.body
+    code = made.data["code"]
+    people = [register(api, f"racer{i}") for i in range(8)]
+    barrier = threading.Barrier(len(people), timeout=30)
+    real_look_up = invites.look_up
+
+    def look_up_then_wait(presented):
+        found = real_look_up(presented)
+        barrier.wait()  # everyone has seen a usable invite before anyone joins
+        return found
+
+    monkeypatch.setattr(invites, "look_up", look_up_then_wait)
+    outcomes = []
+
+    def accept(person):
+        try:
+            invites.accept(Principal(user_id=person.user_id, kind="session"), code)
+            outcomes.append("joined")
+        except DisquaError as refused:
+            outcomes.append(refused.code)
+
+    threads = [threading.Thread(target=accept, args=(p,)) for p in people]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(outcomes) == ["E_INVITE_GONE"] * 7 + ["joined"] or outcomes.count("joined") == 1, outcomes
+    members = api.get(f"/v1/workspaces/{ws['id']}/members", token=owner.access_token).data
+    assert len(members) == 2
+
+
+def test_an_email_invite_is_only_for_its_address(api, inviting):
+    """API6, a forwarded invite: a link sent to one address admits only that account."""
+    from chalicelib.services import invites
+    from tests.functional.api.test_invites import _emailed_code
+    from tests.helpers import register
+
+    owner, ws = inviting
+    made = api.post(f"/v1/workspaces/{ws['id']}/invites", {"email": "bob@example.com"}, token=owner.access_token)
+    assert made.status == 201, made.body
+    invites.send_email_invite(made.data["id"])  # what the email worker does on invite.created
+    code = _emailed_code("bob@example.com")
+    mallory = register(api, "mallory")
+    taken = api.post(f"/v1/invites/{code}/accept", token=mallory.access_token)
+    assert taken.status == 403, taken.body
+    bob = register(api, "bob")
+    assert api.post(f"/v1/invites/{code}/accept", token=bob.access_token).status == 200
+
+
+def test_a_tampered_invite_code_is_the_same_404_as_an_unknown_one(api, inviting):
+    """API6, guessing codes: a real invite id with a wrong secret answers exactly as a code
+    that does not exist (no oracle for the id), and a revoked code is gone for good."""
+    owner, ws = inviting
+    made = api.post(f"/v1/workspaces/{ws['id']}/invites", {}, token=owner.access_token).data
+    invite_id, _, secret = made["code"].partition(".")
+    wrong_secret = f"{invite_id}.{'A' * len(secret)}"
+    unknown = f"{'0' * 8}-0000-7000-8000-{'0' * 12}.{secret}"
+    answers = [api.get(f"/v1/invites/{code}") for code in (wrong_secret, unknown)]
+    assert [(a.status, a.error["code"], a.error["message"]) for a in answers] == [
+        (404, "E_NOT_FOUND", answers[0].error["message"])
+    ] * 2
+    assert api.delete(f"/v1/workspaces/{ws['id']}/invites/{made['id']}", token=owner.access_token).status == 204
+    assert api.get(f"/v1/invites/{made['code']}").status == 410
