@@ -160,3 +160,39 @@ def test_members_cannot_mint_admin_tokens(api, owner_ws):
         f"/v1/workspaces/{ws['id']}/tokens", {"name": "x", "scopes": ["admin"]}, token=member.access_token
     )
     assert (answer.status, answer.error["code"], answer.error["field"]) == (403, "E_AUTHZ_FORBIDDEN", "scopes")
+
+
+# --- each role x each admin action (generated) -------------------------------------------------
+
+ADMIN_SCOPES = (scopes.ADMIN, scopes.WEBHOOKS_READ, scopes.WEBHOOKS_WRITE)
+ADMIN_ACTIONS = [
+    r
+    for r in AUTHENTICATED
+    if r.surface == "v1"
+    and set(r.params) == {"workspaceId"}
+    and (r.scope in ADMIN_SCOPES or (r.method, r.path) == ("POST", "/v1/workspaces/{workspaceId}/invites"))
+]
+
+
+@pytest.mark.parametrize("role", ["member", "admin", "owner"])
+def test_each_role_against_each_admin_action(api, tenant_a, dns, role):
+    """API5, a member calling admin functions: every workspace-level admin action (settings,
+    invites, apps, installations, public keys, webhooks) is 403 E_AUTHZ_FORBIDDEN to a
+    member, and gets past the role check for an admin and an owner (with a session: every
+    scope). Generated from the route table: a new admin route joins the matrix by itself."""
+    from tests.security.conftest import sample
+
+    assert len(ADMIN_ACTIONS) >= 8, [route_id(r) for r in ADMIN_ACTIONS]
+    caller = tenant_a.owner
+    if role != "owner":
+        caller = register(api, f"role-{role}")
+        join_workspace(tenant_a.workspace, caller, role=role)
+    wrong = []
+    for route in ADMIN_ACTIONS:
+        body = sample(route.body, ids={"workspaceId": tenant_a.id}) if route.body is not None else None
+        answer = api.call(route.method, fill_path(route, {"workspaceId": tenant_a.id}), body, token=caller.access_token)
+        code = answer.body["error"]["code"] if answer.status >= 400 else None
+        refused = (answer.status, code) == (403, "E_AUTHZ_FORBIDDEN")
+        if refused != (role == "member") or answer.status == 404:
+            wrong.append((route_id(route), role, answer.status, code))
+    assert wrong == [], "\n".join(map(str, wrong))
