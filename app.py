@@ -139,7 +139,7 @@ def track_activity(event: Any) -> dict[str, Any]:
     from chalicelib.workers import activity
     from chalicelib.workers.consumer import process_sqs_batch
 
-    return process_sqs_batch(event.to_dict(), activity.CONSUMER, activity.handle)
+    return process_sqs_batch(event.to_dict(), activity.CONSUMER, activity.handle, claimed=activity.CLAIMED)
 
 
 @app.on_sqs_message(queue="notifications", batch_size=10)

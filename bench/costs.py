@@ -23,7 +23,7 @@ devserver/pump.py's pumps, one poll at a time):
   off in the bench: not counted.
 
 The stack's defaults apply: rate limits on (a send's counter is a write), search off (the
-indexer acknowledges its events).
+router then sends the indexer nothing).
 
 Not counted: the pollers' empty ReceiveMessage calls (a fixed ~$0.2 a month per queue, not per
 send), cold starts, X-Ray (prod samples 1 request a second + 5%: ~$5 per million traces

@@ -172,6 +172,9 @@ SEARCH_DOMAIN = "SearchDomain"
 SEARCH_CONDITION = "SearchOnOpenSearch"
 SEARCH_ACCESS_POLICY = "SearchAccessPolicy"
 SEARCHES = ("api_handler", "index_for_search")
+# ...and the router, which reads SEARCH_URL only to know whether there is an engine: without one it
+# sends the indexer nothing (no queue hop, no claim, no invocation a send). It gets no access policy.
+KNOWS_SEARCH_URL = (*SEARCHES, "route_events")
 SEARCH_ACTIONS = ["es:ESHttpGet", "es:ESHttpHead", "es:ESHttpPost", "es:ESHttpPut"]
 
 LAMBDA_TRUST_POLICY = {
@@ -534,7 +537,7 @@ def environment(function: Function, config: Config, has_rest_api: bool, has_webs
     if function.name in VAPID_KEYS_READ_BY:
         env["VAPID_KEYS_SECRET_ARN"] = _ref(VAPID_KEYS_SECRET)
     env["EMAIL_SENDER"] = _ref(EMAIL_SENDER_PARAM)
-    if function.name in SEARCHES:
+    if function.name in KNOWS_SEARCH_URL:
         endpoint = {"Fn::Sub": f"https://${{{SEARCH_DOMAIN}.DomainEndpoint}}"}
         env["SEARCH_URL"] = {"Fn::If": [SEARCH_CONDITION, endpoint, ""]}
     if function.kind == "api" or not has_rest_api:

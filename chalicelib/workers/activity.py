@@ -12,6 +12,9 @@ from typing import Any
 from chalicelib.services import admin_users, channels, threads
 
 CONSUMER = "activity"
+# Every effect here is idempotent by itself (moves forward, or matches the Membership), so events
+# are not claimed: a redelivery does the work again at the cost of the work, not 2 claim writes.
+CLAIMED = False
 
 
 def handle(event: dict[str, Any]) -> None:

@@ -38,13 +38,19 @@ def handle_once(consumer: str, event: dict[str, Any], work: Callable[[dict[str, 
 
 
 def process_sqs_batch(
-    raw_event: dict[str, Any], consumer: str, work: Callable[[dict[str, Any]], None]
+    raw_event: dict[str, Any], consumer: str, work: Callable[[dict[str, Any]], None], *, claimed: bool = True
 ) -> dict[str, Any]:
-    """Handle a Lambda SQS event; returns the partial-batch response."""
+    """Handle a Lambda SQS event; returns the partial-batch response. ``claimed=False`` for a
+    consumer whose work is idempotent by itself (the activity worker's writes only move forward):
+    it skips the claim's two writes per event, and a redelivery simply does the work again."""
     from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 
     def record_handler(record: Any) -> None:
-        handle_once(consumer, json.loads(record.body), work)
+        event = json.loads(record.body)
+        if claimed:
+            handle_once(consumer, event, work)
+        else:
+            work(event)
 
     return process_partial_response(
         event=raw_event, record_handler=record_handler, processor=BatchProcessor(event_type=EventType.SQS)

@@ -243,6 +243,14 @@ def batches(bodies: list[str]) -> list[list[str]]:
     return out
 
 
+def skipped_queues() -> frozenset[str]:
+    """Consumers with nothing to do in this deployment: the indexer when there is no search engine
+    (``SearchEngine=none``, the stack's default), which would only acknowledge each event (3 SQS
+    requests, an invocation and a claim a send, docs/costs.md). Enabling search later indexes from
+    then on; ``tools.operator reindex`` fills in the history (docs/search.md)."""
+    return frozenset() if get_settings().search_engine != "none" else frozenset({"search"})
+
+
 def route(records: list[dict[str, Any]]) -> int:
     """Send every event of these records to its queues; returns how many were sent."""
     from chalicelib.aws import client
@@ -250,10 +258,12 @@ def route(records: list[dict[str, Any]]) -> int:
     sqs = client("sqs")
     sent = 0
     by_queue: dict[str, list[str]] = {}
+    skipped = skipped_queues()
     for record in records:
         for event in events_from_record(record):
             for queue in ROUTES.get(event["type"], ()):
-                by_queue.setdefault(queue, []).append(encode(event))
+                if queue not in skipped:
+                    by_queue.setdefault(queue, []).append(encode(event))
     for queue, bodies in by_queue.items():
         url = get_settings().queue_url(queue)
         for chunk in batches(bodies):

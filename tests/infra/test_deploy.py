@@ -97,7 +97,7 @@ def test_every_function_is_wired_without_intrinsics() -> None:
         text = json.dumps([item.environment, item.policy, item.mapping])
         assert "Fn::" not in text and '"Ref"' not in text, item.function.name
         assert item.environment["TABLE_NAME"] == "<AppTable.Ref>"
-        assert ("SEARCH_URL" in item.environment) == (item.function.name in merge.SEARCHES)
+        assert ("SEARCH_URL" in item.environment) == (item.function.name in merge.KNOWS_SEARCH_URL)
         name = deploy.chalice_function_name("dev", item.function.name)
         assert item.policy["Statement"][0]["Resource"].endswith(f":log-group:/aws/lambda/{name}:*")
         if item.function.kind == "sqs":

@@ -49,3 +49,30 @@ def test_a_refused_send_fails_the_batch_so_lambda_retries(api, monkeypatch):
     monkeypatch.setattr(sqs, "send_message_batch", lambda **kw: {"Failed": [{"Id": "0"}], "Successful": []})
     with pytest.raises(RuntimeError, match="retried"):
         router.route(reader.read())
+
+
+def test_without_a_search_engine_the_indexer_gets_nothing(api, monkeypatch):
+    """SearchEngine=none (an AWS stage without SEARCH_URL): message events skip the search queue
+    (it would only acknowledge them); the other consumers still get them. With an engine, it does."""
+    from chalicelib import config
+    from tests.helpers import create_workspace
+
+    jane = register(api, "jane")
+    ws = create_workspace(api, jane)
+    reader = StreamReader()
+    reader.read()
+    sent = api.post(f"/v1/channels/{ws['generalChannelId']}/messages", {"content": "hi"}, token=jane.access_token)
+    assert sent.status == 201
+    records = reader.read()
+    with monkeypatch.context() as patched:
+        patched.setenv("DISQUA_STAGE", "dev")
+        patched.delenv("SEARCH_DB", raising=False)
+        patched.delenv("SEARCH_URL", raising=False)
+        config.reset()
+        assert config.get_settings().search_engine == "none"
+        router.route(records)
+    config.reset()
+    assert queued_bodies("search") == []
+    assert [e["type"] for e in queued_bodies("activity")] == ["message.created"]
+    router.route(records)  # the test stage: the embedded engine
+    assert [e["type"] for e in queued_bodies("search")] == ["message.created"]
