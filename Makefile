@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 STAGE  ?= dev
 
-.PHONY: install clamav chromium run test unit lint format bench package deploy destroy cfn-lint openapi permissions webhooks-doc clean
+.PHONY: install clamav chromium run test unit lint format bench package deploy destroy cfn-lint openapi permissions webhooks-doc fuzz clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -53,6 +53,9 @@ destroy: install  ## undo `make deploy`: chalice delete, then the resources stac
 
 cfn-lint: package
 	$(BIN)/cfn-lint out/$(STAGE)/sam.json infra/resources.yaml
+
+fuzz: install  ## the long schemathesis run (docs/openapi.json over HTTP; `make test` runs a short one): figures and findings printed
+	FUZZ_PROFILE=long $(BIN)/python -m pytest -q -s tests/e2e/test_fuzz.py
 
 openapi: install  ## regenerate docs/openapi.json from the route declarations
 	$(BIN)/python -m tools.openapi > docs/openapi.json

@@ -180,7 +180,8 @@ def build() -> dict[str, Any]:
                         "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{_shape(route)}"}}},
                     }
                 ),
-                **{str(code): _error_response(code) for code in (400, 413) if route.body or route.query or code == 400},
+                # any route reads (and bounds) a body sent to it: 413 everywhere
+                **{str(code): _error_response(code) for code in (400, 413)},
             },
         }
         parameters = [
