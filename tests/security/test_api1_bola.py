@@ -174,3 +174,48 @@ def test_a_closed_channel_is_410_to_its_workspace_and_404_to_everyone_else(api, 
             assert (answer.status, answer.error["code"]) == (404, "E_NOT_FOUND"), (path, answer.body)
     answer = api.get(f"/v1/messages/{message['id']}", token=outsider)
     assert (answer.status, answer.error["code"]) == (404, "E_NOT_FOUND"), answer.body
+
+
+# --- the Disqus surface: objects named by arguments (forum, thread, post, category) --------------
+
+DISQUS = [r for r in AUTHENTICATED if r.surface == "disqus"]
+
+
+def test_every_disqus_endpoint_hides_another_forums_objects(api, client, tenant_a, tenant_b):
+    """API1 on Disqus 3.0: every endpoint, called by another forum's owner (access_token) and
+    by its API token with every scope (api_secret), naming the victim forum's forum, thread,
+    post and category, shows nothing of it (an error, or an answer about the caller's own
+    forum: empty lists, their own profile); the victim's post is unchanged."""
+    from tests.functional.api.disqus.calls import get, post
+
+    owner = tenant_a.owner
+    slug = tenant_a.workspace["slug"]
+    made = post(client, "threads/create.json", {"forum": slug, "access_token": owner.access_token, "title": "Secret"})
+    assert made.code == 0, made.text
+    thread = made.response["id"]
+    said = post(
+        client, "posts/create.json", {"thread": thread, "message": SECRET_TEXT, "access_token": owner.access_token}
+    )
+    assert said.code == 0, said.text
+    args = {"forum": slug, "thread": thread, "post": said.response["id"], "category": "1", "title": "x"}
+    args |= {"message": "x", "vote": "1", "reason": "1", "value": "x", "type": "email", "name": "x"}
+    attackers = {
+        "access_token": tenant_b.owner.access_token,
+        "api_secret": mint(api, tenant_b.owner, tenant_b.id, scopes.ALL),
+    }
+    wrong = []
+    for route in DISQUS:
+        name = route.path.removeprefix("/api/3.0/")
+        for credential, value in attackers.items():
+            query = {**args, credential: value}
+            answer = get(client, name, query) if route.method == "GET" else post(client, name, query)
+            leaked = [leak for leak in (SECRET_TEXT, "Victim", owner.email) if leak in answer.text]
+            # A success may only be about the caller's own forum (an empty list, their profile):
+            # nothing of the victim's, not even its ids.
+            if answer.code == 0:
+                leaked += [i for i in (thread, said.response["id"], tenant_a.id) if i in answer.text]
+            if leaked:
+                wrong.append((route_id(route), credential, answer.code, answer.text[:160], leaked))
+    assert wrong == [], "\n".join(map(str, wrong))
+    details = get(client, "posts/details.json", {"post": said.response["id"], "access_token": owner.access_token})
+    assert details.code == 0 and details.response["raw_message"] == SECRET_TEXT
