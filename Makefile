@@ -25,7 +25,7 @@ run: install clamav  ## serve the API on http://127.0.0.1:$${PORT:-8000} with an
 	$(BIN)/python -m devserver
 
 test: install clamav chromium lint  ## lint, unit + functional + e2e tests, package and cfn-lint the templates
-	$(BIN)/python -m pytest -n 2 -q
+	$(BIN)/python -m pytest -n 2 -q --dist worksteal --durations=25
 	$(MAKE) --no-print-directory cfn-lint
 
 unit: install

@@ -195,7 +195,8 @@ def _form_schema(schema: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def operation(route: Any, scope_words: str) -> dict[str, Any]:
-    schema = route.body.json_schema() if route.body else {"type": "object"}
+    # A route without fields takes none: an empty object (any field is refused).
+    schema = route.body.json_schema() if route.body else {"type": "object", "maxProperties": 0}
     form = _form_schema(schema)
     parameters = [
         {"name": name, "in": "path", "required": True, "schema": field.json_schema()}

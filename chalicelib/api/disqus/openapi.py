@@ -15,6 +15,11 @@ _ERROR = {
     "description": "Disqus error envelope {code, response} (codes and statuses: docs/disqus.md)",
     "content": {"application/json": {"schema": _ENVELOPE}},
 }
+# A .jsonp endpoint wraps its errors in the callback too (JSON without one).
+_JSONP_ERROR = {
+    "description": _ERROR["description"],
+    "content": {**_ERROR["content"], "application/javascript": {"schema": {"type": "string"}}},
+}
 _KEYS = (
     ("api_key", "A public key (dqp_): GET only, from one of its domains (Origin or Referer)"),
     ("api_secret", "A workspace API token (dqa_) with comments:read"),
@@ -78,10 +83,7 @@ def operation(route: Any, scope_words: str) -> dict[str, Any]:
         "x-disqua-scope": scope_words,
         "responses": {
             "200": {"description": "Success (code 0)", "content": _CONTENT[fmt]},
-            "400": _ERROR,
-            "401": _ERROR,
-            "403": _ERROR,
-            "500": _ERROR,
+            **{status: _JSONP_ERROR if fmt == "jsonp" else _ERROR for status in ("400", "401", "403", "500")},
         },
     }
 
