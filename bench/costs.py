@@ -154,25 +154,30 @@ class Line:
     saves: float | None = None  # per unit of the workload, where the price table says it exactly
 
 
+def _priced(item: str, quantity: float, unit: str, price: float, cut: str, saves: float | None = None) -> Line:
+    """A line whose cost is its quantity at one list price."""
+    return Line(item, quantity, unit, quantity * price, cut, saves)
+
+
 def lines(usage: Usage, prices: PriceTable) -> list[Line]:
     """What one unit (a send, a read, an upload) of ``usage`` costs, item by item."""
     n = usage.units
     found = [
-        Line(
+        _priced(
             "API Gateway REST requests",
             usage.api_requests / n,
             "request",
-            usage.api_requests / n * prices["apigateway_rest_request"],
+            prices["apigateway_rest_request"],
             f"an HTTP API costs {prices['apigateway_http_request'] * 1e6:.2f} instead of "
             f"{prices['apigateway_rest_request'] * 1e6:.2f} USD a million (chalice deploys REST only; "
             "usage plans and gateway responses are REST features)",
             usage.api_requests / n * (prices["apigateway_rest_request"] - prices["apigateway_http_request"]),
         ),
-        Line(
+        _priced(
             "Lambda requests",
             len(usage.invocations) / n,
             "invocation",
-            len(usage.invocations) / n * prices["lambda_request"],
+            prices["lambda_request"],
             "fuller batches: MaximumBatchingWindowInSeconds on the queues' mappings, or one consumer "
             "for message.created instead of four",
         ),
@@ -182,81 +187,81 @@ def lines(usage: Usage, prices: PriceTable) -> list[Line]:
         memory = invocations[0].memory_mb
         arm = prices["lambda_gb_second_arm"] / prices["lambda_gb_second"]
         found.append(
-            Line(
+            _priced(
                 f"Lambda compute: {function} ({memory} MB)",
                 gb_s / n,
                 "GB-s",
-                gb_s / n * prices["lambda_gb_second"],
+                prices["lambda_gb_second"],
                 f"arm64 costs x{arm:.2f} per GB-s; {sum(i.billed_ms for i in invocations) / len(invocations):.0f} ms "
                 "an invocation here: less memory only pays if the time does not grow as much",
                 gb_s / n * (prices["lambda_gb_second"] - prices["lambda_gb_second_arm"]),
             )
         )
     found += [
-        Line(
+        _priced(
             "DynamoDB write request units",
             usage.write_units / n,
             "WRU",
-            usage.write_units / n * prices["dynamodb_write_request_unit"],
+            prices["dynamodb_write_request_unit"],
             f"by function: {usage.capacity_shares(1)}; fewer or smaller index entries (KEYS_ONLY/INCLUDE "
             "projections), no per-send update of the channel item, no writes by workers that find nothing to do",
         ),
-        Line(
+        _priced(
             "DynamoDB read request units",
             usage.read_units / n,
             "RRU",
-            usage.read_units / n * prices["dynamodb_read_request_unit"],
+            prices["dynamodb_read_request_unit"],
             f"by function: {usage.capacity_shares(0)}; eventually consistent reads (half), caching membership "
             "and channel lookups per container",
         ),
-        Line(
+        _priced(
             "DynamoDB Streams GetRecords",
             usage.stream_reads / n,
             "request",
-            usage.stream_reads / n * prices["dynamodb_streams_read_request"],
+            prices["dynamodb_streams_read_request"],
             "free for Lambda triggers",
         ),
-        Line(
+        _priced(
             "SQS requests",
             usage.sqs_requests / n,
             "request",
-            usage.sqs_requests / n * prices["sqs_request"],
+            prices["sqs_request"],
             "SendMessageBatch in the router (one request for up to 10 events per queue); fuller batches",
         ),
-        Line(
+        _priced(
             "S3 PUT/COPY/LIST requests",
             usage.s3_tier1 / n,
             "request",
-            usage.s3_tier1 / n * prices["s3_tier1_request"],
+            prices["s3_tier1_request"],
             "fewer thumbnail sizes; promote by metadata instead of CopyObject to files/",
         ),
-        Line(
+        _priced(
             "S3 GET/HEAD requests",
             usage.s3_tier2 / n,
             "request",
-            usage.s3_tier2 / n * prices["s3_tier2_request"],
+            prices["s3_tier2_request"],
             "one HeadObject fewer per processing",
         ),
-        Line(
+        _priced(
             "S3 storage, one month",
             usage.stored_bytes / n / GB,
             "GB-month",
-            usage.stored_bytes / n / GB * prices["s3_storage_gb_month"],
+            prices["s3_storage_gb_month"],
             "smaller thumbnails; Intelligent-Tiering or a lifecycle rule for old files",
         ),
-        Line(
+        _priced(
             "CloudWatch Logs (the app's lines)",
             usage.log_bytes / n / GB,
             "GB",
-            usage.log_bytes / n / GB * prices["logs_ingested_gb"],
+            prices["logs_ingested_gb"],
             "fewer INFO lines per request in prod (LOG_LEVEL=WARNING, or sampled debug)",
             usage.log_bytes / n / GB * prices["logs_ingested_gb"],
         ),
-        Line(
+        _priced(
             "CloudWatch Logs (Lambda's platform lines, estimated)",
             len(usage.invocations) * PLATFORM_LOG_BYTES / n / GB,
             "GB",
-            len(usage.invocations) * PLATFORM_LOG_BYTES / n / GB * prices["logs_ingested_gb"],
+            prices["logs_ingested_gb"],
             "Lambda's advanced logging controls: system log level WARN drops START/END/REPORT",
             len(usage.invocations) * PLATFORM_LOG_BYTES / n / GB * prices["logs_ingested_gb"],
         ),

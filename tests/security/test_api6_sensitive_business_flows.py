@@ -19,13 +19,13 @@ import types
 import pytest
 from chalice.local import LambdaEventConverter
 
-from app import route_events, send_emails
+from app import send_emails
 from chalicelib.config import get_settings
 from chalicelib.errors import InvalidCredentials, RateLimited
 from chalicelib.services import accounts
 from chalicelib.services import email as email_service
 from chalicelib.store import throttle
-from tests.functional.workers.pipeline import LambdaContext, StreamReader, sqs_event
+from tests.functional.workers.pipeline import StreamReader, deliver
 from tests.helpers import outbox_messages
 
 PASSWORD = "correct horse battery"
@@ -65,16 +65,6 @@ def _login(api, email, password, ip):
     return api.post("/v1/auth/login", {"email": email, "password": password}, headers={SOURCE_IP_HEADER: ip})
 
 
-def _deliver_mail(reader):
-    """What Lambda does with the events so far: stream -> email queue -> email worker."""
-    route_events({"Records": reader.read()}, LambdaContext())
-    while True:
-        event, _ = sqs_event("email")
-        if not event["Records"]:
-            return
-        assert send_emails(event, LambdaContext()) == {"batchItemFailures": []}
-
-
 # --- mail to one recipient ------------------------------------------------------------
 
 
@@ -86,7 +76,7 @@ def test_registering_an_existing_address_over_and_over_mails_its_owner_three_tim
     assert _register(api, "jane", "jane@example.com").status == 201
     attempts = [_register(api, f"impostor{i}", "jane@example.com", ip=f"203.0.113.{i}") for i in range(10)]
     assert {a.status for a in attempts} == {201}  # the callers learn nothing
-    _deliver_mail(reader)
+    deliver(reader, "email", send_emails)
     notices = [m for m in outbox_messages() if m["To"] == "jane@example.com" and "tried to sign up" in m["Subject"]]
     assert len(notices) == email_service.MAX_PER_RECIPIENT["registration-notice"] == 3
     # Another kind of mail to the same address has its own allowance.

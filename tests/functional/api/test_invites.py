@@ -9,7 +9,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from app import route_events, send_emails
+from app import send_emails
 from chalicelib.auth import tokens
 from chalicelib.auth.principal import Principal
 from chalicelib.config import get_settings
@@ -18,7 +18,7 @@ from chalicelib.services import invites as invite_service
 from chalicelib.store import invites as invite_store
 from chalicelib.store import workspaces as workspace_store
 from chalicelib.store.models import Event
-from tests.functional.workers.pipeline import LambdaContext, StreamReader, sqs_event
+from tests.functional.workers.pipeline import LambdaContext, StreamReader, deliver, route, sqs_event
 from tests.helpers import create_workspace, outbox_messages, register
 
 UNKNOWN_ID = "01a2088c-37fa-72c1-8671-8ba9a11937e0"
@@ -54,16 +54,6 @@ def _general_count(api, viewer, ws):
 
 def _events(event_type, workspace_id):
     return [e.data for e in Event.scan(Event.event_type == event_type) if e.workspace_id == workspace_id]
-
-
-def _deliver_emails(reader):
-    """What Lambda does: the stream into the router, then the email queue into its worker."""
-    route_events({"Records": reader.read()}, LambdaContext())
-    while True:
-        event, _ = sqs_event("email")
-        if not event["Records"]:
-            return
-        assert send_emails(event, LambdaContext()) == {"batchItemFailures": []}
 
 
 def _invite_mails(address):
@@ -190,7 +180,7 @@ def test_email_invite_is_mailed_with_a_code_only_that_address_can_use(api, owned
     assert (created["email"], created["maxUses"], created["uses"]) == ("newbie@example.com", 1, 0)
     assert invite_store.get(created["id"]).secret_hash is None  # minted by the worker, not the API
 
-    _deliver_emails(reader)
+    deliver(reader, "email", send_emails)
     code = _emailed_code("newbie@example.com")
     assert code.partition(".")[0] == created["id"]
     assert "Acme" in _invite_mails("newbie@example.com")[0]["Subject"]
@@ -211,7 +201,7 @@ def test_email_invite_is_mailed_once_even_if_delivered_twice(api, owned):
     owner, ws = owned
     reader = StreamReader()
     created = _link(api, owner, ws, email="newbie@example.com")
-    route_events({"Records": reader.read()}, LambdaContext())
+    route(reader)
     event, _ = sqs_event("email")
     [record] = [r for r in event["Records"] if json.loads(r["body"])["data"].get("inviteId") == created["id"]]
     # SQS delivers at least once: the worker gets the same message twice.
@@ -226,7 +216,7 @@ def test_link_invites_send_no_email(api, owned):
     owner, ws = owned
     reader = StreamReader()
     _link(api, owner, ws)
-    _deliver_emails(reader)
+    deliver(reader, "email", send_emails)
     assert [m for m in outbox_messages() if "invited you" in m["Subject"]] == []
 
 
@@ -235,7 +225,7 @@ def test_an_email_invite_revoked_before_sending_is_not_mailed(api, owned):
     reader = StreamReader()
     created = _link(api, owner, ws, email="newbie@example.com")
     assert api.delete(f"/v1/workspaces/{ws['id']}/invites/{created['id']}", token=owner.access_token).status == 204
-    _deliver_emails(reader)
+    deliver(reader, "email", send_emails)
     assert _invite_mails("newbie@example.com") == []
 
 

@@ -6,18 +6,8 @@ from chalicelib.ids import now_iso
 from chalicelib.store import channels as channel_store
 from chalicelib.store import workspaces as workspace_store
 from chalicelib.store.outbox import new_event
-from tests.functional.workers.pipeline import LambdaContext, StreamReader, sqs_event
+from tests.functional.workers.pipeline import LambdaContext, StreamReader, deliver, sqs_event
 from tests.helpers import create_workspace, register
-
-
-def _pump(reader):
-    """What Lambda does: the stream into the router, the activity queue into its worker."""
-    route_events({"Records": reader.read()}, LambdaContext())
-    while True:
-        event, _ = sqs_event("activity")
-        if not event["Records"]:
-            return
-        assert track_activity(event, LambdaContext()) == {"batchItemFailures": []}
 
 
 def _join(workspace, account):
@@ -46,7 +36,7 @@ def test_threads_are_listed_for_their_participants_by_latest_activity(api):
     _post(api, bob, general, "no replies: not a thread")
     _post(api, cid, general, "reply to ann", first["id"])
     _post(api, ann, general, "reply to bob", second["id"])
-    _pump(reader)
+    deliver(reader, "activity", track_activity)
 
     def listed(account):
         answer = api.get(f"/v1/workspaces/{ws['id']}/threads", token=account.access_token)
@@ -57,7 +47,7 @@ def test_threads_are_listed_for_their_participants_by_latest_activity(api):
     assert listed(bob) == [second["id"]]
     assert listed(cid) == [first["id"]]
     _post(api, bob, general, "bob joins ann's thread", first["id"])
-    _pump(reader)
+    deliver(reader, "activity", track_activity)
     assert listed(ann) == [first["id"], second["id"]]
     assert listed(bob) == [first["id"], second["id"]]
 
@@ -88,7 +78,7 @@ def test_threads_in_channels_you_left_are_hidden(api):
     api.post(f"/v1/channels/{private['id']}/members", {"userIds": [bob.user_id]}, token=ann.access_token)
     parent = _post(api, ann, private["id"], "secret topic")
     _post(api, bob, private["id"], "secret reply", parent["id"])
-    _pump(reader)
+    deliver(reader, "activity", track_activity)
     assert len(api.get(f"/v1/workspaces/{ws['id']}/threads", token=bob.access_token).data) == 1
     assert api.post(f"/v1/channels/{private['id']}/leave", token=bob.access_token).status == 204
     assert api.get(f"/v1/workspaces/{ws['id']}/threads", token=bob.access_token).data == []
@@ -108,7 +98,7 @@ def test_last_message_at_follows_messages_and_never_moves_back(api):
     general = ws["generalChannelId"]
     sent = _post(api, ann, general, "hello")
     assert api.get(f"/v1/channels/{general}", token=ann.access_token).data["lastMessageAt"] is None  # not yet
-    _pump(reader)
+    deliver(reader, "activity", track_activity)
     assert api.get(f"/v1/channels/{general}", token=ann.access_token).data["lastMessageAt"] == sent["createdAt"]
     channel_store.touch(general, "2020-01-01T00:00:00.000Z")  # a late, older event
     assert api.get(f"/v1/channels/{general}", token=ann.access_token).data["lastMessageAt"] == sent["createdAt"]

@@ -65,3 +65,29 @@ class LambdaContext:
     @staticmethod
     def get_remaining_time_in_millis() -> int:
         return 30_000
+
+
+def route(reader: StreamReader) -> None:
+    """The stream's new records into the router, as Lambda's stream mapping hands them."""
+    from app import route_events
+
+    route_events({"Records": reader.read()}, LambdaContext())
+
+
+def drain(queue: str, handler: Any) -> list[dict[str, Any]]:
+    """The queue into its consumer (an app.py handler) until it is empty, every record
+    acknowledged (no batch item failures); returns the records handled."""
+    handled: list[dict[str, Any]] = []
+    while True:
+        event, _ = sqs_event(queue)
+        if not event["Records"]:
+            return handled
+        assert handler(event, LambdaContext()) == {"batchItemFailures": []}
+        handled += event["Records"]
+
+
+def deliver(reader: StreamReader, queue: str, handler: Any) -> list[dict[str, Any]]:
+    """What Lambda does with the events so far: the stream into the router, then ``queue``
+    into its consumer."""
+    route(reader)
+    return drain(queue, handler)

@@ -11,13 +11,11 @@ What each test proves:
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
-from app import index_for_search, route_events
+from app import index_for_search
 from chalicelib.workers import router
-from tests.functional.workers.pipeline import LambdaContext, StreamReader, sqs_event
+from tests.functional.workers.pipeline import LambdaContext, StreamReader, deliver, drain, route, sqs_event
 from tests.helpers import Api, create_workspace, join_workspace, register
 
 
@@ -25,22 +23,6 @@ from tests.helpers import Api, create_workspace, join_workspace, register
 def search_db(tmp_path, monkeypatch):
     # Before the backend fixture reads the settings (the Chalice test client swaps the environment).
     monkeypatch.setenv("SEARCH_DB", str(tmp_path / "search.db"))
-
-
-def _pump(reader: StreamReader) -> list[dict[str, Any]]:
-    """Route the new stream records, then drain the search queue into the worker."""
-    route_events({"Records": reader.read()}, LambdaContext())
-    return _drain()
-
-
-def _drain() -> list[dict[str, Any]]:
-    delivered = []
-    while True:
-        event, _ = sqs_event("search")
-        if not event["Records"]:
-            return delivered
-        assert index_for_search(event, LambdaContext()) == {"batchItemFailures": []}
-        delivered += event["Records"]
 
 
 def _hits(api: Api, account, workspace_id: str, q: str, **params: str) -> list[str]:
@@ -68,13 +50,13 @@ def test_sent_edited_and_deleted_messages_follow_in_the_index(search_db, api):
     owner = register(api, "olivia")
     ws = create_workspace(api, owner)
     general = ws["generalChannelId"]
-    _pump(reader)
+    deliver(reader, "search", index_for_search)
 
     sent = api.post(f"/v1/channels/{general}/messages", {"content": "kickoff agenda"}, token=owner.access_token)
     assert sent.status == 201, sent.body
     message_id = sent.data["id"]
     assert _hits(api, owner, ws["id"], "agenda") == []  # not indexed before the worker runs
-    delivered = _pump(reader)
+    delivered = deliver(reader, "search", index_for_search)
     assert _hits(api, owner, ws["id"], "agenda") == [message_id]
 
     # The same SQS message again (at-least-once delivery): no change, no failure.
@@ -83,12 +65,12 @@ def test_sent_edited_and_deleted_messages_follow_in_the_index(search_db, api):
 
     edited = api.patch(f"/v1/messages/{message_id}", {"content": "kickoff minutes"}, token=owner.access_token)
     assert edited.status == 200, edited.body
-    _pump(reader)
+    deliver(reader, "search", index_for_search)
     assert _hits(api, owner, ws["id"], "agenda") == []
     assert _hits(api, owner, ws["id"], "minutes") == [message_id]
 
     assert api.delete(f"/v1/messages/{message_id}", token=owner.access_token).status == 204
-    _pump(reader)
+    deliver(reader, "search", index_for_search)
     assert _hits(api, owner, ws["id"], "minutes") == []
     assert _hits(api, owner, ws["id"], "kickoff") == []
 
@@ -99,13 +81,13 @@ def test_workspace_members_are_searchable_as_users_until_they_leave(search_db, a
     member = register(api, "marco")
     ws = create_workspace(api, owner)
     join_workspace(ws, member)
-    _pump(reader)
+    deliver(reader, "search", index_for_search)
     assert _hits(api, owner, ws["id"], "marc*", type="users") == [member.user_id]
     assert _hits(api, owner, ws["id"], "olivia", type="users") == [owner.user_id]
 
     left = api.delete(f"/v1/workspaces/{ws['id']}/members/{member.user_id}", token=member.access_token)
     assert left.status == 204, left.body
-    _pump(reader)
+    deliver(reader, "search", index_for_search)
     assert _hits(api, owner, ws["id"], "marc*", type="users") == []
 
 
@@ -116,19 +98,19 @@ def test_a_new_display_name_is_found_in_every_workspace_of_the_person(search_db,
     first, second = create_workspace(api, owner), create_workspace(api, owner, name="Second")
     join_workspace(first, member)
     join_workspace(second, member)
-    _pump(reader)
+    deliver(reader, "search", index_for_search)
     assert _hits(api, owner, first["id"], "Polo", type="users") == []
 
     renamed = api.patch("/v1/users/me", {"displayName": "Marco Polo"}, token=member.access_token)
     assert renamed.status == 200, renamed.body
-    delivered = _pump(reader)
+    delivered = deliver(reader, "search", index_for_search)
     assert [r for r in delivered if '"user.updated"' in r["body"]], "the profile change raised no event"
     for ws in (first, second):
         assert _hits(api, owner, ws["id"], "Polo", type="users") == [member.user_id]
 
     # Other profile fields raise nothing: no copy of them is kept anywhere.
     assert api.patch("/v1/users/me", {"bio": "explorer"}, token=member.access_token).status == 200
-    assert [r for r in _pump(reader) if '"user.updated"' in r["body"]] == []
+    assert [r for r in deliver(reader, "search", index_for_search) if '"user.updated"' in r["body"]] == []
 
 
 def test_a_deleted_file_leaves_the_results(search_db, api):
@@ -142,7 +124,7 @@ def test_a_deleted_file_leaves_the_results(search_db, api):
     ws = create_workspace(api, owner)
     item = ready_file(ws["id"], owner.user_id, "roadmap-2026.pdf", channel_id=ws["generalChannelId"])
     search.index_file(item, ws["generalChannelId"], 1)  # as file.ready left it
-    _pump(reader)
+    deliver(reader, "search", index_for_search)
     assert _hits(api, owner, ws["id"], "roadmap", type="files") == [item.id]
 
     def indexed() -> list[str]:
@@ -152,7 +134,7 @@ def test_a_deleted_file_leaves_the_results(search_db, api):
     assert api.delete(f"/v1/files/{item.id}", token=owner.access_token).status == 204
     assert _hits(api, owner, ws["id"], "roadmap", type="files") == []  # hydration finds no record
     assert indexed() == [item.id]  # the index forgets it when the worker runs
-    delivered = _pump(reader)
+    delivered = deliver(reader, "search", index_for_search)
     assert [r for r in delivered if '"file.deleted"' in r["body"]]
     assert indexed() == []
 
@@ -168,7 +150,7 @@ def test_without_search_configured_queued_events_are_acknowledged_not_indexed(ap
     assert sent.status == 201, sent.body
     # Routed while there was an engine (a router without one sends the indexer nothing:
     # test_router.py); the engine then goes (the stack's SearchEngine set back to none).
-    route_events({"Records": reader.read()}, LambdaContext())
+    route(reader)
 
     monkeypatch.setenv("DISQUA_STAGE", "dev")
     monkeypatch.delenv("SEARCH_DB", raising=False)
@@ -182,7 +164,7 @@ def test_without_search_configured_queued_events_are_acknowledged_not_indexed(ap
         "chalicelib.observability.logger", lambda: type("L", (), {"warning": lambda *a, **k: logged.append(a[0])})()
     )
 
-    delivered = _drain()  # asserts every record is acknowledged (no batch item failures)
+    delivered = drain("search", index_for_search)  # asserts every record is acknowledged (no batch item failures)
     assert any(r["body"] and "message.created" in r["body"] for r in delivered)
     assert counted == ["SearchEventsSkipped"] * len(delivered)
     assert len(logged) == 1  # once per container, not per event
